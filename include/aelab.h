@@ -1,0 +1,272 @@
+/* aelab: autoencoders in C, built natively and to WebAssembly.
+ *
+ * Conventions (see docs/architecture.md):
+ *  - Every function that can fail returns an int status (AE_OK == 0, negative on error) and leaves a
+ *    readable message in ae_last_error(). Nothing here exits or aborts on bad input.
+ *  - Tensors are row-major float32. Shapes are given in comments as (rows, cols); a batch of B examples
+ *    of width D is (B, D).
+ *  - A model is a stack of dense layers. sizes[0] is the input width, sizes[n_layers] the output width,
+ *    and sizes[code] the bottleneck: layers [0, code) are the encoder, [code, n_layers) the decoder.
+ *  - All buffers are allocated by ae_model_init / ae_trainer_init; forward, backward and step allocate
+ *    nothing.
+ */
+#ifndef AELAB_H
+#define AELAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AE_VERSION "0.1.0"
+#define AE_MAX_LAYERS 16
+#define AE_MAX_WIDTH (1 << 20)     /* widest layer we accept: guards size arithmetic */
+#define AE_MAX_BATCH 4096
+
+/* ---- status and errors (src/error.c) ---- */
+enum {
+    AE_OK = 0,
+    AE_ERR_ARG = -1,      /* wrong API use or an invalid option */
+    AE_ERR_NOMEM = -2,    /* an allocation failed */
+    AE_ERR_IO = -3,       /* a file could not be read or written */
+    AE_ERR_FORMAT = -4,   /* malformed input file */
+    AE_ERR_DIVERGED = -5, /* training produced NaN/Inf; the last good weights were restored */
+};
+const char *ae_last_error(void);
+void ae_clear_error(void);
+
+/* ---- deterministic RNG and math (src/rng.c, src/mathfn.c) ---- */
+typedef struct { uint64_t state, inc; } ae_rng; /* PCG32 (O'Neill), the same stream on every platform */
+void ae_rng_seed(ae_rng *r, uint64_t seed, uint64_t stream);
+uint32_t ae_rng_u32(ae_rng *r);
+uint32_t ae_rng_below(ae_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
+float ae_rng_uniform(ae_rng *r);              /* uniform in [0, 1), 24 random bits */
+float ae_rng_normal(ae_rng *r);               /* N(0, 1), Marsaglia polar method */
+
+/* Correctly-rounded-enough float math that gives the same bits natively and in wasm
+ * (libm's expf/logf differ between glibc and musl in the last ulp). */
+float ae_expf(float x);
+float ae_logf(float x);
+float ae_sigmoidf(float x);
+float ae_tanhf(float x);
+
+/* ---- GEMM (src/gemm.c) ----
+ * C(M,N) += op(A)(M,K) · op(B)(K,N), op(X) = X or X^T. Each C(i,j) is accumulated as
+ * c = C(i,j); for k = 0..K-1: c += A(i,k)*B(k,j), in that order and without fused multiply-add,
+ * so the blocked SIMD kernel, the plain reference and every build (native, wasm SIMD, wasm scalar)
+ * give the same bits. */
+void ae_gemm(int transA, int transB, int M, int N, int K,
+             const float *A, int lda, const float *B, int ldb, float *C, int ldc);
+void ae_gemm_ref(int transA, int transB, int M, int N, int K,
+                 const float *A, int lda, const float *B, int ldb, float *C, int ldc);
+
+/* ---- activations (src/activation.c) ---- */
+typedef enum {
+    AE_ACT_IDENTITY = 0, /* linear */
+    AE_ACT_SIGMOID,
+    AE_ACT_TANH,
+    AE_ACT_RELU,
+    AE_ACT_LEAKY_RELU, /* slope 0.01 below zero */
+    AE_ACT_SOFTMAX,    /* output layer only, with AE_LOSS_SOFTMAX_CE */
+    AE_ACT_COUNT
+} ae_act;
+const char *ae_act_name(ae_act a);
+int ae_act_parse(const char *s, ae_act *out);
+/* y = f(z) over n values; for softmax, rows of width `width`. */
+void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width);
+/* dz += f'(z) ⊙ dy, using the saved output y (every supported f' is a function of y). Not for softmax. */
+void ae_act_backward(ae_act a, const float *y, const float *dy, float *dz, size_t n);
+
+/* ---- losses (src/loss.c) ----
+ * Each takes the output layer's pre-activation z (B, D) and output y = f(z), the target t (B, D),
+ * and returns the mean loss; if dz is not NULL it also writes dL/dz (B, D) (overwriting).
+ * MSE: mean over B·D of (y - t)^2, any output activation.
+ * BCE: mean over B·D of -(t log y + (1-t) log(1-y)) with y = sigmoid(z), computed from the logits
+ *      as max(z,0) - z t + log(1 + e^-|z|) so it never takes log(0); needs a sigmoid output.
+ * Softmax CE: mean over B of -Σ_j t_j log softmax(z)_j; needs a softmax output. */
+typedef enum { AE_LOSS_MSE = 0, AE_LOSS_BCE, AE_LOSS_SOFTMAX_CE, AE_LOSS_COUNT } ae_loss;
+const char *ae_loss_name(ae_loss l);
+int ae_loss_parse(const char *s, ae_loss *out);
+double ae_loss_eval(ae_loss l, ae_act out_act, const float *z, const float *y, const float *t,
+                    float *dz, int B, int D);
+
+/* ---- optimizers (src/optim.c) ----
+ * SGD with momentum:  v = μ v + g;  p -= lr v            (g includes weight decay λ p on weights)
+ * Adam (Kingma & Ba): m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g²;
+ *                     p -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε) */
+typedef enum { AE_OPT_SGD = 0, AE_OPT_ADAM, AE_OPT_COUNT } ae_opt;
+typedef struct {
+    ae_opt kind;
+    float lr;
+    float momentum;     /* SGD */
+    float beta1, beta2; /* Adam */
+    float eps;          /* Adam */
+    float weight_decay; /* L2 coefficient λ: adds λ·w to the gradient of every weight (not biases) */
+} ae_optim_cfg;
+ae_optim_cfg ae_optim_default(ae_opt kind); /* Adam: lr 1e-3, β 0.9/0.999, ε 1e-7 (Keras); SGD: 0.01, μ 0.9 */
+const char *ae_opt_name(ae_opt o);
+int ae_opt_parse(const char *s, ae_opt *out);
+/* One update of n parameters; decay_mask[i] != 0 marks weights that get weight decay (NULL: all).
+ * t is the 1-based step count (Adam bias correction). m and v are the optimizer's state. */
+void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const float *g, float *m, float *v,
+                   const uint8_t *decay_mask);
+
+/* ---- model (src/model.c, layers in src/dense.c) ---- */
+typedef enum { AE_INIT_GLOROT_UNIFORM = 0, AE_INIT_GLOROT_NORMAL, AE_INIT_HE_UNIFORM, AE_INIT_HE_NORMAL,
+               AE_INIT_COUNT } ae_init;
+const char *ae_init_name(ae_init i);
+int ae_init_parse(const char *s, ae_init *out);
+
+typedef struct {
+    int n_layers;                  /* dense layers, 1..AE_MAX_LAYERS */
+    int sizes[AE_MAX_LAYERS + 1];  /* widths: input, hidden..., output */
+    ae_act act[AE_MAX_LAYERS];     /* activation of each layer's output */
+    int code;                      /* index into sizes of the bottleneck; 0 if the model has none */
+    ae_loss loss;
+    ae_init init;
+} ae_arch;
+
+/* Parse "784-128-32-128-784" into sizes; the code is the narrowest interior width (the first of equals),
+ * or the one marked with '*' ("784-*1000-784"). Activations: `hidden` for every interior layer except
+ * the code layer, which gets `code`, and `output` for the last. */
+int ae_arch_parse(ae_arch *a, const char *sizes, const char *hidden, const char *code, const char *output,
+                  const char *loss);
+/* "784-32-784" into buf; returns buf. */
+char *ae_arch_sizes_str(const ae_arch *a, char *buf, size_t cap);
+int ae_arch_check(const ae_arch *a);
+
+typedef struct ae_model {
+    ae_arch arch;
+    int max_batch;
+    size_t n_params;
+    float *params;   /* one block: for layer l, W_l (out, in) then b_l (out) */
+    float *grads;    /* same layout */
+    float *opt_m;    /* optimizer state, same layout */
+    float *opt_v;
+    float *backup;   /* last parameters that gave a finite loss (divergence rollback) */
+    uint8_t *decay_mask;
+    size_t w_off[AE_MAX_LAYERS], b_off[AE_MAX_LAYERS];
+    float *a[AE_MAX_LAYERS + 1];  /* a[0] input (B, sizes[0]); a[l+1] = f(z[l]) (B, sizes[l+1]) */
+    float *z[AE_MAX_LAYERS];      /* pre-activations (B, sizes[l+1]) */
+    float *da[AE_MAX_LAYERS + 1]; /* dL/da (B, sizes[l]) */
+    float *dz[AE_MAX_LAYERS];     /* dL/dz (B, sizes[l+1]) */
+    long t;                       /* optimizer steps taken */
+    void *mem;                    /* the single allocation behind everything above */
+} ae_model;
+
+int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed);
+void ae_model_free(ae_model *m);
+void ae_model_reset(ae_model *m, uint64_t seed); /* fresh initialisation, zero optimizer state */
+float *ae_model_weight(ae_model *m, int layer);  /* (sizes[l+1], sizes[l]) */
+float *ae_model_bias(ae_model *m, int layer);    /* (sizes[l+1]) */
+float *ae_model_input(ae_model *m);              /* (max_batch, sizes[0]): write a batch here */
+const float *ae_model_output(const ae_model *m); /* (B, sizes[n_layers]) after a forward pass */
+const float *ae_model_code(const ae_model *m);   /* (B, sizes[code]) after a forward pass */
+
+/* Run layers [from, to) on the batch already in a[from] (B rows). */
+int ae_model_forward_range(ae_model *m, int from, int to, int B);
+int ae_model_forward(ae_model *m, int B); /* whole model, input in ae_model_input() */
+/* Loss of the last forward pass against target t (B, out); with grad != 0 also writes dz of the output
+ * layer, ready for backward. Returns the mean loss (NaN if non-finite values appeared). */
+double ae_model_loss(ae_model *m, const float *t, int B, int grad);
+void ae_model_zero_grad(ae_model *m);
+/* Backpropagate from the output layer's dz through layers [from, n_layers), accumulating into grads. */
+int ae_model_backward(ae_model *m, int from, int B);
+/* Optimizer update of the parameters of layers [from, to). */
+int ae_model_step(ae_model *m, const ae_optim_cfg *c, int from, int to);
+
+/* Encoder and decoder as separate calls. x (B, sizes[0]) -> code (B, sizes[code]) and back. */
+int ae_model_encode(ae_model *m, const float *x, int B, float *code);
+int ae_model_decode(ae_model *m, const float *code, int B, float *out);
+
+/* ---- data (src/idx.c) ----
+ * Pixels stay uint8 (60,000 MNIST images = 47 MB) and become floats x/255 a batch at a time. */
+typedef struct {
+    int n, rows, cols;    /* n images of rows×cols */
+    uint8_t *pixels;      /* (n, rows*cols) */
+    uint8_t *labels;      /* (n) or NULL */
+    int n_classes;        /* 1 + max label, 0 without labels */
+} ae_dataset;
+/* Parse IDX (big-endian; magic 0x00000803 images, 0x00000801 labels) from memory. Copies the data. */
+int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len);
+int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len); /* after images; counts must match */
+#ifndef __EMSCRIPTEN__
+/* From a file, gzip-compressed or plain (zlib reads both). */
+int ae_idx_images_file(ae_dataset *d, const char *path);
+int ae_idx_labels_file(ae_dataset *d, const char *path);
+#endif
+void ae_dataset_free(ae_dataset *d);
+int ae_dataset_dim(const ae_dataset *d);
+/* Rows idx[0..B) as floats x/255 into out (B, dim); idx NULL means rows first..first+B. */
+void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out);
+/* One-hot labels (B, n_classes). */
+void ae_dataset_onehot(const ae_dataset *d, const uint32_t *idx, int first, int B, int n_classes, float *out);
+
+/* ---- corruption (src/corrupt.c): the denoising autoencoder's input noise ---- */
+typedef enum { AE_NOISE_NONE = 0, AE_NOISE_GAUSSIAN, AE_NOISE_MASK, AE_NOISE_SALT_PEPPER, AE_NOISE_COUNT } ae_noise;
+const char *ae_noise_name(ae_noise k);
+int ae_noise_parse(const char *s, ae_noise *out);
+/* In place on n values in [0,1]: gaussian adds N(0, level²) and clips; mask zeroes each value with
+ * probability level; salt-and-pepper sets each value to 0 or 1 (even odds) with probability level. */
+void ae_corrupt(ae_noise kind, float level, ae_rng *r, float *x, size_t n);
+
+/* ---- training recipe (src/train.c) ---- */
+typedef struct {
+    int batch;
+    ae_optim_cfg opt;
+    uint64_t seed;
+    ae_noise noise; /* corruption applied afresh to every batch; the target stays clean */
+    float noise_level;
+    int supervised; /* target is the one-hot label instead of the input */
+    int mean_output_bias; /* start a fresh autoencoder's output bias at the data mean (default on) */
+} ae_train_cfg;
+ae_train_cfg ae_train_default(void);
+
+typedef struct {
+    ae_model *m;
+    const ae_dataset *d;
+    ae_train_cfg cfg;
+    ae_rng rng;        /* shuffling and corruption */
+    uint32_t *perm;    /* (n) this epoch's order */
+    float *target;     /* (batch, out) */
+    int pos;           /* next index into perm */
+    int epoch;         /* completed epochs */
+    long step;         /* batches trained */
+    int train_from;    /* layers [train_from, train_to) are updated; the rest stay frozen */
+    int train_to;
+    double last_loss;
+} ae_trainer;
+int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_train_cfg *cfg);
+void ae_trainer_free(ae_trainer *t);
+/* One minibatch: returns AE_OK and the batch loss in *loss, or AE_ERR_DIVERGED with the last parameters
+ * that gave a finite loss restored. An epoch ends after ceil(n / batch) steps (the last one partial). */
+int ae_trainer_step(ae_trainer *t, double *loss);
+int ae_trainer_steps_per_epoch(const ae_trainer *t);
+
+/* Mean loss of the model over a dataset (in batches of at most max_batch); target is the clean input,
+ * or the one-hot label when supervised. Also counts correct argmax predictions if correct != NULL. */
+int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct);
+
+/* ---- PNG (src/png.c) ---- */
+/* Grid of n grayscale tiles h×w (values in [0,1], clipped) in `cols` columns with a 1-pixel gap,
+ * each pixel drawn scale×scale. Encoded with stb_image_write into a malloc'd buffer. */
+int ae_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, uint8_t **png, size_t *len);
+/* First-layer filters: row j of W (out, in) shown as an h×w image, each normalised to its own range. */
+int ae_png_filters(const ae_model *m, int h, int w, int cols, int scale, uint8_t **png, size_t *len);
+int ae_write_file(const char *path, const uint8_t *buf, size_t len);
+
+/* ---- model files (src/safetensors.c) ----
+ * safetensors: 8-byte little-endian header length, a JSON header naming each tensor
+ * ("layers.L.weight" F32 [out, in], "layers.L.bias" F32 [out]) and "__metadata__" with format,
+ * version, architecture and input normalisation, then the raw little-endian data. */
+int ae_model_save_mem(const ae_model *m, uint8_t **buf, size_t *len);
+/* Builds a new model from the file; m must not be initialised. */
+int ae_model_load_mem(ae_model *m, const uint8_t *buf, size_t len, int max_batch);
+int ae_read_file(const char *path, uint8_t **buf, size_t *len, size_t max_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

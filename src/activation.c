@@ -1,0 +1,53 @@
+/* Activations, applied elementwise to a layer's pre-activation z. Backward uses the saved output y:
+ * identity f' = 1; sigmoid f' = y(1-y); tanh f' = 1-y²; ReLU f' = [y>0]; leaky ReLU f' = [y>0] + 0.01[y<=0]
+ * (y > 0 exactly when z > 0, since the slope below zero is positive). */
+#include "aelab.h"
+#include <string.h>
+
+#define LEAKY_SLOPE 0.01f
+
+static const char *const names[AE_ACT_COUNT] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"};
+
+const char *ae_act_name(ae_act a) { return (unsigned)a < AE_ACT_COUNT ? names[a] : "?"; }
+
+int ae_act_parse(const char *s, ae_act *out) {
+    if (!s) return AE_ERR_ARG;
+    if (!strcmp(s, "identity") || !strcmp(s, "none")) { *out = AE_ACT_IDENTITY; return AE_OK; }
+    if (!strcmp(s, "leakyrelu") || !strcmp(s, "leaky-relu")) { *out = AE_ACT_LEAKY_RELU; return AE_OK; }
+    for (int i = 0; i < AE_ACT_COUNT; i++)
+        if (!strcmp(s, names[i])) { *out = (ae_act)i; return AE_OK; }
+    return AE_ERR_ARG;
+}
+
+/* Softmax of one row, max-subtracted so exp never overflows. */
+static void softmax_row(const float *z, float *y, int n) {
+    float mx = z[0];
+    for (int i = 1; i < n; i++) mx = z[i] > mx ? z[i] : mx;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) { y[i] = ae_expf(z[i] - mx); s += y[i]; }
+    float inv = 1.0f / s;
+    for (int i = 0; i < n; i++) y[i] *= inv;
+}
+
+void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width) {
+    switch (a) {
+    case AE_ACT_IDENTITY: if (y != z) memmove(y, z, n * sizeof *y); break;
+    case AE_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = ae_sigmoidf(z[i]); break;
+    case AE_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = ae_tanhf(z[i]); break;
+    case AE_ACT_RELU: for (size_t i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : 0.0f; break;
+    case AE_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : LEAKY_SLOPE * z[i]; break;
+    case AE_ACT_SOFTMAX: for (size_t r = 0; r < n / (size_t)width; r++) softmax_row(z + r * width, y + r * width, width); break;
+    default: break;
+    }
+}
+
+void ae_act_backward(ae_act a, const float *y, const float *dy, float *dz, size_t n) {
+    switch (a) {
+    case AE_ACT_IDENTITY: for (size_t i = 0; i < n; i++) dz[i] += dy[i]; break;
+    case AE_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dz[i] += y[i] * (1.0f - y[i]) * dy[i]; break;
+    case AE_ACT_TANH: for (size_t i = 0; i < n; i++) dz[i] += (1.0f - y[i] * y[i]) * dy[i]; break;
+    case AE_ACT_RELU: for (size_t i = 0; i < n; i++) dz[i] += y[i] > 0.0f ? dy[i] : 0.0f; break;
+    case AE_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) dz[i] += y[i] > 0.0f ? dy[i] : LEAKY_SLOPE * dy[i]; break;
+    default: break; /* softmax only occurs as the output of softmax cross-entropy, which yields dz itself */
+    }
+}

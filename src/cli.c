@@ -1,0 +1,389 @@
+/* aelab: the command-line front end of the C core.
+ *   aelab train   train an autoencoder (or, with --supervised, a classifier) and save it
+ *   aelab eval    loss (and accuracy) of a saved model on an IDX image file
+ *   aelab recon   PNG of images above their reconstructions (optionally corrupted first)
+ * Errors print the core's message and return a non-zero status; nothing here calls exit() mid-way. */
+#include "aelab.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DATA_DIR_DEFAULT "data"
+
+typedef struct { const char *name, *value; } opt_kv;
+typedef struct { opt_kv kv[64]; int n; const char *bad; } opts;
+
+/* --key value pairs (and bare --flag, value "1"); unknown keys are reported by the caller. */
+static int parse_opts(int argc, char **argv, opts *o) {
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) || o->n == 64) { o->bad = argv[i]; return -1; }
+        const char *name = argv[i] + 2, *eq = strchr(name, '=');
+        if (eq) {
+            static char keys[64][64];
+            int k = o->n++;
+            snprintf(keys[k], sizeof keys[k], "%.*s", (int)(eq - name), name);
+            o->kv[k] = (opt_kv){keys[k], eq + 1};
+        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2)) {
+            o->kv[o->n++] = (opt_kv){name, argv[++i]};
+        } else {
+            o->kv[o->n++] = (opt_kv){name, "1"};
+        }
+    }
+    return 0;
+}
+
+static const char *get(const opts *o, const char *name, const char *def) {
+    for (int i = o->n - 1; i >= 0; i--)
+        if (!strcmp(o->kv[i].name, name)) return o->kv[i].value;
+    return def;
+}
+
+static int check_known(const opts *o, const char *const *known) {
+    for (int i = 0; i < o->n; i++) {
+        int ok = 0;
+        for (const char *const *k = known; *k; k++) ok |= !strcmp(*k, o->kv[i].name);
+        if (!ok) { fprintf(stderr, "aelab: unknown option --%s (see --help)\n", o->kv[i].name); return -1; }
+    }
+    return 0;
+}
+
+static int get_int(const opts *o, const char *name, long def, long lo, long hi, long *out) {
+    const char *s = get(o, name, NULL);
+    if (!s) { *out = def; return 0; }
+    char *e;
+    long v = strtol(s, &e, 10);
+    if (*e || e == s || v < lo || v > hi) { fprintf(stderr, "aelab: --%s must be a whole number from %ld to %ld, not '%s'\n", name, lo, hi, s); return -1; }
+    *out = v;
+    return 0;
+}
+
+static int get_float(const opts *o, const char *name, double def, double lo, double hi, double *out) {
+    const char *s = get(o, name, NULL);
+    if (!s) { *out = def; return 0; }
+    char *e;
+    double v = strtod(s, &e);
+    if (*e || e == s || !(v >= lo && v <= hi)) { fprintf(stderr, "aelab: --%s must be a number from %g to %g, not '%s'\n", name, lo, hi, s); return -1; }
+    *out = v;
+    return 0;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int fail(void) {
+    fprintf(stderr, "aelab: %s\n", ae_last_error());
+    return 1;
+}
+
+static void data_path(char *buf, size_t cap, const char *file) {
+    const char *dir = getenv("AELAB_DATA");
+    snprintf(buf, cap, "%s/%s", dir && *dir ? dir : DATA_DIR_DEFAULT, file);
+}
+
+static int load_set(ae_dataset *d, const char *images, const char *labels) {
+    if (ae_idx_images_file(d, images)) return -1;
+    if (labels && ae_idx_labels_file(d, labels)) { ae_dataset_free(d); return -1; }
+    return 0;
+}
+
+static int write_recon_png(ae_model *m, const ae_dataset *d, int n, ae_noise noise, float level, uint64_t seed, const char *path) {
+    const int dim = ae_dataset_dim(d), out = m->arch.sizes[m->arch.n_layers];
+    if (n > d->n) n = d->n;
+    if (out != dim) { fprintf(stderr, "aelab: this model's output is not an image of the input's size\n"); return -1; }
+    int rows = noise ? 3 : 2;
+    float *tiles = malloc((size_t)rows * n * dim * sizeof(float));
+    if (!tiles) { fprintf(stderr, "aelab: out of memory\n"); return -1; }
+    float *clean = tiles, *noisy = tiles + (size_t)n * dim, *rec = tiles + (size_t)(rows - 1) * n * dim;
+    ae_dataset_batch(d, NULL, 0, n, clean);
+    memcpy(noisy, clean, (size_t)n * dim * sizeof(float));
+    ae_rng r;
+    ae_rng_seed(&r, seed, 7);
+    ae_corrupt(noise, level, &r, noisy, (size_t)n * dim);
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i += m->max_batch) {
+        int B = n - i < m->max_batch ? n - i : m->max_batch;
+        memcpy(ae_model_input(m), noisy + (size_t)i * dim, (size_t)B * dim * sizeof(float));
+        rc = ae_model_forward(m, B);
+        if (!rc) memcpy(rec + (size_t)i * dim, ae_model_output(m), (size_t)B * dim * sizeof(float));
+    }
+    uint8_t *png = NULL;
+    size_t len = 0;
+    if (!rc) rc = ae_png_grid(tiles, rows * n, d->rows, d->cols, n, 2, &png, &len);
+    if (!rc) rc = ae_write_file(path, png, len);
+    free(png);
+    free(tiles);
+    if (rc) { fail(); return -1; }
+    return 0;
+}
+
+static const char *train_help =
+    "usage: aelab train [options]\n"
+    "Trains an autoencoder on MNIST (or your IDX files) and reports the test loss after every epoch.\n\n"
+    "Model\n"
+    "  --arch W-W-...      layer widths; the narrowest interior one is the code, or mark it with * (784-32-784)\n"
+    "  --hidden ACT        hidden activation: linear, sigmoid, tanh, relu, leaky_relu (relu)\n"
+    "  --code ACT          activation of the code layer (same as --hidden)\n"
+    "  --output ACT        output activation (sigmoid; softmax with --supervised)\n"
+    "  --loss L            bce, mse, softmax_ce (bce)\n"
+    "  --init I            glorot_uniform, glorot_normal, he_uniform, he_normal (glorot_uniform)\n"
+    "  --output-bias B     mean: start the output bias at the data's mean pixel; zero: start at 0 (mean)\n"
+    "Training\n"
+    "  --opt O             adam or sgd (adam)\n"
+    "  --lr X              learning rate (adam 1e-3, sgd 0.01)\n"
+    "  --momentum X        SGD momentum (0.9)\n"
+    "  --weight-decay X    L2 coefficient on weights (0)\n"
+    "  --batch N           minibatch size (256)\n"
+    "  --epochs N          passes over the training set (5)\n"
+    "  --max-steps N       stop after N minibatches (0: no limit)\n"
+    "  --seed N            one seed gives the same run natively, in Node and in the browser (1)\n"
+    "  --noise K           corrupt every batch afresh (denoising): none, gaussian, mask, salt_pepper\n"
+    "  --noise-level X     standard deviation (gaussian) or probability (mask, salt_pepper) (0.3)\n"
+    "  --supervised        train on the labels (a classifier) instead of reconstructing the input\n"
+    "Data (defaults: MNIST under $AELAB_DATA or ./data, gzip or plain IDX)\n"
+    "  --train-images F  --train-labels F  --test-images F  --test-labels F\n"
+    "  --train-limit N     use only the first N training images\n"
+    "Output\n"
+    "  --out F.safetensors trained model   --png F.png reconstructions   --filters F.png first-layer weights\n"
+    "  --quiet             no progress bar\n";
+
+static int cmd_train(int argc, char **argv) {
+    static const char *const known[] = {"arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
+                                        "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
+                                        "train-labels", "test-images", "test-labels", "train-limit", "out", "png", "filters", "quiet", "output-bias",
+                                        "help", NULL};
+    opts o;
+    if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
+    if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
+    if (check_known(&o, known)) return 2;
+    int supervised = get(&o, "supervised", NULL) != NULL;
+    ae_arch arch;
+    if (ae_arch_parse(&arch, get(&o, "arch", supervised ? "784-128-10" : "784-32-784"), get(&o, "hidden", "relu"), get(&o, "code", NULL),
+                      get(&o, "output", supervised ? "softmax" : "sigmoid"), get(&o, "loss", supervised ? "softmax_ce" : "bce")))
+        return fail();
+    if (get(&o, "init", NULL) && ae_init_parse(get(&o, "init", NULL), &arch.init)) {
+        fprintf(stderr, "aelab: unknown --init '%s'\n", get(&o, "init", NULL));
+        return 2;
+    }
+    ae_train_cfg cfg = ae_train_default();
+    if (get(&o, "opt", NULL) && ae_opt_parse(get(&o, "opt", NULL), &cfg.opt.kind)) { fprintf(stderr, "aelab: --opt is adam or sgd\n"); return 2; }
+    ae_optim_cfg def = ae_optim_default(cfg.opt.kind);
+    long batch, epochs, max_steps, seed, limit;
+    double lr, mom, wd, level;
+    if (get_int(&o, "batch", 256, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", 5, 0, 100000, &epochs) ||
+        get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 1, 0, 4294967295L, &seed) ||
+        get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_float(&o, "lr", def.lr, 1e-12, 10, &lr) ||
+        get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", 0, 0, 1, &wd) ||
+        get_float(&o, "noise-level", 0.3, 0, 1, &level))
+        return 2;
+    cfg.batch = (int)batch;
+    cfg.opt = def;
+    cfg.opt.lr = (float)lr;
+    cfg.opt.momentum = (float)mom;
+    cfg.opt.weight_decay = (float)wd;
+    cfg.seed = (uint64_t)seed;
+    cfg.supervised = supervised;
+    cfg.noise_level = (float)level;
+    const char *ob = get(&o, "output-bias", "mean");
+    if (strcmp(ob, "mean") && strcmp(ob, "zero")) { fprintf(stderr, "aelab: --output-bias is mean or zero\n"); return 2; }
+    cfg.mean_output_bias = !strcmp(ob, "mean");
+    if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &cfg.noise)) {
+        fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n");
+        return 2;
+    }
+    char p1[1024], p2[1024], p3[1024], p4[1024];
+    data_path(p1, sizeof p1, "train-images-idx3-ubyte.gz");
+    data_path(p2, sizeof p2, "train-labels-idx1-ubyte.gz");
+    data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
+    data_path(p4, sizeof p4, "t10k-labels-idx1-ubyte.gz");
+    const char *tri = get(&o, "train-images", p1), *trl = get(&o, "train-labels", supervised ? p2 : NULL);
+    const char *tei = get(&o, "test-images", get(&o, "train-images", NULL) ? NULL : p3);
+    const char *tel = get(&o, "test-labels", (supervised && tei == p3) ? p4 : NULL);
+    ae_dataset train, test = {0};
+    if (load_set(&train, tri, trl)) return fail();
+    if (limit && limit < train.n) train.n = (int)limit;
+    if (tei && load_set(&test, tei, tel)) { ae_dataset_free(&train); return fail(); }
+    ae_model m;
+    ae_trainer t;
+    int rc = 1;
+    if (ae_model_init(&m, &arch, cfg.batch, cfg.seed)) { fail(); goto out_data; }
+    if (ae_trainer_init(&t, &m, &train, &cfg)) { fail(); goto out_model; }
+    char sizes[256];
+    ae_arch_sizes_str(&arch, sizes, sizeof sizes);
+    printf("model %s  activations", sizes);
+    for (int l = 0; l < arch.n_layers; l++) printf("%s%s", l ? "," : " ", ae_act_name(arch.act[l]));
+    printf("  loss %s  params %zu\n", ae_loss_name(arch.loss), m.n_params);
+    printf("train %d images of %dx%d  batch %d  %s lr %g  seed %ld%s%s\n", train.n, train.rows, train.cols, cfg.batch, ae_opt_name(cfg.opt.kind), lr,
+           seed, cfg.noise ? "  noise " : "", cfg.noise ? ae_noise_name(cfg.noise) : "");
+    fflush(stdout);
+    const int spe = ae_trainer_steps_per_epoch(&t), tty = isatty(2) && !get(&o, "quiet", NULL);
+    const double t0 = now();
+    int stopped = 0;
+    for (long e = 0; e < epochs && !stopped; e++) {
+        double te = now(), sum = 0.0;
+        long samples = 0;
+        int steps = 0;
+        for (int s = 0; s < spe; s++) {
+            if (max_steps && t.step >= max_steps) { stopped = 1; break; }
+            int B = train.n - t.pos < cfg.batch ? train.n - t.pos : cfg.batch;
+            double loss;
+            if (ae_trainer_step(&t, &loss)) { fail(); goto out_trainer; }
+            sum += loss;
+            samples += B;
+            steps++;
+            if (tty && (s % 10 == 0 || s == spe - 1)) {
+                double el = now() - te;
+                int bar = (int)(30.0 * (s + 1) / spe);
+                fprintf(stderr, "\repoch %ld/%ld [%.*s%*s] step %d/%d  loss %.4f  %.0f samples/s ", e + 1, epochs, bar,
+                        "==============================", 30 - bar, "", s + 1, spe, loss, el > 0 ? samples / el : 0.0);
+            }
+        }
+        if (tty) fprintf(stderr, "\r%*s\r", 100, "");
+        if (!steps) break;
+        double el = now() - te;
+        printf("epoch %ld/%ld  train_loss %.5f", e + 1, epochs, sum / steps);
+        if (test.pixels) {
+            double tl;
+            int correct;
+            if (ae_evaluate(&m, &test, supervised, &tl, &correct)) { fail(); goto out_trainer; }
+            printf("  test_loss %.5f", tl);
+            if (supervised) printf("  test_acc %.4f", (double)correct / test.n);
+        }
+        printf("  %.1f s  %.0f samples/s\n", el, samples / el);
+        fflush(stdout);
+    }
+    printf("done in %.1f s\n", now() - t0);
+    rc = 0;
+    if (get(&o, "out", NULL)) {
+        uint8_t *buf;
+        size_t len;
+        if (ae_model_save_mem(&m, &buf, &len) || ae_write_file(get(&o, "out", NULL), buf, len)) rc = fail();
+        else printf("saved %s\n", get(&o, "out", NULL));
+        if (!rc) free(buf);
+    }
+    if (!rc && get(&o, "png", NULL) && !supervised)
+        rc = write_recon_png(&m, test.pixels ? &test : &train, 16, cfg.noise, cfg.noise_level, cfg.seed, get(&o, "png", NULL)) ? 1 : 0;
+    if (!rc && get(&o, "filters", NULL)) {
+        uint8_t *png;
+        size_t len;
+        if (ae_png_filters(&m, train.rows, train.cols, 16, 2, &png, &len) || ae_write_file(get(&o, "filters", NULL), png, len)) rc = fail();
+        else free(png);
+    }
+out_trainer:
+    ae_trainer_free(&t);
+out_model:
+    ae_model_free(&m);
+out_data:
+    ae_dataset_free(&train);
+    ae_dataset_free(&test);
+    return rc;
+}
+
+static int load_model_file(ae_model *m, const char *path, int max_batch) {
+    uint8_t *buf;
+    size_t len;
+    if (ae_read_file(path, &buf, &len, (size_t)1 << 31)) return -1;
+    int rc = ae_model_load_mem(m, buf, len, max_batch);
+    free(buf);
+    if (rc) {
+        fprintf(stderr, "aelab: %s: %s\n", path, ae_last_error());
+        return -2;
+    }
+    return 0;
+}
+
+static const char *eval_help =
+    "usage: aelab eval --model M.safetensors [--images F] [--labels L] [--supervised]\n"
+    "Mean loss of the model over the images (default: the MNIST test set); with labels and --supervised,\n"
+    "a classifier's accuracy too.\n";
+
+static int cmd_eval(int argc, char **argv) {
+    static const char *const known[] = {"model", "images", "labels", "supervised", "help", NULL};
+    opts o;
+    if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab eval: unexpected argument '%s'\n", o.bad); return 2; }
+    if (get(&o, "help", NULL)) { fputs(eval_help, stdout); return 0; }
+    if (check_known(&o, known)) return 2;
+    if (!get(&o, "model", NULL)) { fprintf(stderr, "aelab eval: --model is required\n%s", eval_help); return 2; }
+    int supervised = get(&o, "supervised", NULL) != NULL;
+    char p3[1024], p4[1024];
+    data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
+    data_path(p4, sizeof p4, "t10k-labels-idx1-ubyte.gz");
+    ae_model m;
+    int r = load_model_file(&m, get(&o, "model", NULL), 256);
+    if (r == -1) return fail();
+    if (r) return 1;
+    ae_dataset d;
+    const char *imgs = get(&o, "images", p3);
+    if (load_set(&d, imgs, get(&o, "labels", (supervised && imgs == p3) ? p4 : NULL))) { ae_model_free(&m); return fail(); }
+    double loss;
+    int correct, rc = 0;
+    if (ae_evaluate(&m, &d, supervised, &loss, &correct)) rc = fail();
+    else {
+        printf("images %d  loss %s  %.6f\n", d.n, ae_loss_name(m.arch.loss), loss);
+        if (supervised) printf("accuracy %.4f (%d/%d)\n", (double)correct / d.n, correct, d.n);
+    }
+    ae_dataset_free(&d);
+    ae_model_free(&m);
+    return rc;
+}
+
+static const char *recon_help =
+    "usage: aelab recon --model M.safetensors --out F.png [--images F] [--n 16] [--noise K --noise-level X] [--seed N]\n"
+    "Writes a PNG: the first n images (default: MNIST test set), their corrupted versions when --noise is given,\n"
+    "and the model's reconstructions, one row each.\n";
+
+static int cmd_recon(int argc, char **argv) {
+    static const char *const known[] = {"model", "images", "out", "n", "noise", "noise-level", "seed", "help", NULL};
+    opts o;
+    if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab recon: unexpected argument '%s'\n", o.bad); return 2; }
+    if (get(&o, "help", NULL)) { fputs(recon_help, stdout); return 0; }
+    if (check_known(&o, known)) return 2;
+    if (!get(&o, "model", NULL) || !get(&o, "out", NULL)) { fprintf(stderr, "aelab recon: --model and --out are required\n%s", recon_help); return 2; }
+    long n, seed;
+    double level;
+    if (get_int(&o, "n", 16, 1, 256, &n) || get_int(&o, "seed", 1, 0, 4294967295L, &seed) || get_float(&o, "noise-level", 0.3, 0, 1, &level)) return 2;
+    ae_noise noise = AE_NOISE_NONE;
+    if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &noise)) { fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n"); return 2; }
+    char p3[1024];
+    data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
+    ae_model m;
+    int r = load_model_file(&m, get(&o, "model", NULL), 256);
+    if (r == -1) return fail();
+    if (r) return 1;
+    ae_dataset d;
+    if (load_set(&d, get(&o, "images", p3), NULL)) { ae_model_free(&m); return fail(); }
+    int rc = 0;
+    if (ae_dataset_dim(&d) != m.arch.sizes[0]) { fprintf(stderr, "aelab: the images have %d pixels but the model takes %d\n", ae_dataset_dim(&d), m.arch.sizes[0]); rc = 1; }
+    else if (write_recon_png(&m, &d, (int)n, noise, (float)level, (uint64_t)seed, get(&o, "out", NULL))) rc = 1;
+    else printf("wrote %s\n", get(&o, "out", NULL));
+    ae_dataset_free(&d);
+    ae_model_free(&m);
+    return rc;
+}
+
+static const char *main_help =
+    "aelab " AE_VERSION ": autoencoders in C (the same core runs in the browser as WebAssembly)\n"
+    "usage: aelab <command> [options]\n"
+    "  train   train an autoencoder or classifier on MNIST or IDX files\n"
+    "  eval    loss and accuracy of a saved model\n"
+    "  recon   PNG of inputs and reconstructions\n"
+    "Run 'aelab <command> --help' for its options.\n";
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(main_help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) { puts(AE_VERSION); return 0; }
+    if (!strcmp(argv[1], "train")) return cmd_train(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "recon")) return cmd_recon(argc - 2, argv + 2);
+    fprintf(stderr, "aelab: unknown command '%s'\n%s", argv[1], main_help);
+    return 2;
+}

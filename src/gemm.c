@@ -1,0 +1,146 @@
+/* Single-precision GEMM: C(M,N) += op(A)(M,K) · op(B)(K,N).
+ *
+ * Blocked and packed after Goto & van de Geijn ("Anatomy of high-performance matrix multiplication"):
+ * a KC×NC panel of op(B) is packed into NR-wide column strips, an MC×KC block of op(A) into MR-tall row
+ * strips, and an MR×NR micro-kernel keeps its tile of C in registers for KC steps.
+ *
+ * The micro-kernel is written with GCC/Clang vector extensions (4 floats), which become SSE on x86-64,
+ * WASM SIMD128 with -msimd128, and plain scalar code in a wasm build without it: one source for all.
+ * Each C(i,j) is one lane of one accumulator, loaded from C, updated as c += a·b for k ascending (K
+ * blocks ascend too) and stored back, so the summation order is exactly that of ae_gemm_ref: every
+ * build gives the same bits as the reference, and native and wasm runs agree bit for bit.
+ *
+ * Packing buffers are fixed-size and per thread: a call allocates nothing. */
+#include "aelab.h"
+#include <string.h>
+
+typedef float v4f __attribute__((vector_size(16)));
+
+#define MR 6
+#define NR 8
+#define KC 256
+#define MC 96   /* multiple of MR: MC·KC floats = 96 KiB, stays in L2 */
+#define NC 2048 /* multiple of NR: KC·NC floats = 2 MiB */
+
+static inline v4f ld4(const float *p) { v4f v; memcpy(&v, p, sizeof v); return v; }
+static inline void st4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+/* Reference: the definition, in the summation order every other path reproduces. */
+void ae_gemm_ref(int transA, int transB, int M, int N, int K,
+                 const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float c = C[(size_t)i * ldc + j];
+            for (int k = 0; k < K; k++) {
+                float a = transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+                float b = transB ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+                c += a * b;
+            }
+            C[(size_t)i * ldc + j] = c;
+        }
+}
+
+/* op(A)[i0.., k0..] (mc, kc) -> strips of MR rows: strip s holds, for each k, MR consecutive values.
+ * Rows past mc are zero (their results are discarded). */
+static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *buf) {
+    for (int s = 0; s < mc; s += MR) {
+        int mr = mc - s < MR ? mc - s : MR;
+        for (int k = 0; k < kc; k++) {
+            for (int r = 0; r < mr; r++) {
+                size_t i = (size_t)(i0 + s + r), kk = (size_t)(k0 + k);
+                buf[r] = transA ? A[kk * lda + i] : A[i * lda + kk];
+            }
+            for (int r = mr; r < MR; r++) buf[r] = 0.0f;
+            buf += MR;
+        }
+    }
+}
+
+/* op(B)[k0.., j0..] (kc, nc) -> strips of NR columns: strip t holds, for each k, NR consecutive values. */
+static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, int nc, float *buf) {
+    for (int t = 0; t < nc; t += NR) {
+        int nr = nc - t < NR ? nc - t : NR;
+        if (!transB && nr == NR) {
+            for (int k = 0; k < kc; k++, buf += NR) memcpy(buf, B + (size_t)(k0 + k) * ldb + j0 + t, NR * sizeof(float));
+            continue;
+        }
+        for (int k = 0; k < kc; k++) {
+            for (int c = 0; c < nr; c++) {
+                size_t j = (size_t)(j0 + t + c), kk = (size_t)(k0 + k);
+                buf[c] = transB ? B[j * ldb + kk] : B[kk * ldb + j];
+            }
+            for (int c = nr; c < NR; c++) buf[c] = 0.0f;
+            buf += NR;
+        }
+    }
+}
+
+/* C tile (MR, NR) at c with row stride ldc: c += a_strip · b_strip over kc steps.
+ * a: (kc, MR) packed, b: (kc, NR) packed. 12 accumulators + 2 B vectors + 1 broadcast fit the 16
+ * registers of SSE and of V8's wasm SIMD on x64. */
+static void kernel_6x8(int kc, const float *restrict a, const float *restrict b, float *restrict c, int ldc) {
+    v4f c00 = ld4(c + 0 * ldc), c01 = ld4(c + 0 * ldc + 4);
+    v4f c10 = ld4(c + 1 * ldc), c11 = ld4(c + 1 * ldc + 4);
+    v4f c20 = ld4(c + 2 * ldc), c21 = ld4(c + 2 * ldc + 4);
+    v4f c30 = ld4(c + 3 * ldc), c31 = ld4(c + 3 * ldc + 4);
+    v4f c40 = ld4(c + 4 * ldc), c41 = ld4(c + 4 * ldc + 4);
+    v4f c50 = ld4(c + 5 * ldc), c51 = ld4(c + 5 * ldc + 4);
+    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+        v4f b0 = ld4(b), b1 = ld4(b + 4), x;
+        x = (v4f){a[0], a[0], a[0], a[0]}; c00 += x * b0; c01 += x * b1;
+        x = (v4f){a[1], a[1], a[1], a[1]}; c10 += x * b0; c11 += x * b1;
+        x = (v4f){a[2], a[2], a[2], a[2]}; c20 += x * b0; c21 += x * b1;
+        x = (v4f){a[3], a[3], a[3], a[3]}; c30 += x * b0; c31 += x * b1;
+        x = (v4f){a[4], a[4], a[4], a[4]}; c40 += x * b0; c41 += x * b1;
+        x = (v4f){a[5], a[5], a[5], a[5]}; c50 += x * b0; c51 += x * b1;
+    }
+    st4(c + 0 * ldc, c00); st4(c + 0 * ldc + 4, c01);
+    st4(c + 1 * ldc, c10); st4(c + 1 * ldc + 4, c11);
+    st4(c + 2 * ldc, c20); st4(c + 2 * ldc + 4, c21);
+    st4(c + 3 * ldc, c30); st4(c + 3 * ldc + 4, c31);
+    st4(c + 4 * ldc, c40); st4(c + 4 * ldc + 4, c41);
+    st4(c + 5 * ldc, c50); st4(c + 5 * ldc + 4, c51);
+}
+
+/* A partial tile (mr < MR or nr < NR) goes through a full-size scratch tile. */
+static void kernel_edge(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr) {
+    float t[MR * NR];
+    memset(t, 0, sizeof t);
+    for (int i = 0; i < mr; i++) memcpy(t + i * NR, c + (size_t)i * ldc, (size_t)nr * sizeof(float));
+    kernel_6x8(kc, a, b, t, NR);
+    for (int i = 0; i < mr; i++) memcpy(c + (size_t)i * ldc, t + i * NR, (size_t)nr * sizeof(float));
+}
+
+static _Thread_local float pack_a_buf[MC * KC];
+static _Thread_local float pack_b_buf[KC * NC];
+
+/* The macro-kernel over one packed A block (mc, kc) and packed B panel (kc, nc). */
+static void macro(int mc, int nc, int kc, const float *pa, const float *pb, float *C, int ldc) {
+    for (int j = 0; j < nc; j += NR) {
+        int nr = nc - j < NR ? nc - j : NR;
+        for (int i = 0; i < mc; i += MR) {
+            int mr = mc - i < MR ? mc - i : MR;
+            float *c = C + (size_t)i * ldc + j;
+            const float *a = pa + (size_t)i * kc, *b = pb + (size_t)j * kc;
+            if (mr == MR && nr == NR) kernel_6x8(kc, a, b, c, ldc);
+            else kernel_edge(kc, a, b, c, ldc, mr, nr);
+        }
+    }
+}
+
+void ae_gemm(int transA, int transB, int M, int N, int K,
+             const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+    if (M <= 0 || N <= 0 || K <= 0) return;
+    for (int jc = 0; jc < N; jc += NC) {
+        int nc = N - jc < NC ? N - jc : NC;
+        for (int pc = 0; pc < K; pc += KC) {
+            int kc = K - pc < KC ? K - pc : KC;
+            pack_b(transB, B, ldb, pc, kc, jc, nc, pack_b_buf);
+            for (int ic = 0; ic < M; ic += MC) {
+                int mc = M - ic < MC ? M - ic : MC;
+                pack_a(transA, A, lda, ic, mc, pc, kc, pack_a_buf);
+                macro(mc, nc, kc, pack_a_buf, pack_b_buf, C + (size_t)ic * ldc + jc, ldc);
+            }
+        }
+    }
+}

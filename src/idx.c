@@ -1,0 +1,171 @@
+/* IDX files (LeCun's MNIST format): bytes 0-1 zero, byte 2 the element type (0x08 = unsigned byte), byte 3
+ * the number of dimensions, then each dimension as a big-endian uint32, then the data row-major.
+ * Images are (n, rows, cols) or (n, dim); labels are (n). Everything is checked before it is read. */
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+#ifndef __EMSCRIPTEN__
+#include <zlib.h>
+#endif
+
+#define MAX_IMAGES 100000000 /* 1e8: far beyond any real set, small enough that n·dim stays sane */
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* Validate the header; on success dims[0..ndim) and the payload offset are set. */
+static int parse_header(const uint8_t *buf, size_t len, const char *what, int want_min, int want_max, uint32_t *dims, int *ndim,
+                        size_t *off) {
+    if (!buf || len == 0) return ae_fail(AE_ERR_FORMAT, "%s file is empty", what);
+    if (len < 4) return ae_fail(AE_ERR_FORMAT, "%s file is truncated: %zu bytes, not even a 4-byte header", what, len);
+    if (buf[0] == 0x1f && buf[1] == 0x8b)
+        return ae_fail(AE_ERR_FORMAT, "%s file is still gzip-compressed; decompress it first", what);
+    if (buf[0] != 0 || buf[1] != 0)
+        return ae_fail(AE_ERR_FORMAT, "%s file is not IDX: wrong magic %02x %02x %02x %02x (expected 00 00 08 0%d)", what, buf[0],
+                       buf[1], buf[2], buf[3], want_max);
+    if (buf[2] != 0x08)
+        return ae_fail(AE_ERR_FORMAT, "%s file has element type 0x%02x; only unsigned bytes (0x08) are supported", what, buf[2]);
+    int nd = buf[3];
+    if (nd < want_min || nd > want_max)
+        return ae_fail(AE_ERR_FORMAT, "%s file has %d dimensions; expected %s", what, nd,
+                       want_min == want_max ? "1" : "2 or 3 (count, rows, columns)");
+    if (len < 4 + 4 * (size_t)nd) return ae_fail(AE_ERR_FORMAT, "%s file is truncated inside its header", what);
+    for (int i = 0; i < nd; i++) {
+        dims[i] = be32(buf + 4 + 4 * i);
+        if (dims[i] == 0) return ae_fail(AE_ERR_FORMAT, "%s file has a zero dimension (dimension %d)", what, i);
+    }
+    if (dims[0] > MAX_IMAGES) return ae_fail(AE_ERR_FORMAT, "%s file claims %u items; at most %d are supported", what, dims[0], MAX_IMAGES);
+    *ndim = nd;
+    *off = 4 + 4 * (size_t)nd;
+    return AE_OK;
+}
+
+int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
+    memset(d, 0, sizeof *d);
+    uint32_t dims[3] = {0, 1, 1};
+    int nd;
+    size_t off, dim, total;
+    int rc = parse_header(buf, len, "image", 2, 3, dims, &nd, &off);
+    if (rc) return rc;
+    uint32_t rows = nd == 3 ? dims[1] : 1, cols = nd == 3 ? dims[2] : dims[1];
+    if (rows > AE_MAX_WIDTH || cols > AE_MAX_WIDTH || ae_mul_size(rows, cols, &dim) || dim > AE_MAX_WIDTH)
+        return ae_fail(AE_ERR_FORMAT, "image file claims %ux%u images; at most %d pixels per image are supported", rows, cols, AE_MAX_WIDTH);
+    if (ae_mul_size(dims[0], dim, &total) || total > len - off)
+        return ae_fail(AE_ERR_FORMAT, "image file is truncated: the header promises %u images of %ux%u (%zu bytes) but only %zu bytes follow",
+                       dims[0], rows, cols, (size_t)dims[0] * dim, len - off);
+    if (total < len - off)
+        return ae_fail(AE_ERR_FORMAT, "image file has %zu bytes after its %u images of %ux%u; it is not a valid IDX file", len - off - total,
+                       dims[0], rows, cols);
+    d->pixels = malloc(total);
+    if (!d->pixels) return ae_fail(AE_ERR_NOMEM, "out of memory for %zu bytes of images", total);
+    memcpy(d->pixels, buf + off, total);
+    d->n = (int)dims[0];
+    d->rows = (int)rows;
+    d->cols = (int)cols;
+    return AE_OK;
+}
+
+int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
+    if (!d->pixels) return ae_fail(AE_ERR_ARG, "load the images before the labels");
+    uint32_t dims[1];
+    int nd;
+    size_t off;
+    int rc = parse_header(buf, len, "label", 1, 1, dims, &nd, &off);
+    if (rc) return rc;
+    if (dims[0] > len - off)
+        return ae_fail(AE_ERR_FORMAT, "label file is truncated: the header promises %u labels but only %zu bytes follow", dims[0], len - off);
+    if (dims[0] < len - off) return ae_fail(AE_ERR_FORMAT, "label file has %zu bytes after its %u labels", len - off - dims[0], dims[0]);
+    if ((int)dims[0] != d->n)
+        return ae_fail(AE_ERR_FORMAT, "the label file has %u labels but the image file has %d images", dims[0], d->n);
+    int mx = 0;
+    for (size_t i = 0; i < dims[0]; i++) mx = buf[off + i] > mx ? buf[off + i] : mx;
+    uint8_t *labels = malloc(dims[0]);
+    if (!labels) return ae_fail(AE_ERR_NOMEM, "out of memory for labels");
+    memcpy(labels, buf + off, dims[0]);
+    free(d->labels);
+    d->labels = labels;
+    d->n_classes = mx + 1;
+    return AE_OK;
+}
+
+#ifndef __EMSCRIPTEN__
+/* Read a whole file through zlib, which inflates gzip and passes plain files through unchanged. */
+static int read_maybe_gz(const char *path, uint8_t **out, size_t *len) {
+    gzFile f = gzopen(path, "rb");
+    if (!f) return ae_fail(AE_ERR_IO, "cannot open '%s'", path);
+    size_t cap = 1 << 20, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (!buf) { gzclose(f); return ae_fail(AE_ERR_NOMEM, "out of memory reading '%s'", path); }
+        int k = gzread(f, buf + n, (unsigned)(cap - n));
+        if (k < 0) {
+            int err;
+            const char *msg = gzerror(f, &err);
+            ae_fail(AE_ERR_FORMAT, "'%s' is corrupt: %s", path, msg);
+            free(buf); gzclose(f);
+            return AE_ERR_FORMAT;
+        }
+        if (k == 0) break;
+        n += (size_t)k;
+        if (n == cap) {
+            if (cap >= ((size_t)1 << 31)) { free(buf); gzclose(f); return ae_fail(AE_ERR_FORMAT, "'%s' is larger than 2 GiB", path); }
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) free(buf);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    gzclose(f);
+    *out = buf;
+    *len = n;
+    return AE_OK;
+}
+
+int ae_idx_images_file(ae_dataset *d, const char *path) {
+    uint8_t *buf;
+    size_t len;
+    memset(d, 0, sizeof *d);
+    int rc = read_maybe_gz(path, &buf, &len);
+    if (rc) return rc;
+    rc = ae_idx_images_mem(d, buf, len);
+    free(buf);
+    if (rc) return ae_fail(rc, "%s: %s", path, ae_last_error());
+    return rc;
+}
+
+int ae_idx_labels_file(ae_dataset *d, const char *path) {
+    uint8_t *buf;
+    size_t len;
+    int rc = read_maybe_gz(path, &buf, &len);
+    if (rc) return rc;
+    rc = ae_idx_labels_mem(d, buf, len);
+    free(buf);
+    if (rc) return ae_fail(rc, "%s: %s", path, ae_last_error());
+    return rc;
+}
+#endif
+
+void ae_dataset_free(ae_dataset *d) {
+    if (!d) return;
+    free(d->pixels);
+    free(d->labels);
+    memset(d, 0, sizeof *d);
+}
+
+int ae_dataset_dim(const ae_dataset *d) { return d->rows * d->cols; }
+
+void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out) {
+    const size_t dim = (size_t)ae_dataset_dim(d);
+    for (int r = 0; r < B; r++) {
+        const uint8_t *p = d->pixels + (size_t)(idx ? idx[r] : (uint32_t)(first + r)) * dim;
+        float *o = out + (size_t)r * dim;
+        for (size_t i = 0; i < dim; i++) o[i] = (float)p[i] * (1.0f / 255.0f);
+    }
+}
+
+void ae_dataset_onehot(const ae_dataset *d, const uint32_t *idx, int first, int B, int n_classes, float *out) {
+    memset(out, 0, (size_t)B * n_classes * sizeof *out);
+    for (int r = 0; r < B; r++) {
+        int lab = d->labels[idx ? idx[r] : (uint32_t)(first + r)];
+        if (lab < n_classes) out[(size_t)r * n_classes + lab] = 1.0f;
+    }
+}

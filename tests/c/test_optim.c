@@ -1,0 +1,45 @@
+/* Optimizer steps against values computed by hand (in double, from the update formulas). */
+#include "aelab.h"
+#include "check.h"
+
+int main(void) {
+    /* SGD with momentum 0.9, lr 0.1: v1 = g1 = 0.5, p1 = 1 - 0.05 = 0.95; v2 = 0.45 + (-1) = -0.55, p2 = 0.95 + 0.055 = 1.005 */
+    ae_optim_cfg s = ae_optim_default(AE_OPT_SGD);
+    s.lr = 0.1f;
+    s.momentum = 0.9f;
+    float p = 1, m = 0, v = 0, g = 0.5f;
+    ae_optim_step(&s, 1, 1, &p, &g, &m, &v, NULL);
+    CHECK(fabsf(p - 0.95f) < 1e-7f && fabsf(m - 0.5f) < 1e-7f, "SGD step 1: p=%.9g m=%.9g", p, m);
+    g = -1.0f;
+    ae_optim_step(&s, 2, 1, &p, &g, &m, &v, NULL);
+    CHECK(fabsf(p - 1.005f) < 1e-6f && fabsf(m + 0.55f) < 1e-6f, "SGD step 2: p=%.9g m=%.9g", p, m);
+
+    /* Adam lr 0.01, β 0.9/0.999, ε 1e-8.
+     * t=1, g=0.5: m=0.05 v=0.00025, m̂=0.5 v̂=0.25, p = 1 - 0.01·0.5/(0.5+1e-8)
+     * t=2, g=-0.2: m=0.045-0.02=0.025, v=0.00024975+0.00004=0.00028975, m̂=m/0.19, v̂=v/0.001999 */
+    ae_optim_cfg a = ae_optim_default(AE_OPT_ADAM);
+    a.lr = 0.01f;
+    a.eps = 1e-8f;
+    p = 1; m = 0; v = 0; g = 0.5f;
+    ae_optim_step(&a, 1, 1, &p, &g, &m, &v, NULL);
+    double p1 = 1.0 - 0.01 * 0.5 / (0.5 + 1e-8);
+    CHECK(fabs(p - p1) < 1e-7, "Adam step 1: p=%.9g want %.9g", p, p1);
+    g = -0.2f;
+    ae_optim_step(&a, 2, 1, &p, &g, &m, &v, NULL);
+    /* the float constants 0.9f and 0.999f are what the optimizer multiplies by */
+    const double b1 = 0.9f, b2 = 0.999f, g2 = (double)(-0.2f);
+    double v1 = (1 - b2) * 0.25, m1 = (1 - b1) * 0.5, m2 = b1 * m1 + (1 - b1) * g2, v2 = b2 * v1 + (1 - b2) * g2 * g2;
+    double mh = m2 / (1 - b1 * b1), vh = v2 / (1 - b2 * b2);
+    double p2 = p1 - 0.01 * mh / (sqrt(vh) + 1e-8);
+    CHECK(fabs(m - m2) < 1e-6 * fabs(m2) && fabs(v - v2) < 1e-6 * v2, "Adam moments m=%.9g v=%.9g", m, v);
+    CHECK(fabs(p - p2) < 2e-7, "Adam step 2: p=%.9g want %.9g", p, p2);
+
+    /* Weight decay reaches masked weights only: g' = g + λ p */
+    float ps[2] = {2, 2}, gs[2] = {0, 0}, ms[2] = {0, 0}, vs[2] = {0, 0};
+    uint8_t mask[2] = {1, 0};
+    s.momentum = 0;
+    s.weight_decay = 0.5f;
+    ae_optim_step(&s, 1, 2, ps, gs, ms, vs, mask);
+    CHECK(fabsf(ps[0] - (2 - 0.1f * 1.0f)) < 1e-7f && ps[1] == 2.0f, "weight decay: %g %g", ps[0], ps[1]);
+    return check_report("test_optim");
+}
