@@ -27,11 +27,11 @@ SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 
 # Emscripten (Debian's 3.1.6). It needs NODE_PATH to find acorn; the JS glue is told where its
 # wasm is by our loader (web/aelab.js passes wasmBinary), so no fetch of a file path ever happens.
-EMENV    = NODE_PATH=/usr/share/nodejs EM_CACHE=$(CURDIR)/build/emcache
+EMENV    = NODE_PATH=/usr/share/nodejs
 EMFLAGS  = $(CSTD) $(FPFLAGS) $(INCS) -O3 -Wall -Wextra -Wno-unused-parameter \
            -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createAelabModule -sENVIRONMENT=web,worker \
            -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -sMAXIMUM_MEMORY=2147483648 \
-           -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sSTACK_SIZE=1048576
+           -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sTOTAL_STACK=1048576
 WASM_SRC = $(CORE_SRC) src/wasm.c
 WASM_OUT = build/wasm/aelab-simd.mjs build/wasm/aelab-scalar.mjs
 
@@ -104,10 +104,10 @@ data/%.gz: node_modules/.package-lock.json
 
 # ---- WebAssembly: SIMD128 and scalar builds of the same source ----
 build/wasm/aelab-simd.mjs: $(WASM_SRC) include/aelab.h src/internal.h build/sysinc/.stamp | build/.deps
-	@mkdir -p build/wasm build/emcache
+	@mkdir -p build/wasm
 	$(EMENV) $(EMCC) $(EMFLAGS) -msimd128 $(WASM_SRC) -o $@
 build/wasm/aelab-scalar.mjs: $(WASM_SRC) include/aelab.h src/internal.h build/sysinc/.stamp | build/.deps
-	@mkdir -p build/wasm build/emcache
+	@mkdir -p build/wasm
 	$(EMENV) $(EMCC) $(EMFLAGS) $(WASM_SRC) -o $@
 wasm: $(WASM_OUT)
 

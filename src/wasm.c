@@ -1,0 +1,290 @@
+/* The WebAssembly boundary: a handful of exported functions over integer handles and caller-provided
+ * buffers. Models, datasets and trainers live here between calls; JS (web/aelab.js) only holds handles.
+ * Every function returns a value >= 0 on success or a negative AE_ERR_* code, with the message in
+ * ae_wasm_error(); a bad handle is an error, never a crash. */
+#include "internal.h"
+#include <emscripten/emscripten.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HANDLES 1024
+#define API EMSCRIPTEN_KEEPALIVE
+
+typedef enum { H_FREE = 0, H_DATA, H_MODEL, H_TRAINER } hkind;
+typedef struct { hkind kind; void *p; int refs; int model, data; } handle;
+static handle handles[MAX_HANDLES]; /* slot 0 is never used, so 0 is never a valid handle */
+
+static const char *kind_name(hkind k) { return k == H_DATA ? "dataset" : k == H_MODEL ? "model" : k == H_TRAINER ? "trainer" : "nothing"; }
+
+static void *get(int h, hkind kind) {
+    if (h <= 0 || h >= MAX_HANDLES || handles[h].kind != kind) {
+        ae_fail(AE_ERR_ARG, "invalid %s handle %d (%s)", kind_name(kind), h,
+                (h > 0 && h < MAX_HANDLES && handles[h].kind) ? "it refers to a different kind of object" : "destroyed or never created");
+        return NULL;
+    }
+    return handles[h].p;
+}
+
+static int put(hkind kind, void *p) {
+    for (int h = 1; h < MAX_HANDLES; h++)
+        if (!handles[h].kind) { handles[h] = (handle){kind, p, 0, 0, 0}; return h; }
+    return ae_fail(AE_ERR_NOMEM, "too many live objects (%d); destroy some first", MAX_HANDLES - 1);
+}
+
+API const char *ae_wasm_error(void) { return ae_last_error(); }
+API int ae_wasm_simd(void) {
+#ifdef __wasm_simd128__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+API int ae_wasm_destroy(int h) {
+    if (h <= 0 || h >= MAX_HANDLES || !handles[h].kind) return ae_fail(AE_ERR_ARG, "invalid handle %d", h);
+    handle *e = &handles[h];
+    if (e->refs) return ae_fail(AE_ERR_ARG, "this %s is in use by %d trainer(s); destroy them first", kind_name(e->kind), e->refs);
+    switch (e->kind) {
+    case H_DATA: ae_dataset_free(e->p); break;
+    case H_MODEL: ae_model_free(e->p); break;
+    case H_TRAINER:
+        ae_trainer_free(e->p);
+        handles[e->model].refs--;
+        handles[e->data].refs--;
+        break;
+    default: break;
+    }
+    free(e->p);
+    memset(e, 0, sizeof *e);
+    return AE_OK;
+}
+
+/* ---- datasets ---- */
+API int ae_wasm_dataset_idx(const uint8_t *img, int img_len, const uint8_t *lab, int lab_len) {
+    ae_dataset *d = calloc(1, sizeof *d);
+    if (!d) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_idx_images_mem(d, img, (size_t)img_len);
+    if (!rc && lab) rc = ae_idx_labels_mem(d, lab, (size_t)lab_len);
+    int h = rc ? rc : put(H_DATA, d);
+    if (h < 0) { ae_dataset_free(d); free(d); }
+    return h;
+}
+
+/* out: n, rows, cols, n_classes */
+API int ae_wasm_dataset_info(int h, int *out) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    out[0] = d->n; out[1] = d->rows; out[2] = d->cols; out[3] = d->n_classes;
+    return AE_OK;
+}
+
+/* Use only the first n items (n <= current count), e.g. a quick run on part of MNIST. */
+API int ae_wasm_dataset_limit(int h, int n) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    if (n < 1) return ae_fail(AE_ERR_ARG, "a dataset needs at least one item");
+    if (n < d->n) d->n = n;
+    return d->n;
+}
+
+API int ae_wasm_dataset_batch(int h, int first, int B, float *out) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    if (first < 0 || B < 1 || first > d->n - B) return ae_fail(AE_ERR_ARG, "rows %d..%d are outside the dataset (0..%d)", first, first + B - 1, d->n - 1);
+    ae_dataset_batch(d, NULL, first, B, out);
+    return B;
+}
+
+API int ae_wasm_dataset_labels(int h, int first, int n, uint8_t *out) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    if (!d->labels) return ae_fail(AE_ERR_ARG, "this dataset has no labels");
+    if (first < 0 || n < 1 || first > d->n - n) return ae_fail(AE_ERR_ARG, "labels %d..%d are outside the dataset", first, first + n - 1);
+    memcpy(out, d->labels + first, (size_t)n);
+    return n;
+}
+
+/* ---- models ---- */
+API int ae_wasm_model_create(const char *sizes, const char *hidden, const char *code, const char *output, const char *loss,
+                             const char *init, int max_batch, uint32_t seed) {
+    ae_arch a;
+    int rc = ae_arch_parse(&a, sizes, hidden, code && *code ? code : NULL, output, loss);
+    if (rc) return rc;
+    if (init && *init && ae_init_parse(init, &a.init)) return ae_fail(AE_ERR_ARG, "unknown initialisation '%s'", init);
+    ae_model *m = calloc(1, sizeof *m);
+    if (!m) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    if ((rc = ae_model_init(m, &a, max_batch, seed))) { free(m); return rc; }
+    int h = put(H_MODEL, m);
+    if (h < 0) { ae_model_free(m); free(m); }
+    return h;
+}
+
+API int ae_wasm_model_load(const uint8_t *buf, int len, int max_batch) {
+    ae_model *m = calloc(1, sizeof *m);
+    if (!m) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_model_load_mem(m, buf, (size_t)len, max_batch);
+    if (rc) { free(m); return rc; }
+    int h = put(H_MODEL, m);
+    if (h < 0) { ae_model_free(m); free(m); }
+    return h;
+}
+
+/* out (ints): n_layers, code, max_batch, loss, init, n_params, sizes[0..n_layers], act[0..n_layers-1] */
+API int ae_wasm_model_info(int h, int *out) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    const ae_arch *a = &m->arch;
+    int k = 0;
+    out[k++] = a->n_layers; out[k++] = a->code; out[k++] = m->max_batch; out[k++] = a->loss; out[k++] = a->init;
+    out[k++] = (int)m->n_params;
+    for (int i = 0; i <= a->n_layers; i++) out[k++] = a->sizes[i];
+    for (int i = 0; i < a->n_layers; i++) out[k++] = a->act[i];
+    return k;
+}
+
+/* Pointer to the flat parameter block (n_params floats): layer l's W (out, in) then b (out). */
+API float *ae_wasm_model_params(int h) {
+    ae_model *m = get(h, H_MODEL);
+    return m ? m->params : NULL;
+}
+
+API int ae_wasm_model_reset(int h, uint32_t seed) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    ae_model_reset(m, seed);
+    return AE_OK;
+}
+
+/* Full reconstruction (or class probabilities): x (B, in) -> out (B, out), any B. */
+API int ae_wasm_model_forward(int h, const float *x, int B, float *out) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    const int in = m->arch.sizes[0], ow = m->arch.sizes[m->arch.n_layers];
+    if (B < 1) return ae_fail(AE_ERR_ARG, "forward needs at least one row");
+    for (int r = 0; r < B; r += m->max_batch) {
+        int b = B - r < m->max_batch ? B - r : m->max_batch;
+        memcpy(ae_model_input(m), x + (size_t)r * in, (size_t)b * in * sizeof(float));
+        int rc = ae_model_forward(m, b);
+        if (rc) return rc;
+        memcpy(out + (size_t)r * ow, ae_model_output(m), (size_t)b * ow * sizeof(float));
+    }
+    return B;
+}
+
+API int ae_wasm_model_encode(int h, const float *x, int B, float *code) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    int rc = ae_model_encode(m, x, B, code);
+    return rc ? rc : B;
+}
+
+API int ae_wasm_model_decode(int h, const float *code, int B, float *out) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    int rc = ae_model_decode(m, code, B, out);
+    return rc ? rc : B;
+}
+
+/* The file is malloc'd here; *out and *len are written for JS, which copies and frees it. */
+API int ae_wasm_model_save(int h, uint8_t **out, int *len) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    size_t n;
+    int rc = ae_model_save_mem(m, out, &n);
+    if (!rc) *len = (int)n;
+    return rc;
+}
+
+/* ---- training ---- */
+API int ae_wasm_trainer_create(int model, int data, int batch, int opt, float lr, float momentum, float weight_decay,
+                               uint32_t seed, int noise, float noise_level, int supervised, int mean_output_bias) {
+    ae_model *m = get(model, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    ae_dataset *d = get(data, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    ae_train_cfg c = ae_train_default();
+    if ((unsigned)opt >= AE_OPT_COUNT) return ae_fail(AE_ERR_ARG, "unknown optimizer %d", opt);
+    c.batch = batch;
+    c.opt = ae_optim_default((ae_opt)opt);
+    c.opt.lr = lr;
+    c.opt.momentum = momentum;
+    c.opt.weight_decay = weight_decay;
+    c.seed = seed;
+    c.noise = (ae_noise)noise;
+    c.noise_level = noise_level;
+    c.supervised = supervised;
+    c.mean_output_bias = mean_output_bias;
+    ae_trainer *t = calloc(1, sizeof *t);
+    if (!t) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_trainer_init(t, m, d, &c);
+    if (rc) { free(t); return rc; }
+    int h = put(H_TRAINER, t);
+    if (h < 0) { ae_trainer_free(t); free(t); return h; }
+    handles[h].model = model;
+    handles[h].data = data;
+    handles[model].refs++;
+    handles[data].refs++;
+    return h;
+}
+
+/* Up to `steps` minibatches, stopping early at the end of an epoch if stop_at_epoch is set.
+ * out (doubles): last loss, mean loss over these steps, epoch, step, pos, steps_per_epoch, samples.
+ * Returns the number of steps taken, or AE_ERR_DIVERGED (last good weights restored). */
+API int ae_wasm_trainer_run(int h, int steps, int stop_at_epoch, double *out) {
+    ae_trainer *t = get(h, H_TRAINER);
+    if (!t) return AE_ERR_ARG;
+    double sum = 0.0, loss = 0.0;
+    int done = 0, samples = 0, rc = AE_OK;
+    while (done < steps) {
+        int B = t->d->n - t->pos < t->cfg.batch ? t->d->n - t->pos : t->cfg.batch;
+        if ((rc = ae_trainer_step(t, &loss))) break;
+        sum += loss;
+        samples += B;
+        done++;
+        if (stop_at_epoch && t->pos == 0) break;
+    }
+    out[0] = t->last_loss; out[1] = done ? sum / done : 0.0; out[2] = t->epoch; out[3] = (double)t->step; out[4] = t->pos;
+    out[5] = ae_trainer_steps_per_epoch(t); out[6] = samples;
+    return rc ? rc : done;
+}
+
+/* out (doubles): mean loss, correct predictions (supervised) */
+API int ae_wasm_evaluate(int model, int data, int supervised, double *out) {
+    ae_model *m = get(model, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    ae_dataset *d = get(data, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    double loss;
+    int correct = 0;
+    int rc = ae_evaluate(m, d, supervised, &loss, &correct);
+    if (rc) return rc;
+    out[0] = loss;
+    out[1] = correct;
+    return AE_OK;
+}
+
+/* ---- images and noise ---- */
+API int ae_wasm_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, uint8_t **out, int *len) {
+    size_t l;
+    int rc = ae_png_grid(tiles, n, h, w, cols, scale, out, &l);
+    if (!rc) *len = (int)l;
+    return rc;
+}
+
+API int ae_wasm_png_filters(int model, int h, int w, int cols, int scale, uint8_t **out, int *len) {
+    ae_model *m = get(model, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    size_t l;
+    int rc = ae_png_filters(m, h, w, cols, scale, out, &l);
+    if (!rc) *len = (int)l;
+    return rc;
+}
+
+API int ae_wasm_corrupt(int kind, float level, uint32_t seed, float *x, int n) {
+    if ((unsigned)kind >= AE_NOISE_COUNT) return ae_fail(AE_ERR_ARG, "unknown corruption %d", kind);
+    if (!(level >= 0.0f && level <= 1.0f)) return ae_fail(AE_ERR_ARG, "noise level must be between 0 and 1");
+    ae_rng r;
+    ae_rng_seed(&r, seed, 7);
+    ae_corrupt((ae_noise)kind, level, &r, x, (size_t)n);
+    return n;
+}
