@@ -1,0 +1,82 @@
+// The page as a user sees it, in headless Chromium: MNIST loads in the Worker, the 784-32-784
+// autoencoder trains there for a few hundred steps, the loss falls, the reconstruction grid is drawn,
+// the controls behave, and the console stays clean.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, shot, canvasStats } from './browser.mjs';
+
+let server, chrome;
+before(async () => {
+  server = await serve();
+  chrome = await launch();
+});
+after(async () => {
+  await chrome?.close();
+  server?.close();
+});
+
+const num = (page, id) => page.locator(`#${id}`).textContent().then((t) => Number(t.replace(/,/g, '')));
+
+test('trains a few hundred steps in the Worker: loss falls, reconstructions drawn, no console errors', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  assert.match(await page.locator('#engine').textContent(), /60,000 training and 10,000 test digits/);
+  assert.match(await page.locator('#engine').textContent(), /WebAssembly SIMD/);
+  const blank = await canvasStats(page, 'recon');
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 20);
+  const early = await num(page, 'n-loss');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 300, null, { timeout: 120000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  const late = await num(page, 'n-loss');
+  assert.ok(late < early - 0.03, `train loss should fall: ${early} -> ${late}`);
+  // a test loss was reported after the first epoch (235 steps)
+  const testLoss = await num(page, 'n-test');
+  assert.ok(testLoss > 0 && testLoss < 0.2, `test loss ${testLoss}`);
+  const recon = await canvasStats(page, 'recon');
+  assert.ok(recon.sd > 30 && recon.hash !== blank.hash, `reconstruction canvas looks blank: ${JSON.stringify(recon)}`);
+  const filters = await canvasStats(page, 'filters');
+  assert.ok(filters.sd > 10, 'filters drawn');
+  // the main thread stayed responsive: the page answers instantly while the worker works
+  const speed = await num(page, 'n-speed');
+  assert.ok(speed > 0);
+  await shot(page, 'page-after-training');
+  await shot(page, 'panel-reconstructions', '#recon-panel');
+  await shot(page, 'panel-loss', '#curves');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('start, pause, step and resume move the step counter as expected', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 5);
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  const paused = await num(page, 'n-step');
+  await page.waitForTimeout(300);
+  assert.equal(await num(page, 'n-step'), paused, 'no steps while paused');
+  await page.click('#step');
+  await page.waitForFunction((p) => Number(document.getElementById('n-step').textContent) === p + 1, paused);
+  await page.click('#resume');
+  await page.waitForFunction((p) => Number(document.getElementById('n-step').textContent) > p + 3, paused);
+  await page.click('#stop');
+  await page.waitForFunction(() => document.getElementById('start').disabled === false);
+  await page.click('#reset');
+  await page.waitForFunction(() => document.getElementById('n-step').textContent === '0');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the page works served under a sub-path', async () => {
+  const sub = await serve({ base: '/courses/ml101/aelab/' });
+  try {
+    const { page, errors } = await openPage(chrome.browser, sub.url);
+    await page.click('#step');
+    await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    sub.close();
+  }
+});

@@ -1,0 +1,279 @@
+// The page's main thread: controls, numbers, the loss chart and the image canvases. All training and
+// inference happen in worker.js; this file only sends commands and draws what comes back.
+import uPlot from './vendor/uPlot.esm.js';
+
+const $ = (id) => document.getElementById(id);
+const ACTS = [['relu', 'ReLU'], ['leaky_relu', 'leaky ReLU'], ['sigmoid', 'sigmoid'], ['tanh', 'tanh'], ['linear', 'linear (identity)']];
+const PRESETS = {
+  simple: { sizes: '784-32-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
+  deep: { sizes: '784-128-64-32-64-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
+  linear: { sizes: '784-32-784', hidden: 'linear', code: 'linear', outloss: 'linear/mse', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
+  overcomplete: { sizes: '784-1000-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 3, noise: 'none' },
+  denoising: { sizes: '784-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'mask', noiseLevel: 0.5 },
+};
+
+const ui = {
+  worker: null,
+  ready: false,
+  running: false,
+  paused: false,
+  model: null,
+  steps: [],
+  train: [],
+  test: [],
+  samples: 0,
+  ms: 0,
+  lastDraw: 0,
+  chart: null,
+  rows: 28,
+  cols: 28,
+};
+
+function showError(message) {
+  const el = $('error');
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+function fillSelect(sel, opts) {
+  sel.innerHTML = '';
+  for (const [v, label] of opts) sel.add(new Option(label, v));
+}
+
+function applyPreset(name) {
+  const p = PRESETS[name];
+  for (const k of ['sizes', 'hidden', 'code', 'outloss', 'optimizer', 'lr', 'batch', 'epochs', 'noise']) $(k).value = p[k];
+  $('noiseLevel').value = p.noiseLevel ?? 0.3;
+}
+
+function readConfig() {
+  const form = $('config');
+  if (!form.reportValidity()) throw new Error('Fix the highlighted fields first.');
+  const [output, loss] = $('outloss').value.split('/');
+  const num = (id) => Number($(id).value);
+  return {
+    sizes: $('sizes').value.trim(), hidden: $('hidden').value, code: $('code').value, output, loss, init: 'glorot_uniform',
+    optimizer: $('optimizer').value, lr: num('lr'), momentum: 0.9, weightDecay: 0, batch: num('batch'), epochs: num('epochs'),
+    seed: num('seed'), noise: $('noise').value, noiseLevel: num('noiseLevel'),
+  };
+}
+
+function setButtons() {
+  const r = ui.ready;
+  $('start').disabled = !r || ui.running;
+  $('pause').disabled = !r || !ui.running;
+  $('resume').disabled = !r || ui.running || !ui.paused;
+  $('step').disabled = !r || ui.running;
+  $('stop').disabled = !r || (!ui.running && !ui.paused);
+  $('reset').disabled = !r || ui.running;
+  for (const el of $('config').elements) el.disabled = !r || ui.running || ui.paused;
+}
+
+function resetCurves() {
+  ui.steps = [];
+  ui.train = [];
+  ui.test = [];
+  ui.samples = 0;
+  ui.ms = 0;
+  ui.chart.setData([[], [], []]);
+  for (const id of ['n-epoch', 'n-loss', 'n-test', 'n-speed', 'n-eta']) $(id).textContent = '–';
+  $('n-step').textContent = '0';
+}
+
+function makeChart() {
+  const el = $('chart');
+  ui.chart = new uPlot({
+    width: Math.max(280, el.clientWidth || 600),
+    height: 240,
+    scales: { x: { time: false } },
+    axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
+    series: [
+      { label: 'step' },
+      { label: 'train', stroke: '#2f6fde', width: 1.5 },
+      { label: 'test', stroke: '#d9480f', width: 2, points: { show: true, size: 6 }, spanGaps: true },
+    ],
+  }, [[], [], []], el);
+  new ResizeObserver(() => ui.chart.setSize({ width: Math.max(280, el.clientWidth), height: 240 })).observe(el);
+}
+
+function drawChart(force) {
+  const now = performance.now();
+  if (!force && now - ui.lastDraw < 250) return;
+  ui.lastDraw = now;
+  ui.chart.setData([ui.steps, ui.train, ui.test]);
+}
+
+/** Draw n tiles (rows×cols floats each) into one row of a canvas at y offset, with per-tile normalisation if norm. */
+function drawTiles(ctx, data, n, y0, norm) {
+  const { rows, cols } = ui;
+  const img = ctx.createImageData(cols * n, rows);
+  for (let t = 0; t < n; t++) {
+    let lo = 0;
+    let hi = 1;
+    if (norm) {
+      lo = Infinity;
+      hi = -Infinity;
+      for (let i = 0; i < rows * cols; i++) {
+        const v = data[t * rows * cols + i];
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      if (hi <= lo) hi = lo + 1;
+    }
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        const v = (data[t * rows * cols + y * cols + x] - lo) / (hi - lo);
+        const g = Math.max(0, Math.min(255, Math.round(v * 255)));
+        const o = 4 * (y * cols * n + t * cols + x);
+        img.data[o] = img.data[o + 1] = img.data[o + 2] = g;
+        img.data[o + 3] = 255;
+      }
+    }
+  }
+  ctx.putImageData(img, 0, y0);
+}
+
+function drawImages(msg) {
+  const c = $('recon');
+  const n = 16;
+  const rowsOfTiles = msg.noisy ? 3 : 2;
+  c.width = n * ui.cols;
+  c.height = rowsOfTiles * ui.rows;
+  const ctx = c.getContext('2d');
+  drawTiles(ctx, msg.inputs, n, 0, false);
+  if (msg.noisy) drawTiles(ctx, msg.noisy, n, ui.rows, false);
+  drawTiles(ctx, msg.recon, n, (rowsOfTiles - 1) * ui.rows, false);
+  $('noisy-note').hidden = !msg.noisy;
+  c.dataset.step = String(msg.step);
+  const f = $('filters');
+  if (msg.filters) {
+    const k = msg.nFilters;
+    const perRow = 16;
+    f.width = perRow * ui.cols;
+    f.height = Math.ceil(k / perRow) * ui.rows;
+    const fctx = f.getContext('2d');
+    for (let r = 0; r * perRow < k; r++) {
+      const m = Math.min(perRow, k - r * perRow);
+      drawTiles(fctx, msg.filters.subarray(r * perRow * ui.rows * ui.cols), m, r * ui.rows, true);
+    }
+  }
+}
+
+function fmtTime(s) {
+  if (!Number.isFinite(s)) return '–';
+  if (s < 60) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+const on = {
+  engine(m) {
+    ui.engine = `WebAssembly ${m.simd ? 'SIMD' : 'scalar (this browser has no WebAssembly SIMD)'}, in a Web Worker`;
+    $('engine').textContent = `Engine: ${ui.engine}.`;
+    $('engine').dataset.variant = m.variant;
+  },
+  status(m) {
+    $('engine').textContent = m.message;
+  },
+  data(m) {
+    ui.rows = m.rows;
+    ui.cols = m.cols;
+    ui.ready = true;
+    $('engine').textContent = `Ready: ${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test digits loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
+    send('configure', { config: readConfig() });
+    setButtons();
+  },
+  model(m) {
+    ui.model = m;
+    $('n-params').textContent = m.nParams.toLocaleString('en');
+    resetCurves();
+  },
+  progress(m) {
+    ui.samples += m.samples;
+    ui.ms += m.ms;
+    ui.steps.push(m.step);
+    ui.train.push(m.meanLoss);
+    ui.test.push(null);
+    $('n-epoch').textContent = `${m.epoch + (m.pos > 0 ? 1 : 0)} of ${readEpochs()}`;
+    $('n-step').textContent = String(m.step);
+    $('n-loss').textContent = m.meanLoss.toFixed(4);
+    const sps = ui.ms > 0 ? ui.samples / (ui.ms / 1000) : 0;
+    $('n-speed').textContent = Math.round(sps).toLocaleString('en');
+    const msPerStep = ui.ms / Math.max(1, m.step);
+    $('n-eta').textContent = fmtTime(((readEpochs() * m.stepsPerEpoch - m.step) * msPerStep) / 1000);
+    drawChart(false);
+  },
+  test(m) {
+    $('n-test').textContent = m.loss.toFixed(4);
+    if (ui.test.length) ui.test[ui.test.length - 1] = m.loss;
+    drawChart(true);
+  },
+  images(m) {
+    drawImages(m);
+  },
+  state(m) {
+    ui.running = m.running;
+    ui.paused = !!m.paused && !m.running;
+    if (m.finished) {
+      ui.paused = false;
+      $('n-eta').textContent = 'done';
+    }
+    setButtons();
+    drawChart(true);
+  },
+  diverged(m) {
+    showError(`${m.message}`);
+  },
+  error(m) {
+    showError(m.message);
+  },
+};
+
+function readEpochs() {
+  return Number($('epochs').value) || 1;
+}
+
+function send(type, extra = {}) {
+  ui.worker.postMessage({ type, ...extra });
+}
+
+function command(type) {
+  showError('');
+  try {
+    if (type === 'start' || type === 'reset') send(type, { config: readConfig() });
+    else send(type);
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function main() {
+  fillSelect($('hidden'), ACTS);
+  fillSelect($('code'), ACTS);
+  applyPreset('simple');
+  makeChart();
+  $('preset').addEventListener('change', () => {
+    applyPreset($('preset').value);
+    if (ui.ready) send('configure', { config: readConfig() });
+  });
+  $('config').addEventListener('change', (e) => {
+    if (e.target.id !== 'preset' && ui.ready && !ui.running) {
+      try {
+        send('configure', { config: readConfig() });
+      } catch (err) {
+        showError(err.message);
+      }
+    }
+  });
+  $('config').addEventListener('submit', (e) => e.preventDefault());
+  for (const id of ['start', 'pause', 'resume', 'step', 'stop', 'reset']) $(id).addEventListener('click', () => command(id));
+  ui.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  ui.worker.onmessage = (ev) => {
+    const h = on[ev.data.type];
+    if (h) h(ev.data);
+  };
+  ui.worker.onerror = (ev) => showError(`The training worker failed: ${ev.message ?? 'unknown error'}`);
+  send('init');
+  setButtons();
+}
+
+main();

@@ -1,0 +1,179 @@
+// The training Worker: owns the wasm engine, the MNIST data, the model and its trainer. The page sends
+// commands and receives progress, losses and images; nothing here ever blocks the page's main thread.
+//
+// Training runs in chunks of a few minibatches (about CHUNK_MS of work), then yields to the event loop so
+// Pause/Stop/Step messages are handled between chunks.
+import { loadAelab, gunzipIfNeeded } from './aelab.js';
+
+const CHUNK_MS = 60;
+const RECON_MS = 400; // how often the reconstruction grid and filters are refreshed
+const N_SHOW = 16; // fixed test digits shown with their reconstructions
+
+let ae = null;
+let train = null;
+let test = null;
+let model = null;
+let trainer = null;
+let cfg = null;
+let running = false;
+let finished = false;
+let showX = null;
+let lastRecon = 0;
+let chunkSteps = 4;
+let history = [];
+
+const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
+const fail = (e) => post({ type: 'error', message: e && e.message ? e.message : String(e) });
+
+async function fetchIdx(name) {
+  const url = new URL(`data/${name}.gz`, self.location.href);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load ${url.pathname} (HTTP ${res.status}); run 'make serve' to build the data`);
+  return gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()));
+}
+
+async function init() {
+  const t0 = performance.now();
+  ae = await loadAelab();
+  post({ type: 'engine', variant: ae.variant, simd: ae.simd });
+  post({ type: 'status', message: 'Loading MNIST (60,000 training and 10,000 test digits)…' });
+  const [ti, tl, vi, vl] = await Promise.all(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map(fetchIdx));
+  train = ae.dataset(ti, tl);
+  test = ae.dataset(vi, vl);
+  showX = test.batch(0, N_SHOW);
+  post({ type: 'data', train: train.n, test: test.n, rows: train.rows, cols: train.cols, ms: performance.now() - t0, labels: Array.from(test.labels(0, N_SHOW)) });
+}
+
+function destroyRun() {
+  if (trainer) trainer.destroy();
+  trainer = null;
+}
+
+/** Build a fresh model and trainer from the page's configuration. */
+function configure(c) {
+  destroyRun();
+  if (model) model.destroy();
+  model = null;
+  cfg = c;
+  model = ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
+  trainer = ae.trainer(model, train, {
+    batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
+    noise: c.noise, noiseLevel: c.noiseLevel,
+  });
+  finished = false;
+  history = [];
+  chunkSteps = 2;
+  post({ type: 'model', sizes: model.sizes, code: model.code, activations: model.activations, nParams: model.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch) });
+  sendImages(true);
+}
+
+function sendImages(force) {
+  const now = performance.now();
+  if (!model || (!force && now - lastRecon < RECON_MS)) return;
+  lastRecon = now;
+  const noisy = cfg.noise !== 'none' ? ae.corrupt(showX, cfg.noise, cfg.noiseLevel, 12345) : null;
+  const recon = model.forward(noisy ?? showX, N_SHOW);
+  const filters = model.sizes[0] === train.rows * train.cols ? model.weights(0).slice(0, Math.min(model.sizes[1], 32) * model.sizes[0]) : null;
+  post({ type: 'images', inputs: showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: trainer ? trainer.state?.step ?? 0 : 0 });
+}
+
+function evaluateTest(epoch) {
+  const t0 = performance.now();
+  const { loss } = model.evaluate(test);
+  history.push({ epoch, loss });
+  post({ type: 'test', epoch, loss, ms: performance.now() - t0 });
+}
+
+/** Train one chunk; returns false when the run is over or failed. */
+function chunk(maxSteps) {
+  const t0 = performance.now();
+  let s;
+  try {
+    s = trainer.run(maxSteps, true);
+  } catch (e) {
+    running = false;
+    post({ type: 'diverged', message: e.message });
+    post({ type: 'state', running: false });
+    sendImages(true);
+    return false;
+  }
+  const ms = performance.now() - t0;
+  post({ type: 'progress', ...s, ms });
+  if (s.pos === 0 && s.steps > 0) evaluateTest(s.epoch);
+  sendImages(false);
+  if (s.epoch >= cfg.epochs) {
+    running = false;
+    finished = true;
+    sendImages(true);
+    post({ type: 'state', running: false, finished: true });
+    return false;
+  }
+  // aim for CHUNK_MS per chunk so pauses are prompt and progress is smooth
+  if (ms > 0) chunkSteps = Math.max(1, Math.min(512, Math.round(chunkSteps * Math.min(2, CHUNK_MS / ms))));
+  return true;
+}
+
+function loop() {
+  if (!running) return;
+  if (chunk(chunkSteps)) setTimeout(loop, 0);
+}
+
+const handlers = {
+  async init() {
+    await init();
+  },
+  configure(msg) {
+    running = false;
+    configure(msg.config);
+    post({ type: 'state', running: false });
+  },
+  start(msg) {
+    if (!model || msg.config) configure(msg.config ?? cfg);
+    if (finished) configure(cfg);
+    running = true;
+    post({ type: 'state', running: true });
+    loop();
+  },
+  pause() {
+    running = false;
+    post({ type: 'state', running: false, paused: true });
+    sendImages(true);
+  },
+  resume() {
+    if (!trainer || finished) return;
+    running = true;
+    post({ type: 'state', running: true });
+    loop();
+  },
+  step() {
+    if (!trainer) configure(cfg);
+    running = false;
+    chunk(1);
+    sendImages(true);
+    post({ type: 'state', running: false, paused: true });
+  },
+  stop() {
+    running = false;
+    finished = true;
+    post({ type: 'state', running: false, finished: true });
+    sendImages(true);
+  },
+  reset(msg) {
+    running = false;
+    configure(msg.config ?? cfg);
+    post({ type: 'state', running: false });
+  },
+};
+
+self.onmessage = async (ev) => {
+  const msg = ev.data;
+  const h = handlers[msg.type];
+  if (!h) return fail(`unknown command '${msg.type}'`);
+  try {
+    await h(msg);
+  } catch (e) {
+    running = false;
+    fail(e);
+    post({ type: 'state', running: false });
+  }
+};
