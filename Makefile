@@ -125,7 +125,7 @@ serve: build/site/.stamp
 	$(NODE) scripts/serve.mjs build/site $(PORT)
 
 # ---- tests ----
-test: test-c test-asan test-node test-browser
+test: test-c test-asan test-node test-browser quality
 
 test-c: $(CTESTS) $(DATA_GZ)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; ./$$t; done
@@ -133,7 +133,7 @@ test-c: $(CTESTS) $(DATA_GZ)
 test-asan: $(ATESTS) $(DATA_GZ)
 	@set -e; for t in $(ATESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 ./$$t; done
 
-test-node: build/site/.stamp build/aelab
+test-node: build/site/.stamp build/aelab $(DATA_GZ)
 	$(NODE) --test --test-concurrency=1 tests/node/
 
 test-browser: build/site/.stamp

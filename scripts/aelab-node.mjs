@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Headless training with the WebAssembly engine under Node: the same engine, module and data as the page.
+//   node scripts/aelab-node.mjs [--arch 784-32-784] [--hidden relu] [--code ACT] [--output sigmoid] [--loss bce]
+//        [--opt adam] [--lr 1e-3] [--batch 256] [--epochs 5] [--seed 1] [--noise none] [--noise-level 0.3]
+//        [--output-bias mean|zero] [--variant simd|scalar] [--out model.safetensors]
+// Prints one line per epoch in the native CLI's format ("epoch E/N  train_loss X  test_loss Y ...").
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
+
+const defaults = { arch: '784-32-784', hidden: 'relu', code: undefined, output: 'sigmoid', loss: 'bce', opt: 'adam', lr: undefined, batch: 256, epochs: 5,
+  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': 'mean', variant: undefined, out: undefined, data: path.join(root, 'data') };
+const o = { ...defaults };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const k = argv[i].replace(/^--/, '');
+  if (k === 'help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).join('\n')); process.exit(0); }
+  if (!(k in defaults) || i + 1 >= argv.length) { console.error(`aelab-node: unknown or incomplete option ${argv[i]}`); process.exit(2); }
+  o[k] = argv[++i];
+}
+
+try {
+  const ae = await loadAelab({ variant: o.variant });
+  const read = async (f) => gunzipIfNeeded(fs.readFileSync(path.join(o.data, `${f}.gz`)));
+  const train = ae.dataset(await read('train-images-idx3-ubyte'));
+  const test = ae.dataset(await read('t10k-images-idx3-ubyte'));
+  const batch = Number(o.batch);
+  const model = ae.model({ sizes: o.arch, hidden: o.hidden, code: o.code, output: o.output, loss: o.loss, maxBatch: batch, seed: Number(o.seed) });
+  const trainer = ae.trainer(model, train, { batch, optimizer: o.opt, lr: o.lr === undefined ? undefined : Number(o.lr), seed: Number(o.seed),
+    noise: o.noise, noiseLevel: Number(o['noise-level']), meanOutputBias: o['output-bias'] !== 'zero' });
+  console.log(`model ${model.spec}  activations ${model.activations.join(',')}  loss ${model.loss}  params ${model.nParams}  engine wasm-${ae.variant}`);
+  const epochs = Number(o.epochs);
+  const t0 = performance.now();
+  for (let e = 1; e <= epochs; e++) {
+    const te = performance.now();
+    const s = trainer.run(1e9, true);
+    const sec = (performance.now() - te) / 1000;
+    const { loss } = model.evaluate(test);
+    console.log(`epoch ${e}/${epochs}  train_loss ${s.meanLoss.toFixed(5)}  test_loss ${loss.toFixed(5)}  ${sec.toFixed(1)} s  ${Math.round(s.samples / sec)} samples/s`);
+  }
+  console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s  wasm memory ${(ae.heapBytes / 2 ** 20).toFixed(0)} MiB`);
+  if (o.out) { fs.writeFileSync(o.out, model.save()); console.log(`saved ${o.out}`); }
+} catch (e) {
+  console.error(`aelab-node: ${e.message}`);
+  process.exitCode = 1;
+}
