@@ -9,6 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 common=(--arch 784-32-784 --hidden relu --output sigmoid --loss bce --opt adam --lr 1e-3 --batch 256 --epochs 5 --seed 1)
 fail=0
+if [ "${1:-}" = "--seeds" ]; then # the spread over seeds 1..5 with the peers' zero output bias, native
+    echo "| seed | epoch 1 | epoch 5 |  (native, output bias 0)"
+    echo "|------|---------|---------|"
+    for s in 1 2 3 4 5; do # a later --seed overrides the one in common
+        out=$(./build/aelab train "${common[@]}" --seed "$s" --output-bias zero --quiet 2>&1 || true)
+        printf '| %4s | %s | %s |\n' "$s" "$(awk '/^epoch 1\//{print $6}' <<<"$out")" "$(awk '/^epoch 5\//{print $6}' <<<"$out")"
+    done
+    exit 0
+fi
 row() { # name, output
     local e1 e5
     e1=$(awk '/^epoch 1\//{for(i=1;i<=NF;i++) if($i=="test_loss") print $(i+1)}' <<<"$2")
