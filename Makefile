@@ -41,6 +41,7 @@ WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css)
 
 .PHONY: all native wasm site data serve test test-c test-asan test-node test-browser quality bench deps npm clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: native
 
@@ -142,6 +143,10 @@ test-browser: build/site/.stamp
 # The issue's quality bar: 784-32-784 on all of MNIST, test BCE after 1 and 5 epochs, native and wasm.
 quality: build/aelab build/site/.stamp
 	bash scripts/quality.sh
+
+# Training speed on every engine, interleaved, with GFLOP/s against the measured SIMD peak (docs/benchmarks.md).
+bench: build/aelab build/site/.stamp $(DATA_GZ)
+	$(NODE) scripts/bench.mjs
 
 clean:
 	rm -rf build

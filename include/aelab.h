@@ -62,6 +62,9 @@ void ae_gemm(int transA, int transB, int M, int N, int K,
 void ae_gemm_ref(int transA, int transB, int M, int N, int K,
                  const float *A, int lda, const float *B, int ldb, float *C, int ldc);
 
+/* SIMD multiply-add peak loop (src/peak.c): runs iters iterations, sets *flops, returns a checksum. */
+double ae_peak_run(long iters, double *flops);
+
 /* ---- activations (src/activation.c) ---- */
 typedef enum {
     AE_ACT_IDENTITY = 0, /* linear */
@@ -156,6 +159,10 @@ typedef struct ae_model {
     void *mem;                    /* the single allocation behind everything above */
 } ae_model;
 
+/* Floating-point operations of one training sample through a dense model: forward 2·in·out per layer,
+ * backward 4·in·out (input and weight gradients; 2·in·out for the first layer, which needs no input
+ * gradient). Biases and activations are not counted. */
+double ae_model_train_flops(const ae_model *m);
 int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed);
 void ae_model_free(ae_model *m);
 void ae_model_reset(ae_model *m, uint64_t seed); /* fresh initialisation, zero optimizer state */

@@ -367,12 +367,63 @@ static int cmd_recon(int argc, char **argv) {
     return rc;
 }
 
+static const char *bench_help =
+    "usage: aelab bench [--arch 784-32-784] [--hidden relu] [--batch 256] [--seconds 2] | aelab bench --peak\n"
+    "Trains on MNIST (sigmoid output, BCE, Adam) for about --seconds after a warm-up and prints one JSON line:\n"
+    "samples/s and GFLOP/s. With --peak, the SIMD multiply-add peak of one core instead. Used by make bench.\n";
+
+static int cmd_bench(int argc, char **argv) {
+    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "help", NULL};
+    opts o;
+    if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab bench: unexpected argument '%s'\n", o.bad); return 2; }
+    if (get(&o, "help", NULL)) { fputs(bench_help, stdout); return 0; }
+    if (check_known(&o, known)) return 2;
+    double secs;
+    long batch;
+    if (get_float(&o, "seconds", 2, 0.05, 600, &secs) || get_int(&o, "batch", 256, 1, AE_MAX_BATCH, &batch)) return 2;
+    if (get(&o, "peak", NULL)) {
+        double flops = 0, total = 0, sink = 0, t0 = now();
+        while (now() - t0 < 0.2) sink += ae_peak_run(100000, &flops); /* warm-up */
+        t0 = now();
+        while (now() - t0 < secs) { sink += ae_peak_run(1000000, &flops); total += flops; }
+        printf("{\"peak_gflops\": %.3f, \"checksum\": %.3g}\n", total / (now() - t0) / 1e9, sink);
+        return 0;
+    }
+    ae_arch arch;
+    if (ae_arch_parse(&arch, get(&o, "arch", "784-32-784"), get(&o, "hidden", "relu"), NULL, "sigmoid", "bce")) return fail();
+    char p1[1024];
+    data_path(p1, sizeof p1, "train-images-idx3-ubyte.gz");
+    ae_dataset d;
+    if (load_set(&d, p1, NULL)) return fail();
+    ae_model m;
+    ae_trainer t;
+    ae_train_cfg cfg = ae_train_default();
+    cfg.batch = (int)batch;
+    int rc = 1;
+    if (ae_model_init(&m, &arch, cfg.batch, 1)) { fail(); goto out; }
+    if (ae_trainer_init(&t, &m, &d, &cfg)) { fail(); ae_model_free(&m); goto out; }
+    double loss, t0 = now();
+    while (now() - t0 < 0.25 * secs) if (ae_trainer_step(&t, &loss)) break; /* warm-up */
+    long steps = 0;
+    t0 = now();
+    while (now() - t0 < secs) { if (ae_trainer_step(&t, &loss)) { fail(); break; } steps++; }
+    double el = now() - t0, sps = steps * (double)cfg.batch / el;
+    printf("{\"samples_per_s\": %.1f, \"gflops\": %.3f, \"steps\": %ld}\n", sps, sps * ae_model_train_flops(&m) / 1e9, steps);
+    rc = 0;
+    ae_trainer_free(&t);
+    ae_model_free(&m);
+out:
+    ae_dataset_free(&d);
+    return rc;
+}
+
 static const char *main_help =
     "aelab " AE_VERSION ": autoencoders in C (the same core runs in the browser as WebAssembly)\n"
     "usage: aelab <command> [options]\n"
     "  train   train an autoencoder or classifier on MNIST or IDX files\n"
     "  eval    loss and accuracy of a saved model\n"
     "  recon   PNG of inputs and reconstructions\n"
+    "  bench   training speed (samples/s, GFLOP/s) or the SIMD peak\n"
     "Run 'aelab <command> --help' for its options.\n";
 
 int main(int argc, char **argv) {
@@ -384,6 +435,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 2, argv + 2);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 2, argv + 2);
     if (!strcmp(argv[1], "recon")) return cmd_recon(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
     fprintf(stderr, "aelab: unknown command '%s'\n%s", argv[1], main_help);
     return 2;
 }

@@ -261,3 +261,9 @@ int ae_model_decode(ae_model *m, const float *code, int B, float *out) {
     }
     return AE_OK;
 }
+
+double ae_model_train_flops(const ae_model *m) {
+    double f = 0.0;
+    for (int l = 0; l < m->arch.n_layers; l++) f += (l ? 6.0 : 4.0) * m->arch.sizes[l] * m->arch.sizes[l + 1];
+    return f;
+}

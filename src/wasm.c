@@ -288,3 +288,11 @@ API int ae_wasm_corrupt(int kind, float level, uint32_t seed, float *x, int n) {
     ae_corrupt((ae_noise)kind, level, &r, x, (size_t)n);
     return n;
 }
+
+/* ---- benchmark support ---- */
+API double ae_wasm_peak(int iters, double *flops) { return ae_peak_run(iters, flops); }
+
+API double ae_wasm_model_flops(int h) {
+    ae_model *m = get(h, H_MODEL);
+    return m ? ae_model_train_flops(m) : (double)AE_ERR_ARG;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// make bench: training speed of the dense workloads of issue #4 on every engine in one run, interleaved
+// (each round runs every engine once per workload, so machine noise hits all of them alike), reporting the
+// median, min and max samples/s over the rounds, GFLOP/s, the fraction of the measured SIMD peak, ratios
+// to the wasm SIMD build, and the wasm memory after a full-MNIST W1 run.
+//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2]
+// All workloads: ReLU hidden, sigmoid output, BCE, Adam lr 1e-3, batch 256, float32, MNIST training images.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const ROUNDS = Number(arg('rounds', 3));
+const SECONDS = Number(arg('seconds', 1.5));
+const WORKLOADS = [
+  ['W1', '784-32-784'],
+  ['W2', '784-128-64-32-64-128-784'],
+  ['W4', '784-1000-500-250-30-250-500-1000-784'],
+].filter(([w]) => !arg('only') || arg('only').split(',').includes(w));
+const BATCH = 256;
+
+const images = gunzipIfNeeded(fs.readFileSync(path.join(root, 'data/train-images-idx3-ubyte.gz')));
+const engines = {};
+for (const variant of ['simd', 'scalar']) {
+  const ae = await loadAelab({ variant });
+  engines[`wasm ${variant}, 1 thread`] = { ae, data: ae.dataset(await images) };
+}
+
+function nativeRun(sizes) {
+  const out = execFileSync(path.join(root, 'build/aelab'), ['bench', '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS)], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out).samples_per_s;
+}
+
+function wasmRun({ ae, data }, sizes) {
+  const model = ae.model({ sizes, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: BATCH, seed: 1 });
+  const tr = ae.trainer(model, data, { batch: BATCH, optimizer: 'adam', lr: 1e-3 });
+  try {
+    // warm-up: V8 optimises a wasm function once it is called again, so call run() in short chunks
+    let t0 = performance.now();
+    while (performance.now() - t0 < 250 * SECONDS) tr.run(1);
+    let samples = 0;
+    t0 = performance.now();
+    while (performance.now() - t0 < 1000 * SECONDS) samples += tr.run(1).samples;
+    return samples / ((performance.now() - t0) / 1000);
+  } finally {
+    tr.destroy();
+    model.destroy();
+  }
+}
+
+function peakWasm(ae) {
+  const p = ae.alloc(8);
+  try {
+    for (let i = 0; i < 200; i++) ae.M._ae_wasm_peak(20000, p); // warm-up and tier-up
+    let flops = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) { ae.M._ae_wasm_peak(200000, p); flops += ae.M.HEAPF64[p >> 3]; }
+    return flops / ((performance.now() - t0) / 1000) / 1e9;
+  } finally {
+    ae.free(p);
+  }
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const flopsOf = (sizes) => sizes.split('-').map(Number).reduce((f, n, i, s) => (i ? f + (i > 1 ? 6 : 4) * s[i - 1] * n : 0), 0);
+
+const peaks = {
+  native: JSON.parse(execFileSync(path.join(root, 'build/aelab'), ['bench', '--peak', '--seconds', '1'], { encoding: 'utf8' })).peak_gflops,
+  'wasm simd': peakWasm(engines['wasm simd, 1 thread'].ae),
+};
+const names = ['native (gcc, SSE2)', ...Object.keys(engines)];
+const results = {};
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [w, sizes] of WORKLOADS) {
+    for (const name of names) {
+      const sps = name.startsWith('native') ? nativeRun(sizes) : wasmRun(engines[name], sizes);
+      ((results[w] ??= {})[name] ??= []).push(sps);
+      process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} ${name}: ${Math.round(sps)} samples/s\n`);
+    }
+  }
+}
+
+// memory: a full-MNIST W1 epoch in a fresh wasm instance
+const fresh = await loadAelab({ variant: 'simd' });
+const d = fresh.dataset(await images);
+const m = fresh.model({ sizes: '784-32-784', maxBatch: BATCH });
+fresh.trainer(m, d, { batch: BATCH }).run(1e9, true);
+const memMiB = fresh.heapBytes / 2 ** 20;
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const lines = [];
+lines.push(`Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; ${ROUNDS} interleaved rounds of ${SECONDS} s per engine and workload.`);
+lines.push(`SIMD multiply-add peak of one core (no FMA): native ${peaks.native.toFixed(1)} GFLOP/s, wasm SIMD ${peaks['wasm simd'].toFixed(1)} GFLOP/s.`);
+lines.push('');
+lines.push('| workload | engine | samples/s median | min | max | GFLOP/s | % of peak | vs wasm SIMD |');
+lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+for (const [w, sizes] of WORKLOADS) {
+  const base = median(results[w]['wasm simd, 1 thread']);
+  for (const name of names) {
+    const a = results[w][name];
+    const med = median(a);
+    const gf = (med * flopsOf(sizes)) / 1e9;
+    const peak = name.startsWith('native') ? peaks.native : peaks['wasm simd'];
+    lines.push(`| ${w} ${sizes} | ${name} | ${Math.round(med)} | ${Math.round(Math.min(...a))} | ${Math.round(Math.max(...a))} | ${gf.toFixed(2)} | ${((100 * gf) / peak).toFixed(0)}% | ${(med / base).toFixed(2)}× |`);
+  }
+}
+lines.push('');
+lines.push(`wasm memory after one full-MNIST epoch of W1 (60,000 images as uint8, model, buffers): ${memMiB.toFixed(0)} MiB.`);
+console.log(lines.join('\n'));
