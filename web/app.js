@@ -66,6 +66,7 @@ function setButtons() {
   $('step').disabled = !r || ui.running;
   $('stop').disabled = !r || (!ui.running && !ui.paused);
   $('reset').disabled = !r || ui.running;
+  for (const id of ['save', 'png-recon', 'png-filters', 'load']) $(id).disabled = !r || ui.running || !ui.model;
   for (const el of $('config').elements) el.disabled = !r || ui.running || ui.paused;
 }
 
@@ -186,6 +187,7 @@ const on = {
     ui.model = m;
     $('n-params').textContent = m.nParams.toLocaleString('en');
     resetCurves();
+    setButtons();
   },
   progress(m) {
     ui.samples += m.samples;
@@ -219,6 +221,24 @@ const on = {
     }
     setButtons();
     drawChart(true);
+  },
+  file(m) {
+    const url = URL.createObjectURL(new Blob([m.bytes], { type: m.mime }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = m.name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  },
+  loaded(m) {
+    const c = m.config;
+    $('sizes').value = c.sizes;
+    $('hidden').value = c.hidden;
+    $('code').value = c.code;
+    $('outloss').value = `${c.output}/${c.loss}`;
+    $('engine').textContent = `Loaded ${m.name}: ${c.sizes}. Train it further or explore its reconstructions.`;
   },
   diverged(m) {
     showError(`${m.message}`);
@@ -266,6 +286,17 @@ function main() {
   });
   $('config').addEventListener('submit', (e) => e.preventDefault());
   for (const id of ['start', 'pause', 'resume', 'step', 'stop', 'reset']) $(id).addEventListener('click', () => command(id));
+  $('save').addEventListener('click', () => send('save'));
+  $('png-recon').addEventListener('click', () => send('exportPng', { what: 'reconstructions' }));
+  $('png-filters').addEventListener('click', () => send('exportPng', { what: 'filters' }));
+  $('load').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    showError('');
+    const bytes = await file.arrayBuffer();
+    ui.worker.postMessage({ type: 'load', bytes, name: file.name, config: readConfig() }, [bytes]);
+  });
   ui.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   ui.worker.onmessage = (ev) => {
     const h = on[ev.data.type];

@@ -49,16 +49,16 @@ function destroyRun() {
   trainer = null;
 }
 
-/** Build a fresh model and trainer from the page's configuration. */
-function configure(c) {
+/** Build a fresh model (or adopt a loaded one) and its trainer from the page's configuration. */
+function configure(c, loaded = null) {
   destroyRun();
   if (model) model.destroy();
   model = null;
   cfg = c;
-  model = ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
+  model = loaded ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
   trainer = ae.trainer(model, train, {
     batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
-    noise: c.noise, noiseLevel: c.noiseLevel,
+    noise: c.noise, noiseLevel: c.noiseLevel, meanOutputBias: !loaded, // a loaded model keeps its own biases
   });
   finished = false;
   history = [];
@@ -157,6 +157,39 @@ const handlers = {
     finished = true;
     post({ type: 'state', running: false, finished: true });
     sendImages(true);
+  },
+  save() {
+    if (!model) throw new Error('There is no model to save yet.');
+    const bytes = model.save();
+    post({ type: 'file', kind: 'model', name: `aelab-${model.spec}.safetensors`, mime: 'application/octet-stream', bytes }, [bytes.buffer]);
+  },
+  load(msg) {
+    running = false;
+    // Parse first: a bad file leaves the current model and data untouched.
+    const loaded = ae.loadModel(new Uint8Array(msg.bytes), Math.max(cfg?.batch ?? 256, 1));
+    if (loaded.inputSize !== train.rows * train.cols || loaded.outputSize !== loaded.inputSize) {
+      loaded.destroy();
+      throw new Error(`This model maps ${loaded.inputSize} inputs to ${loaded.outputSize} outputs; the page needs a ${train.rows * train.cols}-pixel autoencoder.`);
+    }
+    const acts = loaded.activations;
+    const c = { ...(cfg ?? msg.config), sizes: loaded.spec, hidden: acts[0], code: acts[loaded.code - 1] ?? acts[0], output: acts[acts.length - 1], loss: loaded.loss };
+    configure(c, loaded);
+    post({ type: 'loaded', config: c, name: msg.name });
+    post({ type: 'state', running: false });
+  },
+  exportPng(msg) {
+    if (!model) throw new Error('There is no model yet.');
+    let bytes;
+    if (msg.what === 'filters') bytes = model.filtersPng(train.rows, train.cols, 16, 2);
+    else {
+      const noisy = cfg.noise !== 'none' ? ae.corrupt(showX, cfg.noise, cfg.noiseLevel, 12345) : null;
+      const recon = model.forward(noisy ?? showX, N_SHOW);
+      const rows = noisy ? [showX, noisy, recon] : [showX, recon];
+      const tiles = new Float32Array(rows.length * N_SHOW * showX.length / N_SHOW);
+      rows.forEach((r, i) => tiles.set(r, i * r.length));
+      bytes = ae.pngGrid(tiles, rows.length * N_SHOW, train.rows, train.cols, N_SHOW, 2);
+    }
+    post({ type: 'file', kind: 'png', name: `aelab-${msg.what}.png`, mime: 'image/png', bytes }, [bytes.buffer]);
   },
   reset(msg) {
     running = false;

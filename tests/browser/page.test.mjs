@@ -80,3 +80,33 @@ test('the page works served under a sub-path', async () => {
     sub.close();
   }
 });
+
+test('save then load gives identical reconstructions; a bad model file shows an error and training still works', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 40);
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('save').disabled);
+  const trained = await canvasStats(page, 'recon');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  assert.match(download.suggestedFilename(), /^aelab-784-32-784\.safetensors$/);
+  const file = await download.path();
+  await page.click('#stop');
+  await page.click('#reset'); // fresh weights: the reconstructions change
+  await page.waitForFunction((h) => document.getElementById('recon').dataset.step === '0', trained.hash);
+  await page.waitForTimeout(200);
+  assert.notEqual((await canvasStats(page, 'recon')).hash, trained.hash);
+  await page.setInputFiles('#load', file);
+  await page.waitForFunction(() => /Loaded .*: 784-32-784/.test(document.getElementById('engine').textContent));
+  await page.waitForTimeout(200);
+  assert.equal((await canvasStats(page, 'recon')).hash, trained.hash, 'reconstructions after loading differ from before saving');
+  // a corrupt file: clear message, the loaded model stays
+  await page.setInputFiles('#load', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  assert.match(await page.locator('#error').textContent(), /safetensors|truncated|header/);
+  assert.equal((await canvasStats(page, 'recon')).hash, trained.hash);
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
