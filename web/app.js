@@ -46,6 +46,33 @@ function applyPreset(name) {
   $('noiseLevel').value = p.noiseLevel ?? 0.3;
 }
 
+// ---- shareable state in the URL hash, versioned: #v=1&sizes=784-32-784&hidden=relu&... ----
+const HASH_VERSION = '1';
+const HASH_FIELDS = { sizes: 'sizes', hidden: 'hidden', code: 'code', out: 'outloss', opt: 'optimizer', lr: 'lr', batch: 'batch', epochs: 'epochs', seed: 'seed', noise: 'noise', level: 'noiseLevel' };
+
+function writeHash() {
+  const p = new URLSearchParams({ v: HASH_VERSION });
+  for (const [k, id] of Object.entries(HASH_FIELDS)) p.set(k, $(id).value);
+  if (document.body.classList.contains('embed')) p.set('embed', '1');
+  history.replaceState(null, '', `#${p}`);
+}
+
+/** Apply the hash to the form; returns a message if part of it could not be used. */
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  if (p.get('embed') === '1') document.body.classList.add('embed');
+  if (!p.has('v')) return '';
+  if (p.get('v') !== HASH_VERSION) return `This link was made by a different version of aelab (v=${p.get('v')}); using the defaults.`;
+  const bad = [];
+  for (const [k, id] of Object.entries(HASH_FIELDS)) {
+    if (!p.has(k)) continue;
+    const el = $(id);
+    if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === p.get(k))) bad.push(k);
+    else el.value = p.get(k);
+  }
+  return bad.length ? `Ignored unknown values in the link: ${bad.join(', ')}.` : '';
+}
+
 function readConfig() {
   const form = $('config');
   if (!form.reportValidity()) throw new Error('Fix the highlighted fields first.');
@@ -270,12 +297,16 @@ function main() {
   fillSelect($('hidden'), ACTS);
   fillSelect($('code'), ACTS);
   applyPreset('simple');
+  const hashProblem = readHash();
+  if (hashProblem) showError(hashProblem);
   makeChart();
   $('preset').addEventListener('change', () => {
     applyPreset($('preset').value);
+    writeHash();
     if (ui.ready) send('configure', { config: readConfig() });
   });
   $('config').addEventListener('change', (e) => {
+    writeHash();
     if (e.target.id !== 'preset' && ui.ready && !ui.running) {
       try {
         send('configure', { config: readConfig() });

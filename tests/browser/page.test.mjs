@@ -110,3 +110,27 @@ test('save then load gives identical reconstructions; a bad model file shows an 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a shared URL reopens the same configuration; embed=1 hides the chrome', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await page.selectOption('#preset', 'deep');
+  await page.fill('#seed', '42');
+  await page.locator('#seed').dispatchEvent('change');
+  await page.selectOption('#noise', 'gaussian');
+  const url = page.url();
+  assert.match(url, /#v=1&.*sizes=784-128-64-32-64-128-784.*seed=42.*noise=gaussian/);
+  const other = await openPage(chrome.browser, url);
+  assert.equal(await other.page.inputValue('#sizes'), '784-128-64-32-64-128-784');
+  assert.equal(await other.page.inputValue('#seed'), '42');
+  assert.equal(await other.page.inputValue('#noise'), 'gaussian');
+  await other.page.click('#step');
+  await other.page.waitForFunction(() => document.getElementById('n-params').textContent === '222,384');
+  const embed = await openPage(chrome.browser, `${server.url}#v=1&sizes=784-16-784&embed=1`);
+  assert.equal(await embed.page.locator('h1').isVisible(), false);
+  assert.equal(await embed.page.inputValue('#sizes'), '784-16-784');
+  await shot(embed.page, 'embed-mode');
+  const stale = await openPage(chrome.browser, `${server.url}#v=99&sizes=784-16-784`);
+  assert.match(await stale.page.locator('#error').textContent(), /different version/);
+  assert.deepEqual([...errors, ...other.errors, ...embed.errors, ...stale.errors], []);
+  for (const p of [page, other.page, embed.page, stale.page]) await p.close();
+});
