@@ -238,6 +238,7 @@ const on = {
   },
   images(m) {
     drawImages(m);
+    requestNoiseDemo();
   },
   state(m) {
     ui.running = m.running;
@@ -267,6 +268,18 @@ const on = {
     $('outloss').value = `${c.output}/${c.loss}`;
     $('engine').textContent = `Loaded ${m.name}: ${c.sizes}. Train it further or explore its reconstructions.`;
   },
+  noiseDemo(m) {
+    const c = $('demo');
+    c.width = 8 * ui.cols;
+    c.height = 3 * ui.rows;
+    const ctx = c.getContext('2d');
+    drawTiles(ctx, m.clean, 8, 0, false);
+    drawTiles(ctx, m.noisy, 8, ui.rows, false);
+    drawTiles(ctx, m.recon, 8, 2 * ui.rows, false);
+    $('demo-numbers').textContent = `Rows: clean, corrupted, reconstructed. Squared error against the clean digits: corrupted input ${m.noisyMse.toFixed(4)}, reconstruction ${m.reconMse.toFixed(4)}.`;
+    $('demo-numbers').dataset.noisy = m.noisyMse;
+    $('demo-numbers').dataset.recon = m.reconMse;
+  },
   diverged(m) {
     showError(`${m.message}`);
   },
@@ -274,6 +287,12 @@ const on = {
     showError(m.message);
   },
 };
+
+function requestNoiseDemo() {
+  const level = Number($('demo-level').value);
+  $('demo-level-text').value = level.toFixed(2);
+  send('noiseDemo', { kind: $('demo-kind').value, level });
+}
 
 function readEpochs() {
   return Number($('epochs').value) || 1;
@@ -318,6 +337,8 @@ function main() {
   $('config').addEventListener('submit', (e) => e.preventDefault());
   for (const id of ['start', 'pause', 'resume', 'step', 'stop', 'reset']) $(id).addEventListener('click', () => command(id));
   $('save').addEventListener('click', () => send('save'));
+  $('demo-level').addEventListener('input', requestNoiseDemo);
+  $('demo-kind').addEventListener('change', requestNoiseDemo);
   $('png-recon').addEventListener('click', () => send('exportPng', { what: 'reconstructions' }));
   $('png-filters').addEventListener('click', () => send('exportPng', { what: 'filters' }));
   $('load').addEventListener('change', async (e) => {

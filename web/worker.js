@@ -191,6 +191,16 @@ const handlers = {
     }
     post({ type: 'file', kind: 'png', name: `aelab-${msg.what}.png`, mime: 'image/png', bytes }, [bytes.buffer]);
   },
+  /** Clean, corrupted and reconstructed copies of 8 test digits, with the mean squared error of each. */
+  noiseDemo(msg) {
+    if (!model) return;
+    const n = 8;
+    const clean = showX.subarray(0, n * train.rows * train.cols);
+    const noisy = ae.corrupt(clean, msg.kind, msg.level, 777);
+    const recon = model.forward(noisy, n);
+    const mse = (a) => a.reduce((s, v, i) => s + (v - clean[i]) ** 2, 0) / a.length;
+    post({ type: 'noiseDemo', clean, noisy, recon, noisyMse: mse(noisy), reconMse: mse(recon), kind: msg.kind, level: msg.level });
+  },
   reset(msg) {
     running = false;
     configure(msg.config ?? cfg);

@@ -134,3 +134,33 @@ test('a shared URL reopens the same configuration; embed=1 hides the chrome', as
   assert.deepEqual([...errors, ...other.errors, ...embed.errors, ...stale.errors], []);
   for (const p of [page, other.page, embed.page, stale.page]) await p.close();
 });
+
+test('noise demo: the slider changes the corrupted digits; a denoising model restores them; no long tasks while training', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
+  });
+  await page.selectOption('#preset', 'denoising');
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 150, null, { timeout: 120000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  assert.ok(longTasks.every((d) => d < 200), `main-thread tasks over 200 ms while training: ${longTasks}`);
+  await page.locator('#demo-level').fill('0.2');
+  await page.waitForFunction(() => /0\.20/.test(document.getElementById('demo-level-text').value));
+  await page.waitForTimeout(300);
+  const low = await canvasStats(page, 'demo');
+  await page.locator('#demo-level').fill('0.6');
+  await page.waitForFunction(() => /0\.60/.test(document.getElementById('demo-level-text').value));
+  await page.waitForTimeout(300);
+  const high = await canvasStats(page, 'demo');
+  assert.notEqual(low.hash, high.hash, 'the corrupted image did not change with the slider');
+  const noisy = Number(await page.locator('#demo-numbers').getAttribute('data-noisy'));
+  const recon = Number(await page.locator('#demo-numbers').getAttribute('data-recon'));
+  assert.ok(recon < noisy, `denoising output (${recon}) should be closer to clean than its input (${noisy})`);
+  await shot(page, 'panel-noise', '#noise-panel');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
