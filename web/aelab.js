@@ -296,38 +296,28 @@ export class Model extends Handle {
   reset(seed) {
     this.ae.check(this.ae.M._ae_wasm_model_reset(this.handle, seed >>> 0));
   }
+  /** Run fn(handle, in, B, out) over B rows of width inW, returning (B, outW). */
+  mapRows(fn, x, B, inW, outW) {
+    const ae = this.ae;
+    const pin = ae.alloc(B * inW * 4);
+    try {
+      ae.M.HEAPF32.set(x.subarray(0, B * inW), pin >> 2);
+      return ae.withFloats(B * outW, (po) => ae.check(fn(this.handle, pin, B, po))).out;
+    } finally {
+      ae.free(pin);
+    }
+  }
   /** x (B, in) -> output (B, out). */
   forward(x, B) {
-    const ae = this.ae;
-    const pin = ae.alloc(x.length * 4);
-    try {
-      ae.M.HEAPF32.set(x.subarray(0, B * this.inputSize), pin >> 2);
-      return ae.withFloats(B * this.outputSize, (po) => ae.check(ae.M._ae_wasm_model_forward(this.handle, pin, B, po))).out;
-    } finally {
-      ae.free(pin);
-    }
+    return this.mapRows(this.ae.M._ae_wasm_model_forward, x, B, this.inputSize, this.outputSize);
   }
-  /** x (B, in) -> code (B, codeSize). */
+  /** x (B, in) -> code (B, codeSize): the encoder alone. */
   encode(x, B) {
-    const ae = this.ae;
-    const pin = ae.alloc(B * this.inputSize * 4);
-    try {
-      ae.M.HEAPF32.set(x.subarray(0, B * this.inputSize), pin >> 2);
-      return ae.withFloats(B * this.codeSize, (po) => ae.check(ae.M._ae_wasm_model_encode(this.handle, pin, B, po))).out;
-    } finally {
-      ae.free(pin);
-    }
+    return this.mapRows(this.ae.M._ae_wasm_model_encode, x, B, this.inputSize, this.codeSize);
   }
-  /** code (B, codeSize) -> output (B, out). */
+  /** code (B, codeSize) -> output (B, out): the decoder alone. */
   decode(code, B) {
-    const ae = this.ae;
-    const pin = ae.alloc(B * this.codeSize * 4);
-    try {
-      ae.M.HEAPF32.set(code.subarray(0, B * this.codeSize), pin >> 2);
-      return ae.withFloats(B * this.outputSize, (po) => ae.check(ae.M._ae_wasm_model_decode(this.handle, pin, B, po))).out;
-    } finally {
-      ae.free(pin);
-    }
+    return this.mapRows(this.ae.M._ae_wasm_model_decode, code, B, this.codeSize, this.outputSize);
   }
   /** The model as .safetensors bytes. */
   save() {
