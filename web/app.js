@@ -9,6 +9,7 @@ const PRESETS = {
   deep: { sizes: '784-128-64-32-64-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
   linear: { sizes: '784-32-784', hidden: 'linear', code: 'linear', outloss: 'linear/mse', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
   overcomplete: { sizes: '784-1000-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 3, noise: 'none' },
+  code2: { sizes: '784-256-64-2-64-256-784', hidden: 'relu', code: 'linear', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
   denoising: { sizes: '784-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'mask', noiseLevel: 0.5 },
 };
 
@@ -268,6 +269,13 @@ const on = {
     $('outloss').value = `${c.output}/${c.loss}`;
     $('engine').textContent = `Loaded ${m.name}: ${c.sizes}. Train it further or explore its reconstructions.`;
   },
+  latent(m) {
+    drawLatent(m);
+  },
+  decoded(m) {
+    drawTiles($('decoded').getContext('2d'), m.image, 1, 0, false);
+    $('decoded-at').textContent = `Decoded from (${m.x.toFixed(2)}, ${m.y.toFixed(2)}).`;
+  },
   noiseDemo(m) {
     const c = $('demo');
     c.width = 8 * ui.cols;
@@ -287,6 +295,43 @@ const on = {
     showError(m.message);
   },
 };
+
+const DIGIT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+function drawLatent(m) {
+  const c = $('latent');
+  const ctx = c.getContext('2d');
+  const n = m.labels.length;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    x0 = Math.min(x0, m.points[2 * i]); x1 = Math.max(x1, m.points[2 * i]);
+    y0 = Math.min(y0, m.points[2 * i + 1]); y1 = Math.max(y1, m.points[2 * i + 1]);
+  }
+  const pad = 0.05 * Math.max(x1 - x0, y1 - y0, 1e-6);
+  ui.latent = { x0: x0 - pad, x1: x1 + pad, y0: y0 - pad, y1: y1 + pad };
+  const L = ui.latent;
+  ctx.clearRect(0, 0, c.width, c.height);
+  for (let i = 0; i < n; i++) {
+    ctx.fillStyle = DIGIT_COLOURS[m.labels[i]];
+    const px = ((m.points[2 * i] - L.x0) / (L.x1 - L.x0)) * c.width;
+    const py = (1 - (m.points[2 * i + 1] - L.y0) / (L.y1 - L.y0)) * c.height;
+    ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
+  }
+  $('latent-note').textContent = m.dims === 2
+    ? 'The 2-unit codes of 2,000 test digits, coloured by digit. Click or drag anywhere to decode that point.'
+    : `The ${m.dims}-unit codes of 2,000 test digits, projected onto their two principal components (PCA), coloured by digit. Click or drag to decode a point of that plane.`;
+  $('latent-legend').innerHTML = DIGIT_COLOURS.map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('');
+}
+
+function latentClick(ev) {
+  if (!ui.latent || (ev.type === 'pointermove' && !(ev.buttons & 1))) return;
+  const c = $('latent');
+  const r = c.getBoundingClientRect();
+  const L = ui.latent;
+  const x = L.x0 + ((ev.clientX - r.left) / r.width) * (L.x1 - L.x0);
+  const y = L.y0 + (1 - (ev.clientY - r.top) / r.height) * (L.y1 - L.y0);
+  send('decodePoint', { x, y });
+}
 
 function requestNoiseDemo() {
   const level = Number($('demo-level').value);
@@ -338,6 +383,8 @@ function main() {
   for (const id of ['start', 'pause', 'resume', 'step', 'stop', 'reset']) $(id).addEventListener('click', () => command(id));
   $('save').addEventListener('click', () => send('save'));
   $('demo-level').addEventListener('input', requestNoiseDemo);
+  $('latent').addEventListener('pointerdown', latentClick);
+  $('latent').addEventListener('pointermove', latentClick);
   $('demo-kind').addEventListener('change', requestNoiseDemo);
   $('png-recon').addEventListener('click', () => send('exportPng', { what: 'reconstructions' }));
   $('png-filters').addEventListener('click', () => send('exportPng', { what: 'filters' }));

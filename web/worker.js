@@ -21,6 +21,9 @@ let showX = null;
 let lastRecon = 0;
 let chunkSteps = 4;
 let history = [];
+let latent = null; // { mean, v1, v2, dims } of the last projection, for decoding clicked points
+let reconCount = 0;
+const N_LATENT = 2000;
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 const fail = (e) => post({ type: 'error', message: e && e.message ? e.message : String(e) });
@@ -75,6 +78,52 @@ function sendImages(force) {
   const recon = model.forward(noisy ?? showX, N_SHOW);
   const filters = model.sizes[0] === train.rows * train.cols ? model.weights(0).slice(0, Math.min(model.sizes[1], 32) * model.sizes[0]) : null;
   post({ type: 'images', inputs: showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: trainer ? trainer.state?.step ?? 0 : 0 });
+  if (force || ++reconCount % 5 === 0) sendLatent();
+}
+
+/** Top principal direction of the rows of X (n, d) (power iteration on X^T X), orthogonal to `not`. */
+function principal(X, n, d, not) {
+  let v = Float64Array.from({ length: d }, (_, i) => Math.sin(i + 1));
+  for (let it = 0; it < 50; it++) {
+    const w = new Float64Array(d);
+    for (let r = 0; r < n; r++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += X[r * d + j] * v[j];
+      for (let j = 0; j < d; j++) w[j] += dot * X[r * d + j];
+    }
+    if (not) { let p = 0; for (let j = 0; j < d; j++) p += w[j] * not[j]; for (let j = 0; j < d; j++) w[j] -= p * not[j]; }
+    const norm = Math.hypot(...w) || 1;
+    v = w.map((x) => x / norm);
+  }
+  return v;
+}
+
+/** Codes of the first N_LATENT test digits: as they are for a 2-unit code, else their 2-D PCA projection. */
+function sendLatent() {
+  if (!model || model.code === 0) return;
+  const n = Math.min(N_LATENT, test.n);
+  const d = model.codeSize;
+  const codes = model.encode(test.batch(0, n), n);
+  const points = new Float32Array(2 * n);
+  const mean = new Float64Array(d);
+  let v1 = null;
+  let v2 = null;
+  if (d === 2) points.set(codes);
+  else {
+    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += codes[r * d + j] / n;
+    const X = new Float64Array(n * d);
+    for (let i = 0; i < n * d; i++) X[i] = codes[i] - mean[i % d];
+    v1 = principal(X, n, d, null);
+    v2 = principal(X, n, d, v1);
+    for (let r = 0; r < n; r++) {
+      let a = 0, b = 0;
+      for (let j = 0; j < d; j++) { a += X[r * d + j] * v1[j]; b += X[r * d + j] * v2[j]; }
+      points[2 * r] = a;
+      points[2 * r + 1] = b;
+    }
+  }
+  latent = { mean, v1, v2, dims: d };
+  post({ type: 'latent', points, labels: test.labels(0, n), dims: d });
 }
 
 function evaluateTest(epoch) {
@@ -200,6 +249,14 @@ const handlers = {
     const recon = model.forward(noisy, n);
     const mse = (a) => a.reduce((s, v, i) => s + (v - clean[i]) ** 2, 0) / a.length;
     post({ type: 'noiseDemo', clean, noisy, recon, noisyMse: mse(noisy), reconMse: mse(recon), kind: msg.kind, level: msg.level });
+  },
+  /** Decode a point of the latent plot: the code itself for a 2-unit code, else mean + x v1 + y v2. */
+  decodePoint(msg) {
+    if (!model || !latent) return;
+    const code = new Float32Array(latent.dims);
+    if (latent.dims === 2) code.set([msg.x, msg.y]);
+    else for (let j = 0; j < latent.dims; j++) code[j] = latent.mean[j] + msg.x * latent.v1[j] + msg.y * latent.v2[j];
+    post({ type: 'decoded', image: model.decode(code, 1), x: msg.x, y: msg.y });
   },
   reset(msg) {
     running = false;

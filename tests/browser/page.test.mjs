@@ -164,3 +164,27 @@ test('noise demo: the slider changes the corrupted digits; a denoising model res
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('latent space: codes are plotted by digit and a click decodes the point', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await page.selectOption('#preset', 'code2');
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 60, null, { timeout: 120000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => /2-unit codes/.test(document.getElementById('latent-note').textContent));
+  const scatter = await canvasStats(page, 'latent');
+  assert.ok(scatter.sd > 5, 'scatter drawn');
+  await page.locator('#latent').scrollIntoViewIfNeeded();
+  const box = await page.locator('#latent').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.waitForFunction(() => /Decoded from/.test(document.getElementById('decoded-at').textContent));
+  const a = await canvasStats(page, 'decoded');
+  const firstText = await page.locator('#decoded-at').textContent();
+  await page.mouse.click(box.x + box.width * 0.15, box.y + box.height * 0.8);
+  await page.waitForFunction((h) => document.getElementById('decoded-at').textContent !== h, firstText);
+  const b = await canvasStats(page, 'decoded');
+  assert.ok(a.sd > 10 && a.hash !== b.hash, 'two latent points decode to different, non-blank images');
+  await shot(page, 'panel-latent', '#latent-panel');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
