@@ -69,7 +69,16 @@ function peakWasm(ae) {
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const flopsOf = (sizes) => sizes.split('-').map(Number).reduce((f, n, i, s) => (i ? f + (i > 1 ? 6 : 4) * s[i - 1] * n : 0), 0);
+// the C core's own count (ae_model_train_flops), so the bench and the CLI agree by construction
+function flopsOf(sizes) {
+  const ae = engines['wasm simd, 1 thread'].ae;
+  const m = ae.model({ sizes, maxBatch: 1 });
+  try {
+    return ae.M._ae_wasm_model_flops(m.handle);
+  } finally {
+    m.destroy();
+  }
+}
 
 const peaks = {
   native: JSON.parse(execFileSync(path.join(root, 'build/aelab'), ['bench', '--peak', '--seconds', '1'], { encoding: 'utf8' })).peak_gflops,

@@ -27,8 +27,6 @@ double ae_loss_eval(ae_loss l, ae_act out_act, const float *z, const float *y, c
         float scale = 2.0f / (float)n;
         for (size_t i = 0; i < n; i++) { double d = (double)y[i] - t[i]; sum += d * d; }
         if (dz) {
-            /* dz is an output buffer; reuse it for dL/dy when the activation is the identity */
-            memset(dz, 0, n * sizeof *dz);
             for (size_t i = 0; i < n; i++) {
                 float g = scale * (y[i] - t[i]);
                 switch (out_act) {

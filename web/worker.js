@@ -20,7 +20,6 @@ let finished = false;
 let showX = null;
 let lastRecon = 0;
 let chunkSteps = 4;
-let history = [];
 let latent = null; // { mean, v1, v2, dims } of the last projection, for decoding clicked points
 let reconCount = 0;
 const N_LATENT = 2000;
@@ -64,7 +63,6 @@ function configure(c, loaded = null) {
     noise: c.noise, noiseLevel: c.noiseLevel, meanOutputBias: !loaded, // a loaded model keeps its own biases
   });
   finished = false;
-  history = [];
   chunkSteps = 2;
   post({ type: 'model', sizes: model.sizes, code: model.code, activations: model.activations, nParams: model.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch) });
   sendImages(true);
@@ -129,7 +127,6 @@ function sendLatent() {
 function evaluateTest(epoch) {
   const t0 = performance.now();
   const { loss } = model.evaluate(test);
-  history.push({ epoch, loss });
   post({ type: 'test', epoch, loss, ms: performance.now() - t0 });
 }
 
