@@ -205,6 +205,9 @@ int ae_idx_images_file(ae_dataset *d, const char *path);
 int ae_idx_labels_file(ae_dataset *d, const char *path);
 #endif
 void ae_dataset_free(ae_dataset *d);
+/* Move items [keep, n) of d into tail (a new dataset, labels too) and keep the first `keep` in d:
+ * a held-out test set carved from one file. 1 <= keep < n; on failure d is unchanged. */
+int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail);
 int ae_dataset_dim(const ae_dataset *d);
 /* Rows idx[0..B) as floats x/255 into out (B, dim); idx NULL means rows first..first+B. */
 void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out);

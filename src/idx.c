@@ -151,6 +151,25 @@ void ae_dataset_free(ae_dataset *d) {
     memset(d, 0, sizeof *d);
 }
 
+int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail) {
+    memset(tail, 0, sizeof *tail);
+    if (!d || !d->pixels || keep < 1 || keep >= d->n)
+        return ae_fail(AE_ERR_ARG, "cannot split %d items after item %d: both parts need at least one", d ? d->n : 0, keep);
+    size_t dim = (size_t)ae_dataset_dim(d), m = (size_t)(d->n - keep);
+    tail->pixels = malloc(m * dim);
+    tail->labels = d->labels ? malloc(m) : NULL;
+    if (!tail->pixels || (d->labels && !tail->labels)) {
+        free(tail->pixels); free(tail->labels);
+        memset(tail, 0, sizeof *tail);
+        return ae_fail(AE_ERR_NOMEM, "out of memory splitting a dataset of %d items", d->n);
+    }
+    memcpy(tail->pixels, d->pixels + (size_t)keep * dim, m * dim);
+    if (d->labels) memcpy(tail->labels, d->labels + keep, m);
+    tail->n = (int)m; tail->rows = d->rows; tail->cols = d->cols; tail->n_classes = d->n_classes;
+    d->n = keep; /* the tail's bytes stay allocated in d until it is freed: no realloc that could fail */
+    return AE_OK;
+}
+
 int ae_dataset_dim(const ae_dataset *d) { return d->rows * d->cols; }
 
 void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out) {

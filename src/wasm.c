@@ -87,6 +87,18 @@ API int ae_wasm_dataset_limit(int h, int n) {
     return d->n;
 }
 
+/* Split off items [keep, n) as a new dataset (returned handle): a held-out test set. */
+API int ae_wasm_dataset_split(int h, int keep) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    ae_dataset *t = calloc(1, sizeof *t);
+    if (!t) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_dataset_split(d, keep, t);
+    int th = rc ? rc : put(H_DATA, t);
+    if (th < 0) { if (!rc) { d->n += t->n; ae_dataset_free(t); } free(t); }
+    return th;
+}
+
 API int ae_wasm_dataset_batch(int h, int first, int B, float *out) {
     ae_dataset *d = get(h, H_DATA);
     if (!d) return AE_ERR_ARG;

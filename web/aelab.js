@@ -232,6 +232,12 @@ export class Dataset extends Handle {
     this.refresh();
     return this;
   }
+  /** Move items keep.. into a new Dataset (returned) and keep the first `keep` here: a held-out set. */
+  split(keep) {
+    const tail = new Dataset(this.ae, this.ae.check(this.ae.M._ae_wasm_dataset_split(this.handle, keep)));
+    this.refresh();
+    return tail;
+  }
   /** Rows first..first+B as floats in [0,1], (B, dim). */
   batch(first, B) {
     return this.ae.withFloats(B * this.dim, (p) => this.ae.check(this.ae.M._ae_wasm_dataset_batch(this.handle, first, B, p))).out;
@@ -372,7 +378,7 @@ export class Trainer extends Handle {
 export async function gunzipIfNeeded(bytes) {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (u8.length < 2 || u8[0] !== 0x1f || u8[1] !== 0x8b) return u8;
-  if (typeof DecompressionStream === 'function') {
+  if (typeof DecompressionStream === 'function' && typeof Response === 'function') {
     try {
       const stream = new Blob([u8]).stream().pipeThrough(new DecompressionStream('gzip'));
       return new Uint8Array(await new Response(stream).arrayBuffer());

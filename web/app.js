@@ -13,6 +13,10 @@ const PRESETS = {
   denoising: { sizes: '784-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'mask', noiseLevel: 0.5 },
 };
 
+// Panels a link can show or hide (#...&panels=recon,latent): short name -> section id.
+const PANELS = { loss: 'curves', recon: 'recon-panel', latent: 'latent-panel', noise: 'noise-panel', blend: 'blend-panel', infill: 'infill-panel', draw: 'draw-panel', filters: 'filters-panel', data: 'data-panel' };
+const PANEL_LABELS = { loss: 'Loss', recon: 'Reconstructions', latent: 'Latent space', noise: 'Corrupt and restore', blend: 'Blending', infill: 'Infilling', draw: 'Drawing', filters: 'Filters', data: 'Your data' };
+
 const ui = {
   worker: null,
   ready: false,
@@ -28,6 +32,13 @@ const ui = {
   chart: null,
   rows: 28,
   cols: 28,
+  nTest: 10000,
+  lastLatent: null, // the last latent message, redrawn with the cursor and the drawing's star
+  cursor: null, // the decoded point on the latent map, [x, y]
+  star: null, // where the drawn digit's code lands
+  infill: null, // { index, original, known }
+  drawn: false,
+  engineParam: null,
 };
 
 function showError(message) {
@@ -54,14 +65,26 @@ const HASH_FIELDS = { sizes: 'sizes', hidden: 'hidden', code: 'code', out: 'outl
 function writeHash() {
   const p = new URLSearchParams({ v: HASH_VERSION });
   for (const [k, id] of Object.entries(HASH_FIELDS)) p.set(k, $(id).value);
+  const shown = Object.keys(PANELS).filter((k) => !$(PANELS[k]).hidden);
+  if (shown.length !== Object.keys(PANELS).length) p.set('panels', shown.join(','));
   if (document.body.classList.contains('embed')) p.set('embed', '1');
-  history.replaceState(null, '', `#${p}`);
+  if (ui.engineParam) p.set('engine', ui.engineParam);
+  // commas and slashes are legal in a fragment: keep the link readable
+  history.replaceState(null, '', `#${String(p).replace(/%2C/g, ',').replace(/%2F/g, '/')}`);
+}
+
+function showPanels(names) {
+  for (const [k, id] of Object.entries(PANELS)) {
+    $(id).hidden = !names.includes(k);
+    $(`show-${k}`).checked = names.includes(k);
+  }
 }
 
 /** Apply the hash to the form; returns a message if part of it could not be used. */
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   if (p.get('embed') === '1') document.body.classList.add('embed');
+  if (p.get('engine') === 'simd' || p.get('engine') === 'scalar') ui.engineParam = p.get('engine');
   if (!p.has('v')) return '';
   if (p.get('v') !== HASH_VERSION) return `This link was made by a different version of aelab (v=${p.get('v')}); using the defaults.`;
   const bad = [];
@@ -70,6 +93,12 @@ function readHash() {
     const el = $(id);
     if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === p.get(k))) bad.push(k);
     else el.value = p.get(k);
+  }
+  if (p.has('panels')) {
+    const names = p.get('panels').split(',').filter(Boolean);
+    const unknown = names.filter((k) => !PANELS[k]);
+    if (unknown.length) bad.push(`panels (${unknown.join(', ')})`);
+    showPanels(names.filter((k) => PANELS[k]));
   }
   return bad.length ? `Ignored unknown values in the link: ${bad.join(', ')}.` : '';
 }
@@ -88,13 +117,15 @@ function readConfig() {
 
 function setButtons() {
   const r = ui.ready;
-  $('start').disabled = !r || ui.running;
+  $('start').disabled = !r || ui.running || ui.paused;
   $('pause').disabled = !r || !ui.running;
   $('resume').disabled = !r || ui.running || !ui.paused;
   $('step').disabled = !r || ui.running;
   $('stop').disabled = !r || (!ui.running && !ui.paused);
   $('reset').disabled = !r || ui.running;
   for (const id of ['save', 'png-recon', 'png-filters', 'load']) $(id).disabled = !r || ui.running || !ui.model;
+  for (const id of ['pin', 'blend-random', 'infill-new', 'infill-top', 'infill-left', 'infill-restore']) $(id).disabled = !r || !ui.model;
+  for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist']) $(id).disabled = !r || ui.running;
   for (const el of $('config').elements) el.disabled = !r || ui.running || ui.paused;
 }
 
@@ -164,7 +195,7 @@ function drawTiles(ctx, data, n, y0, norm) {
 
 function drawImages(msg) {
   const c = $('recon');
-  const n = 16;
+  const n = msg.n;
   const rowsOfTiles = msg.noisy ? 3 : 2;
   c.width = n * ui.cols;
   c.height = rowsOfTiles * ui.rows;
@@ -196,7 +227,8 @@ function fmtTime(s) {
 
 const on = {
   engine(m) {
-    ui.engine = `WebAssembly ${m.simd ? 'SIMD' : 'scalar (this browser has no WebAssembly SIMD)'}, in a Web Worker`;
+    const why = m.forced ? 'chosen by the link' : 'this browser has no WebAssembly SIMD';
+    ui.engine = `WebAssembly ${m.simd ? 'SIMD' : `scalar (${why})`}, in a Web Worker`;
     $('engine').textContent = `Engine: ${ui.engine}.`;
     $('engine').dataset.variant = m.variant;
   },
@@ -206,14 +238,36 @@ const on = {
   data(m) {
     ui.rows = m.rows;
     ui.cols = m.cols;
+    ui.nTest = m.test;
     ui.ready = true;
-    $('engine').textContent = `Ready: ${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test digits loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
-    send('configure', { config: readConfig() });
+    ui.lastLatent = null;
+    ui.cursor = null;
+    ui.star = null;
+    const counts = `${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images of ${m.rows}×${m.cols} pixels${m.labelled ? '' : ', without labels'}`;
+    if (m.first) $('engine').textContent = `Ready: ${counts.replace('images', 'digits')} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
+    $('data-status').textContent = `Training on ${m.name}: ${counts}.${m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : ''}`;
+    for (const id of ['blend-a', 'blend-b']) $(id).max = String(m.test - 1);
+    $('blend-a').value = '0';
+    $('blend-b').value = String(Math.min(1, m.test - 1));
+    const dim = m.rows * m.cols;
+    const sizes = $('sizes').value.split('-');
+    if (!m.keptModel) {
+      if (Number(sizes[0].replace('*', '')) !== dim) {
+        sizes[0] = String(dim);
+        sizes[sizes.length - 1] = String(dim);
+        $('sizes').value = sizes.join('-');
+        writeHash();
+      }
+      send('configure', { config: readConfig() });
+    }
+    resizeDrawInputs();
+    ui.infill = null;
     setButtons();
   },
   model(m) {
     ui.model = m;
     $('n-params').textContent = m.nParams.toLocaleString('en');
+    if (!ui.infill) send('digit', { index: 0, purpose: 'infill' });
     resetCurves();
     setButtons();
   },
@@ -239,7 +293,7 @@ const on = {
   },
   images(m) {
     drawImages(m);
-    requestNoiseDemo();
+    refreshPanels();
   },
   state(m) {
     ui.running = m.running;
@@ -278,49 +332,125 @@ const on = {
   },
   noiseDemo(m) {
     const c = $('demo');
-    c.width = 8 * ui.cols;
-    c.height = 3 * ui.rows;
+    const rowsOfTiles = m.pinned ? 4 : 3;
+    c.width = m.n * ui.cols;
+    c.height = rowsOfTiles * ui.rows;
     const ctx = c.getContext('2d');
-    drawTiles(ctx, m.clean, 8, 0, false);
-    drawTiles(ctx, m.noisy, 8, ui.rows, false);
-    drawTiles(ctx, m.recon, 8, 2 * ui.rows, false);
-    $('demo-numbers').textContent = `Rows: clean, corrupted, reconstructed. Squared error against the clean digits: corrupted input ${m.noisyMse.toFixed(4)}, reconstruction ${m.reconMse.toFixed(4)}.`;
+    drawTiles(ctx, m.clean, m.n, 0, false);
+    drawTiles(ctx, m.noisy, m.n, ui.rows, false);
+    drawTiles(ctx, m.recon, m.n, 2 * ui.rows, false);
+    if (m.pinned) drawTiles(ctx, m.pinned, m.n, 3 * ui.rows, false);
+    const pinText = m.pinned ? ` Fourth row, the kept model (${m.pinnedName}): ${m.pinnedMse.toFixed(4)}.` : '';
+    $('demo-numbers').textContent = `Rows: clean, corrupted, reconstructed by the current model (${m.currentName}). Mean squared error against the clean digits: corrupted input ${m.noisyMse.toFixed(4)}, reconstruction ${m.reconMse.toFixed(4)}.${pinText}`;
     $('demo-numbers').dataset.noisy = m.noisyMse;
     $('demo-numbers').dataset.recon = m.reconMse;
+    $('demo-numbers').dataset.pinned = m.pinnedMse ?? '';
+  },
+  pinned(m) {
+    $('unpin').hidden = !m.name;
+    $('pin-note').textContent = m.name ? `Kept for comparison: ${m.name}.` : 'To compare a plain and a denoising autoencoder on the same corrupted digits: train the Simple preset, keep it, then train the Denoising preset.';
+    requestNoiseDemo();
+  },
+  blend(m) {
+    const c = $('blend');
+    c.width = m.steps * ui.cols;
+    c.height = 2 * ui.rows;
+    const ctx = c.getContext('2d');
+    drawTiles(ctx, m.path, m.steps, 0, false);
+    drawTiles(ctx, m.fade, m.steps, ui.rows, false);
+    const name = (i, l) => `test digit ${i}${l === null ? '' : ` (a ${l})`}`;
+    $('blend-text').textContent = `From ${name(m.a, m.labelA)} to ${name(m.b, m.labelB)} in ${m.steps} steps. Top: decoded from the blended code. Bottom: pixels cross-faded.`;
+    c.dataset.a = m.a;
+    c.dataset.b = m.b;
+  },
+  digit(m) {
+    if (m.purpose !== 'infill') return;
+    ui.infill = { index: m.index, label: m.label, original: m.image, known: new Uint8Array(m.image.length).fill(1) };
+    drawTiles($('infill-orig').getContext('2d'), m.image, 1, 0, false);
+    drawInfillInput();
+    requestInfill();
+  },
+  infilled(m) {
+    drawTiles($('infill-out').getContext('2d'), m.filled, 1, 0, false);
+    const t = $('infill-text');
+    t.textContent = m.erased
+      ? `${m.erased} pixels erased. Mean squared error on them: ${m.fillMse.toFixed(4)} after filling in, against ${m.blankMse.toFixed(4)} if left blank.`
+      : 'Nothing erased yet: drag over the digit, or use a button.';
+    t.dataset.erased = m.erased;
+    t.dataset.fill = m.fillMse;
+    t.dataset.blank = m.blankMse;
+  },
+  drawn(m) {
+    drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false);
+    ui.star = m.point ? [m.point[0], m.point[1]] : null;
+    redrawLatent();
+    const where = m.point ? ` Its code lands at (${m.point[0].toFixed(2)}, ${m.point[1].toFixed(2)}) on the latent map (the star).` : '';
+    const code = m.code ? ` Code: ${Array.from(m.code, (v) => v.toFixed(2)).join(', ')}.` : '';
+    $('draw-text').textContent = `Reconstructed.${where}${code}`;
+    $('draw-text').dataset.done = '1';
   },
   diverged(m) {
     showError(`${m.message}`);
   },
   error(m) {
     showError(m.message);
+    if (ui.ready && /^Could not use/.test(m.message)) $('data-status').textContent = 'Those files were not loaded; the current data and model are unchanged.';
   },
 };
 
 const DIGIT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 function drawLatent(m) {
+  ui.lastLatent = m;
+  redrawLatent();
+}
+
+function redrawLatent() {
+  const m = ui.lastLatent;
+  if (!m) return;
   const c = $('latent');
   const ctx = c.getContext('2d');
-  const n = m.labels.length;
+  const n = m.points.length / 2;
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (let i = 0; i < n; i++) {
     x0 = Math.min(x0, m.points[2 * i]); x1 = Math.max(x1, m.points[2 * i]);
     y0 = Math.min(y0, m.points[2 * i + 1]); y1 = Math.max(y1, m.points[2 * i + 1]);
   }
   const pad = 0.05 * Math.max(x1 - x0, y1 - y0, 1e-6);
-  ui.latent = { x0: x0 - pad, x1: x1 + pad, y0: y0 - pad, y1: y1 + pad };
+  if (!ui.latent || m !== ui.latentFor) ui.latent = { x0: x0 - pad, x1: x1 + pad, y0: y0 - pad, y1: y1 + pad };
+  ui.latentFor = m;
   const L = ui.latent;
   ctx.clearRect(0, 0, c.width, c.height);
   for (let i = 0; i < n; i++) {
-    ctx.fillStyle = DIGIT_COLOURS[m.labels[i]];
+    ctx.fillStyle = m.labels ? DIGIT_COLOURS[m.labels[i] % 10] : '#555';
     const px = ((m.points[2 * i] - L.x0) / (L.x1 - L.x0)) * c.width;
     const py = (1 - (m.points[2 * i + 1] - L.y0) / (L.y1 - L.y0)) * c.height;
     ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
   }
+  const toPx = ([x, y]) => [((x - L.x0) / (L.x1 - L.x0)) * c.width, (1 - (y - L.y0) / (L.y1 - L.y0)) * c.height];
+  if (ui.cursor) {
+    const [px, py] = toPx(ui.cursor);
+    ctx.strokeStyle = '#000';
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(px - 8, py); ctx.lineTo(px + 8, py); ctx.moveTo(px, py - 8); ctx.lineTo(px, py + 8);
+    ctx.stroke();
+  }
+  if (ui.star) {
+    const [px, py] = toPx(ui.star);
+    ctx.font = '22px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#fff';
+    ctx.strokeText('★', px, py);
+    ctx.fillStyle = '#000';
+    ctx.fillText('★', px, py);
+  }
   $('latent-note').textContent = m.dims === 2
     ? 'The 2-unit codes of 2,000 test digits, coloured by digit. Click or drag anywhere to decode that point.'
     : `The ${m.dims}-unit codes of 2,000 test digits, projected onto their two principal components (PCA), coloured by digit. Click or drag to decode a point of that plane.`;
-  $('latent-legend').innerHTML = DIGIT_COLOURS.map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('');
+  $('latent-legend').innerHTML = m.labels ? DIGIT_COLOURS.map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('') : '';
 }
 
 function latentClick(ev) {
@@ -330,7 +460,225 @@ function latentClick(ev) {
   const L = ui.latent;
   const x = L.x0 + ((ev.clientX - r.left) / r.width) * (L.x1 - L.x0);
   const y = L.y0 + (1 - (ev.clientY - r.top) / r.height) * (L.y1 - L.y0);
+  decodeAt(x, y);
+}
+
+function decodeAt(x, y) {
+  ui.cursor = [x, y];
+  redrawLatent();
   send('decodePoint', { x, y });
+}
+
+/** Arrow keys move the decoded point by 2% of the map (10% with Shift); Enter or Space decodes the centre. */
+function latentKey(ev) {
+  const L = ui.latent;
+  if (!L) return;
+  const step = ev.shiftKey ? 0.1 : 0.02;
+  const [x, y] = ui.cursor ?? [(L.x0 + L.x1) / 2, (L.y0 + L.y1) / 2];
+  const dx = { ArrowLeft: -1, ArrowRight: 1 }[ev.key] ?? 0;
+  const dy = { ArrowDown: -1, ArrowUp: 1 }[ev.key] ?? 0;
+  if (!dx && !dy && ev.key !== 'Enter' && ev.key !== ' ') return;
+  ev.preventDefault();
+  decodeAt(x + dx * step * (L.x1 - L.x0), y + dy * step * (L.y1 - L.y0));
+}
+
+// ---- the panels that ask the worker for images whenever the model changes ----
+function refreshPanels() {
+  requestNoiseDemo();
+  requestBlend();
+  requestInfill();
+  if (ui.drawn) requestDraw();
+}
+
+function requestBlend() {
+  if (!ui.model || $('blend-panel').hidden) return;
+  const a = Number($('blend-a').value), b = Number($('blend-b').value);
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= ui.nTest || b >= ui.nTest) {
+    $('blend-text').textContent = `Pick two test digits from 0 to ${ui.nTest - 1}.`;
+    return;
+  }
+  send('blend', { a, b });
+}
+
+function requestInfill() {
+  if (!ui.model || !ui.infill || $('infill-panel').hidden) return;
+  send('infill', { original: ui.infill.original, known: ui.infill.known });
+}
+
+/** The digit with erased pixels in red. */
+function drawInfillInput() {
+  const { original, known } = ui.infill;
+  const c = $('infill-in');
+  c.width = ui.cols;
+  c.height = ui.rows;
+  const ctx = c.getContext('2d');
+  const img = ctx.createImageData(ui.cols, ui.rows);
+  for (let i = 0; i < original.length; i++) {
+    const g = Math.round(255 * original[i]);
+    img.data.set(known[i] ? [g, g, g, 255] : [200, 40, 40, 255], 4 * i);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function eraseAt(ev) {
+  if (!ui.infill || (ev.type === 'pointermove' && !(ev.buttons & 1))) return;
+  const r = $('infill-in').getBoundingClientRect();
+  const cx = ((ev.clientX - r.left) / r.width) * ui.cols, cy = ((ev.clientY - r.top) / r.height) * ui.rows;
+  let changed = false;
+  for (let y = 0; y < ui.rows; y++)
+    for (let x = 0; x < ui.cols; x++)
+      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= 2.2 ** 2 && ui.infill.known[y * ui.cols + x]) {
+        ui.infill.known[y * ui.cols + x] = 0;
+        changed = true;
+      }
+  if (changed) {
+    drawInfillInput();
+    requestInfill();
+  }
+}
+
+function eraseRegion(which) {
+  if (!ui.infill) return;
+  const { known } = ui.infill;
+  for (let y = 0; y < ui.rows; y++)
+    for (let x = 0; x < ui.cols; x++) {
+      const i = y * ui.cols + x;
+      if (which === 'restore') known[i] = 1;
+      else if (which === 'top' ? y < ui.rows / 2 : x < ui.cols / 2) known[i] = 0;
+    }
+  drawInfillInput();
+  requestInfill();
+}
+
+function newInfillDigit() {
+  const index = Math.floor(Math.random() * ui.nTest);
+  send('digit', { index, purpose: 'infill' });
+}
+
+// ---- drawing: strokes on a 224×224 canvas, reduced to the data's size the way MNIST digits were made ----
+function resizeDrawInputs() {
+  for (const id of ['draw-in', 'draw-recon', 'infill-in', 'infill-out', 'infill-orig']) {
+    $(id).width = ui.cols;
+    $(id).height = ui.rows;
+  }
+}
+
+function clearDrawing() {
+  const c = $('draw');
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, c.width, c.height);
+  ui.drawn = false;
+  ui.star = null;
+  redrawLatent();
+  $('draw-text').textContent = 'Draw a digit above.';
+  delete $('draw-text').dataset.done;
+}
+
+/** MNIST's recipe: the ink's bounding box scaled to fit 20×20 of 28×28 (aspect kept, anti-aliased), then
+ * moved so its centre of mass sits at the centre. Returns floats in [0,1] (rows·cols), or null if empty. */
+function drawingAsInput() {
+  const src = $('draw');
+  const d = src.getContext('2d').getImageData(0, 0, src.width, src.height).data;
+  let x0 = src.width, x1 = -1, y0 = src.height, y1 = -1;
+  for (let y = 0; y < src.height; y++)
+    for (let x = 0; x < src.width; x++)
+      if (d[4 * (y * src.width + x)] > 20) {
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      }
+  if (x1 < 0) return null;
+  const { rows, cols } = ui;
+  const box = (20 / 28) * Math.min(rows, cols);
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const s = box / Math.max(bw, bh);
+  const place = (dx, dy) => {
+    const t = document.createElement('canvas');
+    t.width = cols;
+    t.height = rows;
+    const ctx = t.getContext('2d');
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, cols, rows);
+    ctx.drawImage(src, x0, y0, bw, bh, dx, dy, bw * s, bh * s);
+    const p = ctx.getImageData(0, 0, cols, rows).data;
+    return Float32Array.from({ length: rows * cols }, (_, i) => p[4 * i] / 255);
+  };
+  let img = place((cols - bw * s) / 2, (rows - bh * s) / 2);
+  let m = 0, mx = 0, my = 0;
+  img.forEach((v, i) => { m += v; mx += v * (i % cols); my += v * Math.floor(i / cols); });
+  if (m > 0) img = place((cols - bw * s) / 2 + Math.round((cols - 1) / 2 - mx / m), (rows - bh * s) / 2 + Math.round((rows - 1) / 2 - my / m));
+  return img;
+}
+
+function requestDraw() {
+  if (!ui.model) return;
+  const image = drawingAsInput();
+  if (!image) return;
+  drawTiles($('draw-in').getContext('2d'), image, 1, 0, false);
+  send('draw', { image });
+}
+
+function setupDrawing() {
+  const c = $('draw');
+  const ctx = c.getContext('2d');
+  let last = null;
+  let pending = false;
+  clearDrawing();
+  const point = (ev) => {
+    const r = c.getBoundingClientRect();
+    return [((ev.clientX - r.left) / r.width) * c.width, ((ev.clientY - r.top) / r.height) * c.height];
+  };
+  const stroke = (ev) => {
+    if (!(ev.buttons & 1) && ev.type !== 'pointerdown') return;
+    const p = point(ev);
+    ctx.strokeStyle = '#fff';
+    ctx.lineWidth = c.width / 13;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(...(last ?? p));
+    ctx.lineTo(...p);
+    ctx.stroke();
+    last = p;
+    ui.drawn = true;
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(() => { pending = false; requestDraw(); });
+    }
+  };
+  c.addEventListener('pointerdown', (ev) => { c.setPointerCapture(ev.pointerId); last = null; stroke(ev); });
+  c.addEventListener('pointermove', stroke);
+  c.addEventListener('pointerup', () => { last = null; });
+  $('draw-clear').addEventListener('click', clearDrawing);
+}
+
+function setupPanels() {
+  const fs = $('panels');
+  for (const [k, label] of Object.entries(PANEL_LABELS)) {
+    const l = document.createElement('label');
+    l.innerHTML = `<input type="checkbox" id="show-${k}" checked> ${label}`;
+    fs.append(l);
+    l.firstChild.addEventListener('change', (e) => {
+      $(PANELS[k]).hidden = !e.target.checked;
+      writeHash();
+      if (e.target.checked) refreshPanels();
+    });
+  }
+}
+
+async function loadData() {
+  const img = $('data-images').files[0];
+  if (!img) {
+    showError('Choose an IDX image file first.');
+    return;
+  }
+  showError('');
+  const lab = $('data-labels').files[0];
+  const images = await img.arrayBuffer();
+  const labels = lab ? await lab.arrayBuffer() : null;
+  $('data-status').textContent = `Reading ${img.name}…`;
+  ui.worker.postMessage({ type: 'loadData', images, labels, imagesName: img.name, labelsName: lab?.name ?? null }, labels ? [images, labels] : [images]);
 }
 
 function requestNoiseDemo() {
@@ -358,6 +706,7 @@ function command(type) {
 }
 
 function main() {
+  setupPanels();
   fillSelect($('hidden'), ACTS);
   fillSelect($('code'), ACTS);
   applyPreset('simple');
@@ -385,6 +734,24 @@ function main() {
   $('demo-level').addEventListener('input', requestNoiseDemo);
   $('latent').addEventListener('pointerdown', latentClick);
   $('latent').addEventListener('pointermove', latentClick);
+  $('latent').addEventListener('keydown', latentKey);
+  $('pin').addEventListener('click', () => send('pin'));
+  $('unpin').addEventListener('click', () => send('unpin'));
+  for (const id of ['blend-a', 'blend-b']) $(id).addEventListener('change', requestBlend);
+  $('blend-random').addEventListener('click', () => {
+    $('blend-a').value = String(Math.floor(Math.random() * ui.nTest));
+    $('blend-b').value = String(Math.floor(Math.random() * ui.nTest));
+    requestBlend();
+  });
+  $('infill-in').addEventListener('pointerdown', (ev) => { $('infill-in').setPointerCapture(ev.pointerId); eraseAt(ev); });
+  $('infill-in').addEventListener('pointermove', eraseAt);
+  $('infill-new').addEventListener('click', newInfillDigit);
+  $('infill-top').addEventListener('click', () => eraseRegion('top'));
+  $('infill-left').addEventListener('click', () => eraseRegion('left'));
+  $('infill-restore').addEventListener('click', () => eraseRegion('restore'));
+  setupDrawing();
+  $('data-load').addEventListener('click', () => loadData().catch((e) => showError(e.message)));
+  $('data-mnist').addEventListener('click', () => { showError(''); $('data-status').textContent = 'Loading MNIST…'; send('useMnist'); });
   $('demo-kind').addEventListener('change', requestNoiseDemo);
   $('png-recon').addEventListener('click', () => send('exportPng', { what: 'reconstructions' }));
   $('png-filters').addEventListener('click', () => send('exportPng', { what: 'filters' }));
@@ -402,7 +769,7 @@ function main() {
     if (h) h(ev.data);
   };
   ui.worker.onerror = (ev) => showError(`The training worker failed: ${ev.message ?? 'unknown error'}`);
-  send('init');
+  send('init', { engine: ui.engineParam });
   setButtons();
 }
 

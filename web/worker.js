@@ -7,7 +7,9 @@ import { loadAelab, gunzipIfNeeded } from './aelab.js';
 
 const CHUNK_MS = 60;
 const RECON_MS = 400; // how often the reconstruction grid and filters are refreshed
-const N_SHOW = 16; // fixed test digits shown with their reconstructions
+const N_SHOW = 16; // fixed test digits shown with their reconstructions (fewer if the test set is smaller)
+const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const BLEND_STEPS = 10;
 
 let ae = null;
 let train = null;
@@ -18,6 +20,9 @@ let cfg = null;
 let running = false;
 let finished = false;
 let showX = null;
+let nShow = N_SHOW;
+let dataName = 'MNIST';
+let pinned = null; // { model, name }: a snapshot kept to compare against in the noise demo
 let lastRecon = 0;
 let chunkSteps = 4;
 let latent = null; // { mean, v1, v2, dims } of the last projection, for decoding clicked points
@@ -34,16 +39,42 @@ async function fetchIdx(name) {
   return gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()));
 }
 
-async function init() {
+async function init(msg) {
   const t0 = performance.now();
-  ae = await loadAelab();
-  post({ type: 'engine', variant: ae.variant, simd: ae.simd });
+  ae = await loadAelab(msg.engine ? { variant: msg.engine } : {});
+  post({ type: 'engine', variant: ae.variant, simd: ae.simd, forced: !!msg.engine });
   post({ type: 'status', message: 'Loading MNIST (60,000 training and 10,000 test digits)…' });
-  const [ti, tl, vi, vl] = await Promise.all(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map(fetchIdx));
-  train = ae.dataset(ti, tl);
-  test = ae.dataset(vi, vl);
-  showX = test.batch(0, N_SHOW);
-  post({ type: 'data', train: train.n, test: test.n, rows: train.rows, cols: train.cols, ms: performance.now() - t0, labels: Array.from(test.labels(0, N_SHOW)) });
+  const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map(fetchIdx));
+  useData(ae.dataset(ti, tl), ae.dataset(vi, vl), 'MNIST');
+  post({ type: 'data', ...dataInfo(), ms: performance.now() - t0, first: true });
+}
+
+function dataInfo() {
+  return { name: dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0 };
+}
+
+/** Swap in new training and test sets. The trainer points at the old training set, so it goes first; the
+ * model stays when its input width still fits, so a model trained on MNIST can be tried on other data. */
+function useData(tr, te, name) {
+  destroyRun();
+  train?.destroy();
+  test?.destroy();
+  train = tr;
+  test = te;
+  dataName = name;
+  nShow = Math.min(N_SHOW, test.n);
+  showX = test.batch(0, nShow);
+  latent = null;
+  if (model && model.inputSize !== train.dim) {
+    model.destroy();
+    model = null;
+  }
+  if (pinned && pinned.model.inputSize !== train.dim) dropPinned();
+}
+
+function dropPinned() {
+  pinned?.model.destroy();
+  pinned = null;
 }
 
 function destroyRun() {
@@ -51,12 +82,13 @@ function destroyRun() {
   trainer = null;
 }
 
-/** Build a fresh model (or adopt a loaded one) and its trainer from the page's configuration. */
-function configure(c, loaded = null) {
+/** Build a fresh model (or adopt a given one) and its trainer from the page's configuration. */
+function configure(c, adopt = null) {
   destroyRun();
-  if (model) model.destroy();
+  if (model && model !== adopt) model.destroy();
   model = null;
   cfg = c;
+  const loaded = adopt;
   model = loaded ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
   trainer = ae.trainer(model, train, {
     batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
@@ -73,9 +105,9 @@ function sendImages(force) {
   if (!model || (!force && now - lastRecon < RECON_MS)) return;
   lastRecon = now;
   const noisy = cfg.noise !== 'none' ? ae.corrupt(showX, cfg.noise, cfg.noiseLevel, 12345) : null;
-  const recon = model.forward(noisy ?? showX, N_SHOW);
+  const recon = model.forward(noisy ?? showX, nShow);
   const filters = model.sizes[0] === train.rows * train.cols ? model.weights(0).slice(0, Math.min(model.sizes[1], 32) * model.sizes[0]) : null;
-  post({ type: 'images', inputs: showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: trainer ? trainer.state?.step ?? 0 : 0 });
+  post({ type: 'images', n: nShow, inputs: showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: trainer ? trainer.state?.step ?? 0 : 0 });
   if (force || ++reconCount % 5 === 0) sendLatent();
 }
 
@@ -121,8 +153,36 @@ function sendLatent() {
     }
   }
   latent = { mean, v1, v2, dims: d };
-  post({ type: 'latent', points, labels: test.labels(0, n), dims: d });
+  post({ type: 'latent', points, labels: test.nClasses ? test.labels(0, n) : null, dims: d });
 }
+
+/** Where codes (n, d) land in the latent plot's plane: the code itself for d = 2, else its PCA coordinates. */
+function project(codes, n) {
+  const out = new Float32Array(2 * n);
+  if (!latent) return null;
+  const d = latent.dims;
+  if (d === 2) return out.set(codes.subarray(0, 2 * n)), out;
+  for (let r = 0; r < n; r++)
+    for (let j = 0; j < d; j++) {
+      const c = codes[r * d + j] - latent.mean[j];
+      out[2 * r] += c * latent.v1[j];
+      out[2 * r + 1] += c * latent.v2[j];
+    }
+  return out;
+}
+
+/** How the noise demo names a model: its widths, its training noise and how far it has trained. */
+function describe() {
+  const noise = cfg.noise !== 'none' ? `denoising (${cfg.noise} ${cfg.noiseLevel})` : 'plain';
+  return `${model.spec} ${noise}, step ${trainer?.state?.step ?? 0}`;
+}
+
+function testIndex(i) {
+  if (!Number.isInteger(i) || i < 0 || i >= test.n) throw new Error(`Pick a test digit from 0 to ${test.n - 1}.`);
+  return i;
+}
+
+const labelOf = (i) => (test.nClasses ? test.labels(i, 1)[0] : null);
 
 function evaluateTest(epoch) {
   const t0 = performance.now();
@@ -165,8 +225,8 @@ function loop() {
 }
 
 const handlers = {
-  async init() {
-    await init();
+  async init(msg) {
+    await init(msg);
   },
   configure(msg) {
     running = false;
@@ -174,8 +234,9 @@ const handlers = {
     post({ type: 'state', running: false });
   },
   start(msg) {
-    if (!model || msg.config) configure(msg.config ?? cfg);
-    if (finished) configure(cfg);
+    // Start trains the current model: fresh after a change of settings or Reset, or a loaded one; a run
+    // that has finished or was stopped starts over.
+    if (!model || !trainer || finished) configure(msg.config ?? cfg);
     running = true;
     post({ type: 'state', running: true });
     loop();
@@ -215,7 +276,7 @@ const handlers = {
     const loaded = ae.loadModel(new Uint8Array(msg.bytes), Math.max(cfg?.batch ?? 256, 1));
     if (loaded.inputSize !== train.rows * train.cols || loaded.outputSize !== loaded.inputSize) {
       loaded.destroy();
-      throw new Error(`This model maps ${loaded.inputSize} inputs to ${loaded.outputSize} outputs; the page needs a ${train.rows * train.cols}-pixel autoencoder.`);
+      throw new Error(`This model maps ${loaded.inputSize} inputs to ${loaded.outputSize} outputs; the ${dataName} images need a ${train.rows}×${train.cols} = ${train.dim}-pixel autoencoder.`);
     }
     const acts = loaded.activations;
     const c = { ...(cfg ?? msg.config), sizes: loaded.spec, hidden: acts[0], code: acts[loaded.code - 1] ?? acts[0], output: acts[acts.length - 1], loss: loaded.loss };
@@ -229,23 +290,116 @@ const handlers = {
     if (msg.what === 'filters') bytes = model.filtersPng(train.rows, train.cols, 16, 2);
     else {
       const noisy = cfg.noise !== 'none' ? ae.corrupt(showX, cfg.noise, cfg.noiseLevel, 12345) : null;
-      const recon = model.forward(noisy ?? showX, N_SHOW);
+      const recon = model.forward(noisy ?? showX, nShow);
       const rows = noisy ? [showX, noisy, recon] : [showX, recon];
-      const tiles = new Float32Array(rows.length * N_SHOW * showX.length / N_SHOW);
+      const tiles = new Float32Array(rows.length * showX.length);
       rows.forEach((r, i) => tiles.set(r, i * r.length));
-      bytes = ae.pngGrid(tiles, rows.length * N_SHOW, train.rows, train.cols, N_SHOW, 2);
+      bytes = ae.pngGrid(tiles, rows.length * nShow, train.rows, train.cols, nShow, 2);
     }
     post({ type: 'file', kind: 'png', name: `aelab-${msg.what}.png`, mime: 'image/png', bytes }, [bytes.buffer]);
   },
   /** Clean, corrupted and reconstructed copies of 8 test digits, with the mean squared error of each. */
   noiseDemo(msg) {
     if (!model) return;
-    const n = 8;
-    const clean = showX.subarray(0, n * train.rows * train.cols);
+    const n = Math.min(8, nShow);
+    const clean = showX.subarray(0, n * train.dim);
     const noisy = ae.corrupt(clean, msg.kind, msg.level, 777);
     const recon = model.forward(noisy, n);
     const mse = (a) => a.reduce((s, v, i) => s + (v - clean[i]) ** 2, 0) / a.length;
-    post({ type: 'noiseDemo', clean, noisy, recon, noisyMse: mse(noisy), reconMse: mse(recon), kind: msg.kind, level: msg.level });
+    const pin = pinned ? pinned.model.forward(noisy, n) : null;
+    post({
+      type: 'noiseDemo', n, clean, noisy, recon, noisyMse: mse(noisy), reconMse: mse(recon), kind: msg.kind, level: msg.level,
+      pinned: pin, pinnedMse: pin ? mse(pin) : null, pinnedName: pinned?.name ?? null, currentName: describe(),
+    });
+  },
+  /** Keep a copy of the current model to compare against (e.g. a plain one beside a denoising one). */
+  pin() {
+    if (!model) throw new Error('There is no model to keep yet.');
+    const copy = ae.loadModel(model.save(), 16);
+    dropPinned();
+    pinned = { model: copy, name: describe() };
+    post({ type: 'pinned', name: pinned.name });
+  },
+  unpin() {
+    dropPinned();
+    post({ type: 'pinned', name: null });
+  },
+  /** A test digit for the infilling panel. */
+  digit(msg) {
+    const i = testIndex(msg.index);
+    post({ type: 'digit', purpose: msg.purpose, index: i, image: test.batch(i, 1), label: labelOf(i) });
+  },
+  /** Blending: decode the straight path between the codes of two test digits, beside a pixel cross-fade. */
+  blend(msg) {
+    if (!model) return;
+    const a = testIndex(msg.a), b = testIndex(msg.b);
+    const dim = test.dim, d = model.codeSize, S = BLEND_STEPS;
+    const xa = test.batch(a, 1), xb = test.batch(b, 1);
+    const ca = model.encode(xa, 1), cb = model.encode(xb, 1);
+    const codes = new Float32Array(S * d);
+    const fade = new Float32Array(S * dim);
+    for (let s = 0; s < S; s++) {
+      const t = s / (S - 1);
+      for (let j = 0; j < d; j++) codes[s * d + j] = (1 - t) * ca[j] + t * cb[j];
+      for (let j = 0; j < dim; j++) fade[s * dim + j] = (1 - t) * xa[j] + t * xb[j];
+    }
+    post({ type: 'blend', steps: S, path: model.decode(codes, S), fade, a, b, labelA: labelOf(a), labelB: labelOf(b) });
+  },
+  /** Infilling: the digit goes through the model with its erased pixels (known = 0) black; the known pixels
+   * stay and the erased ones take the reconstruction's values. One pass: feeding the filled digit back in
+   * again and again drifts (on 50 test digits the error of the fill grows with each round, most of all
+   * for denoising models). Errors are over the erased pixels only. */
+  infill(msg) {
+    if (!model) return;
+    const x0 = msg.original, known = msg.known, dim = x0.length;
+    if (dim !== model.inputSize) throw new Error(`This digit has ${dim} pixels; the model takes ${model.inputSize}.`);
+    const x = x0.map((v, i) => (known[i] ? v : 0));
+    const y = model.forward(x, 1);
+    for (let i = 0; i < dim; i++) if (!known[i]) x[i] = y[i];
+    let erased = 0, fillErr = 0, blankErr = 0;
+    for (let i = 0; i < dim; i++) {
+      if (known[i]) continue;
+      erased++;
+      fillErr += (x[i] - x0[i]) ** 2;
+      blankErr += x0[i] ** 2;
+    }
+    post({ type: 'infilled', filled: x, output: y, erased, fillMse: erased ? fillErr / erased : 0, blankMse: erased ? blankErr / erased : 0 });
+  },
+  /** A drawn digit: its reconstruction and where its code lands on the latent plot. */
+  draw(msg) {
+    if (!model) return;
+    if (msg.image.length !== model.inputSize) throw new Error(`The drawing has ${msg.image.length} pixels; the model takes ${model.inputSize}.`);
+    const code = model.encode(msg.image, 1);
+    post({ type: 'drawn', recon: model.forward(msg.image, 1), point: project(code, 1), code: code.length <= 8 ? code : null });
+  },
+  /** Bring your own data: IDX images (+ labels), gzip or not. Everything is parsed and checked before the
+   * current data is let go, so a bad file changes nothing. The last seventh (at most 10,000) is held out. */
+  async loadData(msg) {
+    running = false;
+    const what = msg.labelsName ? `${msg.imagesName} and ${msg.labelsName}` : msg.imagesName;
+    let all = null;
+    try {
+      const img = await gunzipIfNeeded(new Uint8Array(msg.images));
+      const lab = msg.labels ? await gunzipIfNeeded(new Uint8Array(msg.labels)) : null;
+      all = ae.dataset(img, lab);
+      if (all.n < 2) throw new Error('it holds a single image; at least 2 are needed (one to train on, one to test).');
+      const held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
+      useData(all, held, msg.imagesName);
+    } catch (e) {
+      all?.destroy();
+      throw new Error(`Could not use ${what}: ${e.message} The current data and model are unchanged.`);
+    }
+    post({ type: 'data', ...dataInfo(), keptModel: !!model });
+    if (model) configure(cfg, model);
+    post({ type: 'state', running: false });
+  },
+  async useMnist() {
+    running = false;
+    const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map(fetchIdx));
+    useData(ae.dataset(ti, tl), ae.dataset(vi, vl), 'MNIST');
+    post({ type: 'data', ...dataInfo(), keptModel: !!model });
+    if (model) configure(cfg, model);
+    post({ type: 'state', running: false });
   },
   /** Decode a point of the latent plot: the code itself for a 2-unit code, else mean + x v1 + y v2. */
   decodePoint(msg) {

@@ -43,6 +43,8 @@ test('trains a few hundred steps in the Worker: loss falls, reconstructions draw
   await shot(page, 'page-after-training');
   await shot(page, 'panel-reconstructions', '#recon-panel');
   await shot(page, 'panel-loss', '#curves');
+  await shot(page, 'panel-model', '#setup');
+  await shot(page, 'panel-filters', '#filters-panel');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -141,7 +143,14 @@ test('noise demo: the slider changes the corrupted digits; a denoising model res
     window.__longTasks = [];
     new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
   });
+  // a plain autoencoder first, kept for comparison
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 150, null, { timeout: 120000 });
+  await page.click('#stop');
+  await page.click('#pin');
+  await page.waitForFunction(() => /Kept for comparison: 784-32-784 plain/.test(document.getElementById('pin-note').textContent));
   await page.selectOption('#preset', 'denoising');
+  await page.waitForFunction(() => document.getElementById('n-params').textContent === '201,616');
   await page.click('#start');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 150, null, { timeout: 120000 });
   await page.click('#pause');
@@ -160,6 +169,14 @@ test('noise demo: the slider changes the corrupted digits; a denoising model res
   const noisy = Number(await page.locator('#demo-numbers').getAttribute('data-noisy'));
   const recon = Number(await page.locator('#demo-numbers').getAttribute('data-recon'));
   assert.ok(recon < noisy, `denoising output (${recon}) should be closer to clean than its input (${noisy})`);
+  // same corrupted digits through the kept plain model: the denoising one restores them better
+  await page.locator('#demo-level').fill('0.5');
+  await page.waitForFunction(() => /0\.50/.test(document.getElementById('demo-level-text').value));
+  await page.waitForFunction(() => /kept model/.test(document.getElementById('demo-numbers').textContent));
+  const plain = Number(await page.locator('#demo-numbers').getAttribute('data-pinned'));
+  const denoised = Number(await page.locator('#demo-numbers').getAttribute('data-recon'));
+  assert.ok(denoised < plain, `denoising model (${denoised}) should beat the plain one (${plain}) on masked digits`);
+  assert.equal((await canvasStats(page, 'demo')).h, 4 * 28, 'four rows: clean, corrupted, current, kept');
   await shot(page, 'panel-noise', '#noise-panel');
   assert.deepEqual(errors, []);
   await page.close();

@@ -39,6 +39,14 @@ int main(void) {
     put_header(lab, 8, 1, ld);
     lab[lo + 3] = 1;
     CHECK(ae_idx_labels_mem(&d, lab, lo + 4) == AE_ERR_FORMAT && strstr(ae_last_error(), "4 labels but the image file has 3"), "count mismatch: %s", ae_last_error());
+
+    /* a held-out tail: items 2.. move to t with their labels; bad split points leave d as it was */
+    ae_dataset t;
+    CHECK(ae_dataset_split(&d, 3, &t) == AE_ERR_ARG && d.n == 3 && !t.pixels, "split needs a non-empty tail");
+    CHECK(ae_dataset_split(&d, 0, &t) == AE_ERR_ARG && d.n == 3, "split needs a non-empty head");
+    CHECK(ae_dataset_split(&d, 2, &t) == AE_OK && d.n == 2 && t.n == 1 && t.rows == 2 && t.cols == 2, "split 2+1: %s", ae_last_error());
+    CHECK(t.pixels[0] == 160 && t.pixels[3] == 220 && t.labels[0] == 0 && t.n_classes == 10 && d.labels[1] == 9, "split contents");
+    ae_dataset_free(&t);
     ae_dataset_free(&d);
 
     /* 2-D images (n, dim) are accepted as rows of one line */

@@ -1,0 +1,198 @@
+// The exploration panels as a user works them, in headless Chromium: blending two digits through the
+// code, erasing part of a digit and having it filled in, drawing a digit, bringing one's own IDX files
+// (good, bad and of another size), choosing the visible panels by link, the keyboard on the latent map,
+// and the scalar build. A screenshot of each panel goes to test-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, openPage, shot, canvasStats, root } from './browser.mjs';
+
+let server, chrome;
+before(async () => {
+  server = await serve();
+  chrome = await launch();
+});
+after(async () => {
+  await chrome?.close();
+  server?.close();
+});
+
+const text = (page, id) => page.locator(`#${id}`).textContent();
+const data = (page, id, key) => page.locator(`#${id}`).getAttribute(`data-${key}`).then(Number);
+
+/** Train the page's current preset for at least `steps` steps, then pause. */
+async function trainFor(page, steps) {
+  await page.click('#start');
+  await page.waitForFunction((s) => Number(document.getElementById('n-step').textContent) >= s, steps, { timeout: 180000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+}
+
+/** IDX files cut from the MNIST test set: the first n images, optionally 2×2 average-pooled to 14×14. */
+function idxFiles(n, pool) {
+  const img = zlib.gunzipSync(fs.readFileSync(path.join(root, 'build/site/data/t10k-images-idx3-ubyte.gz')));
+  const lab = zlib.gunzipSync(fs.readFileSync(path.join(root, 'build/site/data/t10k-labels-idx1-ubyte.gz')));
+  const side = pool ? 14 : 28;
+  const out = Buffer.alloc(16 + n * side * side);
+  out.writeUInt32BE(0x803, 0); out.writeUInt32BE(n, 4); out.writeUInt32BE(side, 8); out.writeUInt32BE(side, 12);
+  for (let k = 0; k < n; k++)
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) {
+        const px = (yy, xx) => img[16 + k * 784 + yy * 28 + xx];
+        out[16 + k * side * side + y * side + x] = pool
+          ? Math.round((px(2 * y, 2 * x) + px(2 * y, 2 * x + 1) + px(2 * y + 1, 2 * x) + px(2 * y + 1, 2 * x + 1)) / 4)
+          : px(y, x);
+      }
+  const labels = Buffer.concat([Buffer.from([0, 0, 8, 1, (n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255]), lab.subarray(8, 8 + n)]);
+  return { images: out, labels };
+}
+
+test('blending, infilling and drawing give reconstructions from the trained model', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await trainFor(page, 240); // just over one epoch of the simple preset
+  // blending: two rows (decoded path, cross-fade), both drawn; another pair changes them
+  await page.waitForFunction(() => /From test digit 0 \(a 7\) to test digit 1 \(a 2\)/.test(document.getElementById('blend-text').textContent));
+  const blend = await canvasStats(page, 'blend');
+  assert.ok(blend.sd > 30 && blend.h === 56 && blend.w === 280, `blend canvas ${JSON.stringify(blend)}`);
+  await page.fill('#blend-b', '4');
+  await page.locator('#blend-b').dispatchEvent('change');
+  await page.waitForFunction(() => document.getElementById('blend').dataset.b === '4');
+  assert.notEqual((await canvasStats(page, 'blend')).hash, blend.hash);
+  await shot(page, 'panel-blend', '#blend-panel');
+
+  // infilling: erase the left half by button, then more with the mouse; the fill beats leaving it blank
+  await page.click('#infill-left');
+  await page.waitForFunction(() => Number(document.getElementById('infill-text').dataset.erased) === 392);
+  assert.ok((await data(page, 'infill-text', 'fill')) < (await data(page, 'infill-text', 'blank')), await text(page, 'infill-text'));
+  const filled = await canvasStats(page, 'infill-out');
+  await page.click('#infill-restore');
+  await page.waitForFunction(() => Number(document.getElementById('infill-text').dataset.erased) === 0);
+  await page.locator('#infill-in').scrollIntoViewIfNeeded();
+  const box = await page.locator('#infill-in').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.55);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.55, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction(() => Number(document.getElementById('infill-text').dataset.erased) > 40);
+  const erased = await data(page, 'infill-text', 'erased');
+  assert.ok(erased < 392, `a mouse stroke erases a band, not everything: ${erased}`);
+  assert.ok((await data(page, 'infill-text', 'fill')) < (await data(page, 'infill-text', 'blank')), await text(page, 'infill-text'));
+  assert.ok(filled.sd > 20 && (await canvasStats(page, 'infill-out')).hash !== filled.hash);
+  await shot(page, 'panel-infill', '#infill-panel');
+
+  // drawing: a vertical stroke (a "1"), reconstructed and placed on the latent map
+  await page.locator('#draw').scrollIntoViewIfNeeded();
+  const latentBefore = await canvasStats(page, 'latent');
+  const d = await page.locator('#draw').boundingBox();
+  await page.mouse.move(d.x + d.width * 0.5, d.y + d.height * 0.15);
+  await page.mouse.down();
+  await page.mouse.move(d.x + d.width * 0.52, d.y + d.height * 0.85, { steps: 15 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.getElementById('draw-text').dataset.done === '1');
+  assert.match(await text(page, 'draw-text'), /lands at \(-?\d/);
+  const input = await canvasStats(page, 'draw-in');
+  const recon = await canvasStats(page, 'draw-recon');
+  assert.ok(input.sd > 20 && recon.sd > 20, 'drawing and its reconstruction are not blank');
+  // the reconstruction resembles the drawing: a thin vertical stroke in the middle columns
+  const cols = await page.evaluate(() => {
+    const c = document.getElementById('draw-recon');
+    const p = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+    const sum = (x0, x1) => { let s = 0; for (let y = 0; y < 28; y++) for (let x = x0; x < x1; x++) s += p[4 * (y * 28 + x)]; return s; };
+    return { middle: sum(11, 17), sides: sum(0, 6) + sum(22, 28) };
+  });
+  assert.ok(cols.middle > 4 * cols.sides, `reconstruction of a drawn 1 should be a central stroke: ${JSON.stringify(cols)}`);
+  assert.notEqual((await canvasStats(page, 'latent')).hash, latentBefore.hash, 'the star is drawn on the latent map');
+  await shot(page, 'panel-draw', '#draw-panel');
+  await page.click('#draw-clear');
+  assert.equal(await page.locator('#draw-text').getAttribute('data-done'), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('own data: a bad file is refused with the data kept; good IDX files (gzip or not, other sizes) train', async () => {
+  const { page, errors } = await openPage(chrome.browser, server.url);
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  // bad: not IDX at all
+  await page.setInputFiles('#data-images', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are not images') });
+  await page.click('#data-load');
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  assert.match(await text(page, 'error'), /Could not use notes\.txt: .*(IDX|magic|short|truncated).*unchanged/s);
+  assert.match(await text(page, 'data-status'), /unchanged/);
+  // bad: labels that do not match the images
+  const small = idxFiles(300, false);
+  await page.setInputFiles('#data-images', { name: 'digits.idx', mimeType: 'application/octet-stream', buffer: small.images });
+  await page.setInputFiles('#data-labels', { name: 'wrong-labels.idx', mimeType: 'application/octet-stream', buffer: idxFiles(200, false).labels });
+  await page.click('#data-load');
+  await page.waitForFunction(() => /wrong-labels/.test(document.getElementById('error').textContent));
+  assert.match(await text(page, 'error'), /200 labels but the image file has 300/);
+  // training still works on MNIST
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 2);
+
+  // good, gzip-compressed, same size: the model is kept and tried on the new data
+  await page.setInputFiles('#data-images', { name: 'digits.idx.gz', mimeType: 'application/gzip', buffer: zlib.gzipSync(small.images) });
+  await page.setInputFiles('#data-labels', { name: 'digits-labels.idx.gz', mimeType: 'application/gzip', buffer: zlib.gzipSync(small.labels) });
+  await page.click('#data-load');
+  await page.waitForFunction(() => /Training on digits\.idx\.gz: 257 training and 43 test images of 28×28/.test(document.getElementById('data-status').textContent));
+  assert.match(await text(page, 'data-status'), /model was kept/);
+  assert.equal(await page.inputValue('#sizes'), '784-32-784');
+
+  // good, plain, 14×14: the layer sizes follow the data, and it trains
+  const pooled = idxFiles(700, true);
+  await page.setInputFiles('#data-images', { name: 'small-digits.idx', mimeType: 'application/octet-stream', buffer: pooled.images });
+  await page.setInputFiles('#data-labels', []);
+  await page.click('#data-load');
+  await page.waitForFunction(() => /small-digits\.idx: 600 training and 100 test images of 14×14 pixels, without labels/.test(document.getElementById('data-status').textContent));
+  await page.waitForFunction(() => document.getElementById('sizes').value === '196-32-196');
+  assert.match(page.url(), /sizes=196-32-196/);
+  await page.click('#start'); // 5 epochs of 3 steps
+  await page.waitForFunction(() => document.getElementById('n-eta').textContent === 'done');
+  assert.equal(await text(page, 'n-step'), '15');
+  const recon = await canvasStats(page, 'recon');
+  assert.ok(recon.w === 16 * 14 && recon.h === 2 * 14 && recon.sd > 20, `14×14 reconstructions drawn: ${JSON.stringify(recon)}`);
+  await shot(page, 'panel-data', '#data-panel');
+  await page.click('#data-mnist');
+  await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
+  await page.waitForFunction(() => document.getElementById('sizes').value === '784-32-784');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('panels chosen by link; keyboard on the latent map; the scalar build runs where SIMD is missing', async () => {
+  const { page, errors } = await openPage(chrome.browser, `${server.url}#v=1&panels=recon,latent`);
+  assert.equal(await page.locator('#recon-panel').isVisible(), true);
+  assert.equal(await page.locator('#blend-panel').isVisible(), false);
+  assert.equal(await page.locator('#curves').isVisible(), false);
+  await page.check('#show-blend');
+  assert.match(page.url(), /panels=recon,latent,blend/);
+  await page.check('#show-loss');
+  for (const k of ['noise', 'infill', 'draw', 'filters', 'data']) await page.check(`#show-${k}`);
+  assert.doesNotMatch(page.url(), /panels=/, 'all panels shown: no panels parameter');
+
+  // keyboard only: Tab to the latent map, arrows move the decoded point
+  await page.click('#step');
+  await page.waitForFunction(() => /principal components/.test(document.getElementById('latent-note').textContent));
+  await page.focus('#latent');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /Decoded from/.test(document.getElementById('decoded-at').textContent));
+  const first = await text(page, 'decoded-at');
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForFunction((t) => document.getElementById('decoded-at').textContent !== t, first);
+  // every control in the page has an accessible name
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, button, canvas[tabindex]')]
+    .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+    .map((el) => el.id || el.outerHTML.slice(0, 60)));
+  assert.deepEqual(unnamed, []);
+
+  const scalar = await openPage(chrome.browser, `${server.url}#engine=scalar`);
+  assert.match(await text(scalar.page, 'engine'), /WebAssembly scalar/);
+  await scalar.page.click('#step');
+  await scalar.page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  assert.ok(Number(await text(scalar.page, 'n-loss')) > 0);
+  assert.deepEqual([...errors, ...scalar.errors], []);
+  await page.close();
+  await scalar.page.close();
+});
