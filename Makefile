@@ -14,8 +14,9 @@ WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter
 FPFLAGS  = -ffp-contract=off
 INCS     = -Iinclude -Ibuild/sysinc
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(FPFLAGS) $(INCS) $(CFLAGS) -MMD -MP
-LDLIBS   = -lz -lm
+THREADS  = -pthread -DAE_THREADS
+ALL_CFLAGS = $(CSTD) $(WARN) $(FPFLAGS) $(INCS) $(THREADS) $(CFLAGS) -MMD -MP
+LDLIBS   = -lz -lm -pthread
 
 CORE_SRC = $(filter-out src/cli.c src/wasm.c,$(wildcard src/*.c))
 CORE_OBJ = $(CORE_SRC:src/%.c=build/obj/%.o)

@@ -52,6 +52,13 @@ float ae_logf(float x);
 float ae_sigmoidf(float x);
 float ae_tanhf(float x);
 
+/* ---- threads (src/parallel.c) ----
+ * Training steps split their GEMMs and elementwise loops over a pool of threads (native builds and the
+ * wasm threads build). Results are the same bits for any number of threads. Default 1. */
+#define AE_MAX_THREADS 16
+int ae_set_threads(int n); /* 1..AE_MAX_THREADS; an error in a build without threads for n > 1 */
+int ae_threads(void);
+
 /* ---- GEMM (src/gemm.c) ----
  * C(M,N) += op(A)(M,K) · op(B)(K,N), op(X) = X or X^T. Each C(i,j) is accumulated as
  * c = C(i,j); for k = 0..K-1: c += A(i,k)*B(k,j), in that order and without fused multiply-add,
@@ -79,7 +86,8 @@ const char *ae_act_name(ae_act a);
 int ae_act_parse(const char *s, ae_act *out);
 /* y = f(z) over n values; for softmax, rows of width `width`. */
 void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width);
-/* dz += f'(z) ⊙ dy, using the saved output y (every supported f' is a function of y). Not for softmax. */
+/* dz = f'(z) ⊙ dy, using the saved output y (every supported f' is a function of y). Not for softmax.
+ * dz may be dy itself. */
 void ae_act_backward(ae_act a, const float *y, const float *dy, float *dz, size_t n);
 
 /* ---- losses (src/loss.c) ----
@@ -153,8 +161,8 @@ typedef struct ae_model {
     size_t w_off[AE_MAX_LAYERS], b_off[AE_MAX_LAYERS];
     float *a[AE_MAX_LAYERS + 1];  /* a[0] input (B, sizes[0]); a[l+1] = f(z[l]) (B, sizes[l+1]) */
     float *z[AE_MAX_LAYERS];      /* pre-activations (B, sizes[l+1]) */
-    float *da[AE_MAX_LAYERS + 1]; /* dL/da (B, sizes[l]) */
     float *dz[AE_MAX_LAYERS];     /* dL/dz (B, sizes[l+1]) */
+    float *target;                /* (B, sizes[L]): what ae_evaluate compares the output with */
     long t;                       /* optimizer steps taken */
     void *mem;                    /* the single allocation behind everything above */
 } ae_model;

@@ -2,6 +2,7 @@
  * identity f' = 1; sigmoid f' = y(1-y); tanh f' = 1-y²; ReLU f' = [y>0]; leaky ReLU f' = [y>0] + 0.01[y<=0]
  * (y > 0 exactly when z > 0, since the slope below zero is positive). */
 #include "aelab.h"
+#include "vecmath.h"
 #include <string.h>
 
 #define LEAKY_SLOPE 0.01f
@@ -29,10 +30,22 @@ static void softmax_row(const float *z, float *y, int n) {
     for (int i = 0; i < n; i++) y[i] *= inv;
 }
 
+/* Sigmoid over n values, four at a time; the tail through a zero-padded vector (same bits per value). */
+static void sigmoid_span(const float *z, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) v4_store(y + i, v4_sigmoid(v4_load(z + i)));
+    if (i < n) {
+        float t[4] = {0};
+        memcpy(t, z + i, (n - i) * sizeof *t);
+        v4_store(t, v4_sigmoid(v4_load(t)));
+        memcpy(y + i, t, (n - i) * sizeof *t);
+    }
+}
+
 void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width) {
     switch (a) {
     case AE_ACT_IDENTITY: if (y != z) memmove(y, z, n * sizeof *y); break;
-    case AE_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = ae_sigmoidf(z[i]); break;
+    case AE_ACT_SIGMOID: sigmoid_span(z, y, n); break;
     case AE_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = ae_tanhf(z[i]); break;
     case AE_ACT_RELU: for (size_t i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : 0.0f; break;
     case AE_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : LEAKY_SLOPE * z[i]; break;
@@ -43,11 +56,11 @@ void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width) {
 
 void ae_act_backward(ae_act a, const float *y, const float *dy, float *dz, size_t n) {
     switch (a) {
-    case AE_ACT_IDENTITY: for (size_t i = 0; i < n; i++) dz[i] += dy[i]; break;
-    case AE_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dz[i] += y[i] * (1.0f - y[i]) * dy[i]; break;
-    case AE_ACT_TANH: for (size_t i = 0; i < n; i++) dz[i] += (1.0f - y[i] * y[i]) * dy[i]; break;
-    case AE_ACT_RELU: for (size_t i = 0; i < n; i++) dz[i] += y[i] > 0.0f ? dy[i] : 0.0f; break;
-    case AE_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) dz[i] += y[i] > 0.0f ? dy[i] : LEAKY_SLOPE * dy[i]; break;
+    case AE_ACT_IDENTITY: if (dz != dy) memmove(dz, dy, n * sizeof *dz); break;
+    case AE_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dz[i] = y[i] * (1.0f - y[i]) * dy[i]; break;
+    case AE_ACT_TANH: for (size_t i = 0; i < n; i++) dz[i] = (1.0f - y[i] * y[i]) * dy[i]; break;
+    case AE_ACT_RELU: for (size_t i = 0; i < n; i++) dz[i] = y[i] > 0.0f ? dy[i] : 0.0f; break;
+    case AE_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) dz[i] = y[i] > 0.0f ? dy[i] : LEAKY_SLOPE * dy[i]; break;
     default: break; /* softmax only occurs as the output of softmax cross-entropy, which yields dz itself */
     }
 }

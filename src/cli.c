@@ -151,13 +151,14 @@ static const char *train_help =
     "  --train-limit N     use only the first N training images\n"
     "Output\n"
     "  --out F.safetensors trained model   --png F.png reconstructions   --filters F.png first-layer weights\n"
-    "  --quiet             no progress bar\n";
+    "  --quiet             no progress bar\n"
+    "  --threads N         threads for each step; the result is the same for any N (default: the cores, at most 8)\n";
 
 static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "out", "png", "filters", "quiet", "output-bias",
-                                        "help", NULL};
+                                        "threads", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
@@ -182,6 +183,9 @@ static int cmd_train(int argc, char **argv) {
         get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", 0, 0, 1, &wd) ||
         get_float(&o, "noise-level", 0.3, 0, 1, &level))
         return 2;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
+    if (get_int(&o, "threads", cores < 1 ? 1 : cores > 8 ? 8 : cores, 1, AE_MAX_THREADS, &threads)) return 2;
+    if (ae_set_threads((int)threads)) return fail();
     cfg.batch = (int)batch;
     cfg.opt = def;
     cfg.opt.lr = (float)lr;
@@ -368,19 +372,23 @@ static int cmd_recon(int argc, char **argv) {
 }
 
 static const char *bench_help =
-    "usage: aelab bench [--arch 784-32-784] [--hidden relu] [--batch 256] [--seconds 2] | aelab bench --peak\n"
+    "usage: aelab bench [--arch 784-32-784] [--hidden relu] [--batch 256] [--seconds 2] [--threads 1] | aelab bench --peak\n"
     "Trains on MNIST (sigmoid output, BCE, Adam) for about --seconds after a warm-up and prints one JSON line:\n"
     "samples/s and GFLOP/s. With --peak, the SIMD multiply-add peak of one core instead. Used by make bench.\n";
 
 static int cmd_bench(int argc, char **argv) {
-    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "help", NULL};
+    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "threads", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab bench: unexpected argument '%s'\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(bench_help, stdout); return 0; }
     if (check_known(&o, known)) return 2;
     double secs;
     long batch;
-    if (get_float(&o, "seconds", 2, 0.05, 600, &secs) || get_int(&o, "batch", 256, 1, AE_MAX_BATCH, &batch)) return 2;
+    long threads;
+    if (get_float(&o, "seconds", 2, 0.05, 600, &secs) || get_int(&o, "batch", 256, 1, AE_MAX_BATCH, &batch) ||
+        get_int(&o, "threads", 1, 1, AE_MAX_THREADS, &threads))
+        return 2;
+    if (ae_set_threads((int)threads)) return fail();
     if (get(&o, "peak", NULL)) {
         double flops = 0, total = 0, sink = 0, t0 = now();
         while (now() - t0 < 0.2) sink += ae_peak_run(100000, &flops); /* warm-up */

@@ -10,8 +10,9 @@
  * blocks ascend too) and stored back, so the summation order is exactly that of ae_gemm_ref: every
  * build gives the same bits as the reference, and native and wasm runs agree bit for bit.
  *
- * Packing buffers are fixed-size and per thread: a call allocates nothing. */
-#include "aelab.h"
+ * Packing buffers are fixed-size and per thread: a call allocates nothing. The bias, the activation and
+ * its derivative can be applied to each block of C as it is finished (ae_epilogue, src/internal.h). */
+#include "internal.h"
 #include <string.h>
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -45,6 +46,14 @@ void ae_gemm_ref(int transA, int transB, int M, int N, int K,
 static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *buf) {
     for (int s = 0; s < mc; s += MR) {
         int mr = mc - s < MR ? mc - s : MR;
+        if (!transA) { /* row by row: contiguous reads */
+            for (int r = 0; r < MR; r++) {
+                const float *src = A + (size_t)(i0 + s + r) * lda + k0;
+                for (int k = 0; k < kc; k++) buf[k * MR + r] = r < mr ? src[k] : 0.0f;
+            }
+            buf += (size_t)kc * MR;
+            continue;
+        }
         for (int k = 0; k < kc; k++) {
             for (int r = 0; r < mr; r++) {
                 size_t i = (size_t)(i0 + s + r), kk = (size_t)(k0 + k);
@@ -62,6 +71,14 @@ static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, 
         int nr = nc - t < NR ? nc - t : NR;
         if (!transB && nr == NR) {
             for (int k = 0; k < kc; k++, buf += NR) memcpy(buf, B + (size_t)(k0 + k) * ldb + j0 + t, NR * sizeof(float));
+            continue;
+        }
+        if (transB) { /* column by column of op(B), i.e. row by row of B: contiguous reads */
+            for (int c = 0; c < NR; c++) {
+                const float *src = B + (size_t)(j0 + t + c) * ldb + k0;
+                for (int k = 0; k < kc; k++) buf[k * NR + c] = c < nr ? src[k] : 0.0f;
+            }
+            buf += (size_t)kc * NR;
             continue;
         }
         for (int k = 0; k < kc; k++) {
@@ -128,9 +145,34 @@ static void macro(int mc, int nc, int kc, const float *pa, const float *pb, floa
     }
 }
 
-void ae_gemm(int transA, int transB, int M, int N, int K,
-             const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
-    if (M <= 0 || N <= 0 || K <= 0) return;
+/* Epilogue on the block C[0..mc, 0..nc) (row stride ldc) whose top-left is (i0, j0) of the whole C. */
+static void block_init(const ae_epilogue *ep, int mc, int nc, int j0, float *C, int ldc) {
+    for (int r = 0; r < mc; r++) {
+        float *c = C + (size_t)r * ldc;
+        if (ep->bias) memcpy(c, ep->bias + j0, (size_t)nc * sizeof *c);
+        else memset(c, 0, (size_t)nc * sizeof *c);
+    }
+}
+
+static void block_post(const ae_epilogue *ep, int mc, int nc, int i0, int j0, float *C, int ldc) {
+    for (int r = 0; r < mc; r++) {
+        float *c = C + (size_t)r * ldc;
+        if (ep->post == AE_POST_FORWARD)
+            ae_act_forward(ep->act, c, ep->y + (size_t)(i0 + r) * ep->ldy + j0, (size_t)nc, nc);
+        else
+            ae_act_backward(ep->act, ep->fy + (size_t)(i0 + r) * ep->ldfy + j0, c, c, (size_t)nc);
+    }
+}
+
+/* One thread's GEMM over the whole of its (M, N); i0, j0 place it in the full C for the epilogue. */
+static void gemm_serial(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                        float *C, int ldc, const ae_epilogue *ep, int i0, int j0) {
+    const int init = ep && (ep->bias || ep->zero), post = ep && ep->post != AE_POST_NONE;
+    if (K <= 0) { /* no products: only the epilogue */
+        if (init) block_init(ep, M, N, j0, C, ldc);
+        if (post) block_post(ep, M, N, i0, j0, C, ldc);
+        return;
+    }
     for (int jc = 0; jc < N; jc += NC) {
         int nc = N - jc < NC ? N - jc : NC;
         for (int pc = 0; pc < K; pc += KC) {
@@ -138,9 +180,56 @@ void ae_gemm(int transA, int transB, int M, int N, int K,
             pack_b(transB, B, ldb, pc, kc, jc, nc, pack_b_buf);
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = M - ic < MC ? M - ic : MC;
+                float *Cb = C + (size_t)ic * ldc + jc;
                 pack_a(transA, A, lda, ic, mc, pc, kc, pack_a_buf);
-                macro(mc, nc, kc, pack_a_buf, pack_b_buf, C + (size_t)ic * ldc + jc, ldc);
+                if (init && pc == 0) block_init(ep, mc, nc, j0 + jc, Cb, ldc);
+                macro(mc, nc, kc, pack_a_buf, pack_b_buf, Cb, ldc);
+                if (post && pc + kc == K) block_post(ep, mc, nc, i0 + ic, j0 + jc, Cb, ldc);
             }
         }
     }
+}
+
+/* Threads split C into column strips (whole NR strips) or row strips (whole MR strips), whichever
+ * dimension is larger; each thread packs its own panels. Every C(i,j) still sums over k in the same
+ * order, so the bits do not depend on the split. Small products stay on one thread. */
+#define PAR_MIN_FLOPS 4.0e5
+
+typedef struct {
+    int transA, transB, M, N, K, lda, ldb, ldc, split_n, per;
+    const float *A, *B;
+    float *C;
+    const ae_epilogue *ep;
+} gemm_job;
+
+static void gemm_task(void *p, int t) {
+    const gemm_job *g = p;
+    int lo = t * g->per, dim = g->split_n ? g->N : g->M, hi = lo + g->per < dim ? lo + g->per : dim;
+    if (lo >= hi) return;
+    if (g->split_n) {
+        const float *Bt = g->transB ? g->B + (size_t)lo * g->ldb : g->B + lo;
+        gemm_serial(g->transA, g->transB, g->M, hi - lo, g->K, g->A, g->lda, Bt, g->ldb, g->C + lo, g->ldc, g->ep, 0, lo);
+    } else {
+        const float *At = g->transA ? g->A + lo : g->A + (size_t)lo * g->lda;
+        gemm_serial(g->transA, g->transB, hi - lo, g->N, g->K, At, g->lda, g->B, g->ldb, g->C + (size_t)lo * g->ldc, g->ldc, g->ep, lo, 0);
+    }
+}
+
+void ae_gemm_ex(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                float *C, int ldc, const ae_epilogue *ep) {
+    if (M <= 0 || N <= 0) return;
+    int T = ae_threads();
+    if (T <= 1 || 2.0 * M * N * (K > 0 ? K : 1) < PAR_MIN_FLOPS) {
+        gemm_serial(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, ep, 0, 0);
+        return;
+    }
+    gemm_job g = {transA, transB, M, N, K, lda, ldb, ldc, N >= M, 0, A, B, C, ep};
+    int dim = g.split_n ? N : M, unit = g.split_n ? NR : MR;
+    g.per = ((dim + T - 1) / T + unit - 1) / unit * unit;
+    ae_parallel_for((dim + g.per - 1) / g.per, gemm_task, &g);
+}
+
+void ae_gemm(int transA, int transB, int M, int N, int K,
+             const float *A, int lda, const float *B, int ldb, float *C, int ldc) {
+    ae_gemm_ex(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, NULL);
 }

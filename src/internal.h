@@ -15,12 +15,38 @@ static inline int ae_mul_size(size_t a, size_t b, size_t *out) {
     return 0;
 }
 
+/* Parallel loops (src/parallel.c): fn(ctx, i) for i in [0, n); fn(ctx, lo, hi) over contiguous ranges. */
+typedef void (*ae_task_fn)(void *ctx, int i);
+typedef void (*ae_range_fn)(void *ctx, size_t lo, size_t hi);
+void ae_parallel_for(int n, ae_task_fn fn, void *ctx);
+void ae_parallel_range(size_t n, size_t grain, size_t align, ae_range_fn fn, void *ctx);
+void ae_parallel_copy(float *dst, const float *src, size_t n); /* memcpy, or zero-fill when src is NULL */
+
+/* What a GEMM does to its output block besides C += op(A) op(B) (src/gemm.c). Applied per block of C while
+ * it is still in cache, instead of in separate passes over C:
+ *  - init: C starts from the bias row (bias != NULL) or from zero (zero) instead of its old contents;
+ *  - post, after the last K block: AE_POST_FORWARD writes y = f(C) (an elementwise f), AE_POST_BACKWARD
+ *    replaces C by f'(fy) ⊙ C (fy: the saved outputs of f). Same bits as the separate passes. */
+enum { AE_POST_NONE = 0, AE_POST_FORWARD, AE_POST_BACKWARD };
+typedef struct {
+    const float *bias; /* (N) */
+    int zero;
+    int post;
+    ae_act act;
+    float *y; int ldy;        /* AE_POST_FORWARD */
+    const float *fy; int ldfy; /* AE_POST_BACKWARD */
+} ae_epilogue;
+void ae_gemm_ex(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                float *C, int ldc, const ae_epilogue *ep);
+
 /* Dense layer (src/dense.c). x (B, in), W (out, in), b (out), z and y (B, out).
  * forward:  z = x W^T + b;  y = f(z)
- * backward: dz = f'(z) ⊙ dy (skipped when dy is NULL: dz already holds dL/dz, as the loss leaves it);
- *           dW += dz^T x;  db += Σ_batch dz;  dx += dz W (when dx is not NULL). */
+ * backward, given dz = dL/dz (B, out):
+ *           dW += dz^T x;  db += Σ_batch dz;
+ *           dx = dz W (when dx is not NULL), then dx = f_below'(x) ⊙ dx when below_act >= 0: the
+ *           layer below's dL/dz, since x is that layer's output. */
 void ae_dense_forward(const float *x, const float *W, const float *b, float *z, float *y,
                       int B, int in, int out, ae_act act);
-void ae_dense_backward(const float *x, const float *W, const float *y, const float *dy, float *dz,
-                       float *dx, float *dW, float *db, int B, int in, int out, ae_act act);
+void ae_dense_backward(const float *x, const float *W, const float *dz, float *dx, float *dW, float *db,
+                       int B, int in, int out, int below_act);
 #endif

@@ -2,6 +2,7 @@
  * basic operation, so results are bit-identical under glibc, musl (wasm) and any compiler that does not
  * contract a*b+c (we build with -ffp-contract=off). Accuracy: within 1 ulp of float. */
 #include "aelab.h"
+#include "vecmath.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -62,11 +63,10 @@ float ae_logf(float xf) {
     return (float)((double)e * 0.6931471805599453 + 2.0 * s * p);
 }
 
-/* 1/(1+e^-x), written so neither branch overflows. */
+/* The four-lane sigmoid of src/vecmath.h on one value, so the scalar and vector paths agree bit for bit. */
 float ae_sigmoidf(float x) {
-    if (x >= 0.0f) return 1.0f / (1.0f + ae_expf(-x));
-    float e = ae_expf(x);
-    return e / (1.0f + e);
+    v4f r = v4_sigmoid(v4_splat(x));
+    return r[0];
 }
 
 /* tanh x = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}), in double so the subtraction near 0 keeps float

@@ -136,8 +136,9 @@ int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed) {
         n += (size_t)a->sizes[l + 1];
     }
     m->n_params = n;
-    /* a[0..L] and da[0..L] over every width; z and dz over widths 1..L */
-    for (int i = 0; i <= L; i++) acts += (size_t)a->sizes[i] * (i ? 4 : 2);
+    /* a[0..L] over every width; z and dz over widths 1..L; the target at the output width */
+    for (int i = 0; i <= L; i++) acts += (size_t)a->sizes[i] * (i ? 3 : 1);
+    acts += (size_t)a->sizes[L];
     size_t floats, bytes;
     if (ae_mul_size(acts, (size_t)max_batch, &t) || (floats = 5 * n + t) < t || ae_mul_size(floats, sizeof(float), &bytes) ||
         bytes + n < bytes)
@@ -155,9 +156,9 @@ int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed) {
     for (int i = 0; i <= L; i++) {
         size_t sz = (size_t)a->sizes[i] * max_batch;
         m->a[i] = p; p += sz;
-        m->da[i] = p; p += sz;
         if (i) { m->z[i - 1] = p; p += sz; m->dz[i - 1] = p; p += sz; }
     }
+    m->target = p; p += (size_t)a->sizes[L] * max_batch;
     m->decay_mask = (uint8_t *)p;
     for (int l = 0; l < L; l++) {
         memset(m->decay_mask + m->w_off[l], 1, (size_t)a->sizes[l] * a->sizes[l + 1]);
@@ -206,7 +207,7 @@ double ae_model_loss(ae_model *m, const float *t, int B, int grad) {
     return isfinite(loss) ? loss : NAN;
 }
 
-void ae_model_zero_grad(ae_model *m) { memset(m->grads, 0, m->n_params * sizeof(float)); }
+void ae_model_zero_grad(ae_model *m) { ae_parallel_copy(m->grads, NULL, m->n_params); }
 
 int ae_model_backward(ae_model *m, int from, int B) {
     int rc = check_batch(m, B);
@@ -214,13 +215,12 @@ int ae_model_backward(ae_model *m, int from, int B) {
     const ae_arch *a = &m->arch;
     const int L = a->n_layers;
     if (from < 0 || from >= L) return ae_fail(AE_ERR_ARG, "backward from layer %d: the model has layers 0..%d", from, L - 1);
-    for (int l = L - 1; l >= from; l--) {
-        int in = a->sizes[l], out = a->sizes[l + 1];
-        float *dx = NULL;
-        if (l > from) { dx = m->da[l]; memset(dx, 0, (size_t)B * in * sizeof *dx); }
-        ae_dense_backward(m->a[l], m->params + m->w_off[l], m->a[l + 1], l == L - 1 ? NULL : m->da[l + 1], m->dz[l], dx,
-                          m->grads + m->w_off[l], m->grads + m->b_off[l], B, in, out, a->act[l]);
-    }
+    /* dz[L-1] comes from the loss; each layer's input-gradient GEMM ends by multiplying with the layer
+     * below's f', which gives that layer's dz directly. */
+    for (int l = L - 1; l >= from; l--)
+        ae_dense_backward(m->a[l], m->params + m->w_off[l], m->dz[l], l > from ? m->dz[l - 1] : NULL,
+                          m->grads + m->w_off[l], m->grads + m->b_off[l], B, a->sizes[l], a->sizes[l + 1],
+                          l > 0 ? (int)a->act[l - 1] : -1);
     return AE_OK;
 }
 

@@ -1,5 +1,6 @@
 /* Optimizers over the model's flat parameter block (one loop each; state mirrors the block). */
-#include "aelab.h"
+#include "internal.h"
+#include "vecmath.h"
 #include <string.h>
 
 static const char *const names[AE_OPT_COUNT] = {"sgd", "adam"};
@@ -26,23 +27,61 @@ static double ipow(double b, long t) {
     return r;
 }
 
-void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const float *g, float *m, float *v,
-                   const uint8_t *decay_mask) {
+typedef struct {
+    const ae_optim_cfg *c;
+    float c1, c2; /* Adam's bias corrections 1/(1-β^t) */
+    float *p, *m, *v;
+    const float *g;
+    const uint8_t *decay_mask;
+} step_job;
+
+/* Parameters [lo, hi): each one's update reads and writes only its own p, m, v. */
+static void step_range(void *ctx, size_t lo, size_t hi) {
+    const step_job *j = ctx;
+    const ae_optim_cfg *c = j->c;
     const float wd = c->weight_decay;
+    float *p = j->p, *m = j->m, *v = j->v;
+    const float *g = j->g;
     if (c->kind == AE_OPT_SGD) {
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + ((!decay_mask || decay_mask[i]) ? wd * p[i] : 0.0f);
+        for (size_t i = lo; i < hi; i++) {
+            float gi = g[i] + ((!j->decay_mask || j->decay_mask[i]) ? wd * p[i] : 0.0f);
             m[i] = c->momentum * m[i] + gi;
             p[i] -= c->lr * m[i];
         }
         return;
     }
-    const float b1 = c->beta1, b2 = c->beta2;
-    const float c1 = (float)(1.0 / (1.0 - ipow(b1, t))), c2 = (float)(1.0 / (1.0 - ipow(b2, t)));
-    for (size_t i = 0; i < n; i++) {
-        float gi = g[i] + ((!decay_mask || decay_mask[i]) ? wd * p[i] : 0.0f);
+    const float b1 = c->beta1, b2 = c->beta2, c1 = j->c1, c2 = j->c2;
+    size_t i = lo;
+    /* four at a time, the same operations in the same order as the scalar loop below */
+    const v4f vb1 = v4_splat(b1), vb2 = v4_splat(b2), vc1 = v4_splat(c1), vc2 = v4_splat(c2), one = v4_splat(1.0f);
+    const v4f vlr = v4_splat(c->lr), veps = v4_splat(c->eps), vwd = v4_splat(wd), zero = v4_splat(0.0f);
+    for (; i + 4 <= hi; i += 4) {
+        v4f pv = v4_load(p + i), gv = v4_load(g + i), mv = v4_load(m + i), vv = v4_load(v + i);
+        v4i on = j->decay_mask ? (v4i){-(j->decay_mask[i] != 0), -(j->decay_mask[i + 1] != 0), -(j->decay_mask[i + 2] != 0),
+                                        -(j->decay_mask[i + 3] != 0)}
+                               : (v4i){-1, -1, -1, -1};
+        v4f gi = gv + v4_select(on, vwd * pv, zero);
+        mv = vb1 * mv + (one - vb1) * gi;
+        vv = vb2 * vv + (one - vb2) * gi * gi;
+        pv = pv - vlr * (mv * vc1) / (v4_sqrt(vv * vc2) + veps);
+        v4_store(m + i, mv);
+        v4_store(v + i, vv);
+        v4_store(p + i, pv);
+    }
+    for (; i < hi; i++) {
+        float gi = g[i] + ((!j->decay_mask || j->decay_mask[i]) ? wd * p[i] : 0.0f);
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
         p[i] -= c->lr * (m[i] * c1) / (__builtin_sqrtf(v[i] * c2) + c->eps);
     }
+}
+
+void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const float *g, float *m, float *v,
+                   const uint8_t *decay_mask) {
+    step_job j = {c, 1.0f, 1.0f, p, m, v, g, decay_mask};
+    if (c->kind == AE_OPT_ADAM) {
+        j.c1 = (float)(1.0 / (1.0 - ipow(c->beta1, t)));
+        j.c2 = (float)(1.0 / (1.0 - ipow(c->beta2, t)));
+    }
+    ae_parallel_range(n, 8192, 16, step_range, &j);
 }

@@ -109,7 +109,7 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
                        "the last weights that gave a finite loss were restored. Try a smaller learning rate.",
                        t->epoch + 1, t->step + 1);
     }
-    memcpy(m->backup, m->params, m->n_params * sizeof(float));
+    ae_parallel_copy(m->backup, m->params, m->n_params);
     ae_model_zero_grad(m);
     ae_model_backward(m, t->train_from, B);
     ae_model_step(m, &t->cfg.opt, t->train_from, t->train_to);
@@ -132,8 +132,7 @@ int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, 
     if (!supervised && out != in) return ae_fail(AE_ERR_ARG, "the model's output (%d) is not as wide as its input (%d)", out, in);
     double sum = 0.0;
     int right = 0;
-    /* The target needs its own room: reuse da[L], which forward does not touch. */
-    float *target = m->da[L];
+    float *target = m->target;
     for (int r = 0; r < d->n; r += m->max_batch) {
         int B = d->n - r < m->max_batch ? d->n - r : m->max_batch;
         ae_dataset_batch(d, NULL, r, B, ae_model_input(m));

@@ -46,7 +46,8 @@ static void check_layer(ae_act act) {
     }
     for (int i = 0; i < B * OUT; i++) r[i] = 2 * ae_rng_uniform(&g) - 1;
     layer_loss(x, W, b, r, z, y, B, IN, OUT, act);
-    ae_dense_backward(x, W, y, r, dz, dx, dW, db, B, IN, OUT, act); /* dL/dy = r */
+    ae_act_backward(act, y, r, dz, B * OUT); /* dL/dy = r, so dL/dz = f'(z) ⊙ r */
+    ae_dense_backward(x, W, dz, dx, dW, db, B, IN, OUT, -1);
     gstat s = {0};
     float *sets[3] = {x, W, b}, *grads[3] = {dx, dW, db};
     int sizes[3] = {B * IN, OUT * IN, OUT};

@@ -1,5 +1,5 @@
 /* Training behaviour on real MNIST: the loss falls to a bound a broken model cannot reach, one seed gives
- * the same bits twice, denoising draws fresh noise every batch, a classifier learns, and divergence is
+ * the same bits twice (on 1 thread and on 2), denoising draws fresh noise every batch, a classifier learns, and divergence is
  * caught with the last good weights restored. */
 #include "aelab.h"
 #include "check.h"
@@ -33,11 +33,14 @@ int main(void) {
     printf("784-32-784 test BCE %.4f -> %.4f after 4 epochs on 12k images\n", before, after);
     CHECK(after < 0.17 && after < before - 0.07, "test loss %.4f (before %.4f) did not fall below 0.17", after, before);
 
-    /* same seed, same bits */
+    /* same seed, same bits, also with the work split over 2 threads (the first run used 1) */
+    CHECK(ae_set_threads(2) == AE_OK, "%s", ae_last_error());
     ae_model_init(&m2, &a, cfg.batch, 1);
     ae_trainer_init(&t2, &m2, &train, &cfg);
     for (int s = 0; s < 4 * spe; s++) ae_trainer_step(&t2, &loss);
-    CHECK(memcmp(m.params, m2.params, m.n_params * 4) == 0, "two runs with seed 1 differ");
+    CHECK(memcmp(m.params, m2.params, m.n_params * 4) == 0, "two runs with seed 1 differ (1 thread, then 2)");
+    CHECK(memcmp(m.opt_v, m2.opt_v, m.n_params * 4) == 0, "Adam's state differs between 1 and 2 threads");
+    ae_set_threads(1);
     ae_trainer_free(&t2);
     ae_model_free(&m2);
     cfg.seed = 2;
