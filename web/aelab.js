@@ -1,5 +1,6 @@
 // aelab.js: the one JS module over the WebAssembly core, used unchanged by the page's Web Worker and by
-// Node. It loads the SIMD build where WebAssembly SIMD validates and the scalar build otherwise, and wraps
+// Node. It loads the threads build where shared memory is allowed, else the SIMD build where WebAssembly
+// SIMD validates, else the scalar build, and wraps
 // the C exports (src/wasm.c) in small classes that hold handles. Every C error becomes an AelabError
 // carrying the C message.
 //
@@ -30,6 +31,26 @@ export function simdSupported() {
   }
 }
 
+/** True where shared-memory threads can run: SharedArrayBuffer and shared wasm memory exist and, in a
+ * browser, the page is cross-origin isolated (served with COOP/COEP headers). */
+export function threadsSupported() {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  if (globalThis.crossOriginIsolated === false) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** Cores this JS engine reports. */
+export async function cores() {
+  if (isNode) return (await import('node:os')).availableParallelism();
+  return globalThis.navigator?.hardwareConcurrency ?? 1;
+}
+
 async function readBinary(url) {
   if (url.protocol === 'file:') {
     const fs = await import('node:fs/promises');
@@ -40,15 +61,28 @@ async function readBinary(url) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+export const VARIANTS = ['threads', 'simd', 'scalar'];
+
 /**
- * Load the engine. options.variant: 'simd' | 'scalar' (default: SIMD where supported).
+ * Load the engine. options.variant: 'threads' (SIMD on several threads), 'simd' or 'scalar'; by default
+ * the first of these the JS engine supports (threads need 2+ cores and, in a browser, cross-origin
+ * isolation). options.threads: threads for the threads build (default: the cores, at most 8).
  * The wasm binary is fetched (browser) or read (Node) next to this module and handed to the Emscripten
  * glue, which then never tries to locate or fetch it itself.
  */
 export async function loadAelab(options = {}) {
-  const variant = options.variant ?? (simdSupported() ? 'simd' : 'scalar');
-  if (variant !== 'simd' && variant !== 'scalar') throw new AelabError(`unknown build variant '${variant}'`);
+  const n = await cores();
+  const variant = options.variant ?? (simdSupported() ? (threadsSupported() && n > 1 ? 'threads' : 'simd') : 'scalar');
+  if (!VARIANTS.includes(variant)) throw new AelabError(`unknown build variant '${variant}' (${VARIANTS.join(', ')})`);
+  if (variant === 'threads' && !threadsSupported()) throw new AelabError('the threads build needs SharedArrayBuffer: serve the page cross-origin isolated (COOP/COEP headers)');
+  const threads = variant === 'threads' ? Math.max(1, Math.min(8, options.threads ?? n)) : 1;
   const base = options.baseUrl ? new URL(options.baseUrl) : new URL('./', import.meta.url);
+  if (variant === 'threads' && isNode) {
+    // Emscripten 3.1.6's Node support in an ES module build still uses CommonJS names.
+    const { createRequire } = await import('node:module');
+    globalThis.require ??= createRequire(import.meta.url);
+    globalThis.__dirname ??= (await import('node:url')).fileURLToPath(base);
+  }
   const [{ default: factory }, binary] = await Promise.all([
     import(new URL(`aelab-${variant}.mjs`, base).href),
     options.wasmBinary ? Promise.resolve(options.wasmBinary) : readBinary(new URL(`aelab-${variant}.wasm`, base)),
@@ -56,12 +90,27 @@ export async function loadAelab(options = {}) {
   const module = await factory({
     wasmBinary: binary,
     instantiateWasm(imports, receive) {
-      WebAssembly.instantiate(binary, imports).then((r) => receive(r.instance));
+      // the module goes along too: the threads build sends it to its workers
+      WebAssembly.instantiate(binary, imports).then((r) => receive(r.instance, r.module));
       return {};
+    },
+    // the pthread pool (src/parallel.c's workers; the calling thread is one more). Never 0: Emscripten
+    // 3.1.6 waits for the pool to load before it starts and never starts with an empty one.
+    aeWorkers: Math.max(1, threads - 1),
+    locateFile(path) {
+      // Node runs the pthread entry as CommonJS: the .cjs copy next to it
+      const url = new URL(isNode ? path.replace(/\.worker\.js$/, '.worker.cjs') : path, base);
+      return url.protocol === 'file:' ? decodeURIComponent(url.pathname) : url.href;
     },
     print: (s) => console.log(s),
     printErr: (s) => console.warn(s),
   });
+  if (variant === 'threads') {
+    const rc = module._ae_wasm_set_threads(threads);
+    if (rc < 0) throw new AelabError(`could not start ${threads} threads`, rc);
+    // Node: the workers must not keep a finished script alive
+    if (isNode) for (const w of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) w.unref?.();
+  }
   return new Aelab(module, variant);
 }
 
@@ -70,6 +119,7 @@ export class Aelab {
     this.M = module;
     this.variant = variant;
     this.simd = module._ae_wasm_simd() === 1;
+    this.threads = module._ae_wasm_threads();
     this.encoder = new TextEncoder();
     this.decoder = new TextDecoder();
   }

@@ -1,9 +1,10 @@
-// One seed gives the same run natively and in wasm (SIMD and scalar builds).
+// One seed gives the same run natively (on all cores) and in wasm: the threads build on 2 threads, the
+// SIMD build and the scalar build.
 //
-// Tolerance: zero. The GEMM accumulates every output in the same order in every build, the build flags
-// forbid contracting a*b+c into fused multiply-adds, and exp/log are our own (src/mathfn.c) instead of
-// glibc's or musl's, so float32 results are identical bit for bit. Any difference is a bug; the loss
-// values (summed in double with libm's log) are compared to 1e-12 only because they are reporting.
+// Tolerance: zero. The GEMM accumulates every output in the same order in every build and on any number
+// of threads (threads split the outputs, never a sum), the build flags forbid contracting a*b+c into fused
+// multiply-adds, and exp/log are our own (src/mathfn.c, src/vecmath.h) instead of glibc's or musl's, so
+// float32 results are identical bit for bit. Any difference is a bug.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ const configs = [
 ];
 
 for (const c of configs) {
-  test(`native, wasm SIMD and wasm scalar agree bit for bit: ${c.name}`, async () => {
+  test(`native, wasm threads, wasm SIMD and wasm scalar agree bit for bit: ${c.name}`, async () => {
     const dir = tmpdir();
     const file = path.join(dir, 'native.safetensors');
     const batch = c.batch ?? 128;
@@ -27,8 +28,9 @@ for (const c of configs) {
       '--out', file, '--quiet']);
     const nativeParams = safetensorsParams(fs.readFileSync(file));
     const nativeLoss = Number(/epoch 2\/2\s+train_loss (\S+)/.exec(out)[1]);
-    for (const variant of ['simd', 'scalar']) {
-      const ae = await loadAelab({ variant });
+    for (const variant of ['threads', 'simd', 'scalar']) {
+      const ae = await loadAelab({ variant, threads: 2 });
+      assert.equal(ae.threads, variant === 'threads' ? 2 : 1);
       const data = ae.dataset(await mnist('train-images-idx3-ubyte')).limit(3000);
       const model = ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, maxBatch: batch, seed: 7 });
       const tr = ae.trainer(model, data, { batch, optimizer: c.opt, lr: c.lr, seed: 7, noise: c.noise, noiseLevel: 0.25, weightDecay: c.wd ?? 0 });
