@@ -132,8 +132,9 @@ build/site/.stamp: $(WEB_SRC) $(WASM_OUT) $(DATA_GZ) node_modules/.package-lock.
 	cp $(DATA_GZ) build/site/data/
 	@touch $@
 
+# COOP/COEP headers make the page cross-origin isolated, which lets it use the threads build
 serve: build/site/.stamp
-	$(NODE) scripts/serve.mjs build/site $(PORT)
+	$(NODE) scripts/serve.mjs build/site $(PORT) --isolate
 
 # ---- tests ----
 test: test-c test-asan test-node test-browser quality

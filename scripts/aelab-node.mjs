@@ -2,7 +2,7 @@
 // Headless training with the WebAssembly engine under Node: the same engine, module and data as the page.
 //   node scripts/aelab-node.mjs [--arch 784-32-784] [--hidden relu] [--code ACT] [--output sigmoid] [--loss bce]
 //        [--opt adam] [--lr 1e-3] [--batch 256] [--epochs 5] [--seed 1] [--noise none] [--noise-level 0.3]
-//        [--output-bias mean|zero] [--variant simd|scalar] [--out model.safetensors]
+//        [--output-bias mean|zero] [--variant threads|simd|scalar] [--threads N] [--out model.safetensors]
 // Prints one line per epoch in the native CLI's format ("epoch E/N  train_loss X  test_loss Y ...").
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
 
 const defaults = { arch: '784-32-784', hidden: 'relu', code: undefined, output: 'sigmoid', loss: 'bce', opt: 'adam', lr: undefined, batch: 256, epochs: 5,
-  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': 'mean', variant: undefined, out: undefined, data: path.join(root, 'data') };
+  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': 'mean', variant: undefined, threads: undefined, out: undefined, data: path.join(root, 'data') };
 const o = { ...defaults };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -23,7 +23,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 try {
-  const ae = await loadAelab({ variant: o.variant });
+  const ae = await loadAelab({ variant: o.variant, threads: o.threads === undefined ? undefined : Number(o.threads) });
   const read = async (f) => gunzipIfNeeded(fs.readFileSync(path.join(o.data, `${f}.gz`)));
   const train = ae.dataset(await read('train-images-idx3-ubyte'));
   const test = ae.dataset(await read('t10k-images-idx3-ubyte'));

@@ -84,7 +84,7 @@ function showPanels(names) {
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   if (p.get('embed') === '1') document.body.classList.add('embed');
-  if (p.get('engine') === 'simd' || p.get('engine') === 'scalar') ui.engineParam = p.get('engine');
+  if (['threads', 'simd', 'scalar'].includes(p.get('engine'))) ui.engineParam = p.get('engine');
   if (!p.has('v')) return '';
   if (p.get('v') !== HASH_VERSION) return `This link was made by a different version of aelab (v=${p.get('v')}); using the defaults.`;
   const bad = [];
@@ -227,8 +227,9 @@ function fmtTime(s) {
 
 const on = {
   engine(m) {
-    const why = m.forced ? 'chosen by the link' : 'this browser has no WebAssembly SIMD';
-    ui.engine = `WebAssembly ${m.simd ? 'SIMD' : `scalar (${why})`}, in a Web Worker`;
+    if (m.variant === 'threads') ui.engine = `WebAssembly SIMD on ${m.threads} threads (the page is cross-origin isolated), in a Web Worker`;
+    else if (m.simd) ui.engine = `WebAssembly SIMD, 1 thread${m.forced ? ' (chosen by the link)' : m.isolated ? '' : ' (more threads need a cross-origin isolated page)'}, in a Web Worker`;
+    else ui.engine = `WebAssembly scalar (${m.forced ? 'chosen by the link' : 'this browser has no WebAssembly SIMD'}), in a Web Worker`;
     $('engine').textContent = `Engine: ${ui.engine}.`;
     $('engine').dataset.variant = m.variant;
   },

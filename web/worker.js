@@ -42,7 +42,7 @@ async function fetchIdx(name) {
 async function init(msg) {
   const t0 = performance.now();
   ae = await loadAelab(msg.engine ? { variant: msg.engine } : {});
-  post({ type: 'engine', variant: ae.variant, simd: ae.simd, forced: !!msg.engine });
+  post({ type: 'engine', variant: ae.variant, simd: ae.simd, threads: ae.threads, forced: !!msg.engine, isolated: self.crossOriginIsolated === true });
   post({ type: 'status', message: 'Loading MNIST (60,000 training and 10,000 test digits)…' });
   const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map(fetchIdx));
   useData(ae.dataset(ti, tl), ae.dataset(vi, vl), 'MNIST');

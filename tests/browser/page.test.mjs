@@ -205,3 +205,29 @@ test('latent space: codes are plotted by digit and a click decodes the point', a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('cross-origin isolated: the threads build runs and gives the same model as the single-thread build', async () => {
+  const iso = await serve({ isolate: true });
+  try {
+    const a = await openPage(chrome.browser, iso.url);
+    assert.match(await a.page.locator('#engine').textContent(), /SIMD on \d+ threads/);
+    const b = await openPage(chrome.browser, server.url);
+    assert.match(await b.page.locator('#engine').textContent(), /SIMD, 1 thread/);
+    for (const { page } of [a, b]) {
+      for (let s = 1; s <= 5; s++) {
+        await page.click('#step');
+        await page.waitForFunction((n) => Number(document.getElementById('n-step').textContent) === n, s);
+      }
+      await page.waitForFunction(() => document.getElementById('recon').dataset.step === '5');
+    }
+    const [ra, rb] = [await canvasStats(a.page, 'recon'), await canvasStats(b.page, 'recon')];
+    assert.equal(ra.hash, rb.hash, 'same seed, same reconstructions on 2 threads and on 1');
+    assert.equal(await a.page.locator('#n-loss').textContent(), await b.page.locator('#n-loss').textContent());
+    await shot(a.page, 'engine-threads', 'header');
+    assert.deepEqual([...a.errors, ...b.errors], []);
+    await a.page.close();
+    await b.page.close();
+  } finally {
+    iso.close();
+  }
+});

@@ -66,3 +66,17 @@ test('a diverging run throws, and the model keeps its last good weights', async 
   const y = m.forward(data.batch(0, 2), 2);
   assert.ok(y.every(Number.isFinite));
 });
+
+test('threads: the threads build runs as many as asked (at most 8), the others one; all train', async () => {
+  for (const [variant, asked, expect] of [['threads', 2, 2], ['threads', 64, 8], ['simd', 4, 1], ['scalar', 4, 1]]) {
+    // 8 threads on this 2-core machine: slower than 2, but must work (no deadlock, same results)
+    const e = await loadAelab({ variant, threads: asked });
+    assert.equal(e.threads, expect, `${variant} asked for ${asked}`);
+    const data = e.dataset(await mnist('t10k-images-idx3-ubyte')).limit(512);
+    const model = e.model({ sizes: '784-16-784', maxBatch: 256, seed: 3 });
+    const s = e.trainer(model, data, { batch: 256 }).run(2, true);
+    assert.equal(s.steps, 2);
+    assert.ok(Number.isFinite(s.loss));
+  }
+  await assert.rejects(loadAelab({ variant: 'gpu' }), /unknown build variant 'gpu'/);
+});
