@@ -200,16 +200,8 @@ static void gemm_serial(int transA, int transB, int M, int N, int K, const float
  * order, so the bits do not depend on the split. Small products stay on one thread. */
 #define PAR_MIN_FLOPS 4.0e5
 
-typedef struct {
-    int transA, transB, M, N, K, lda, ldb, ldc, split_n, per;
-    const float *A, *B;
-    float *C;
-    const ae_epilogue *ep;
-} gemm_job;
-
-static void gemm_task(void *p, int t) {
-    const gemm_job *g = p;
-    int lo = t * g->per, dim = g->split_n ? g->N : g->M, hi = lo + g->per < dim ? lo + g->per : dim;
+void ae_gemm_plan_task(const ae_gemm_plan *g, int t) {
+    int dim = g->split_n ? g->N : g->M, lo = t * g->per, hi = lo + g->per < dim ? lo + g->per : dim;
     if (lo >= hi) return;
     if (g->split_n) {
         const float *Bt = g->transB ? g->B + (size_t)lo * g->ldb : g->B + lo;
@@ -220,21 +212,26 @@ static void gemm_task(void *p, int t) {
     }
 }
 
-void ae_gemm_ex(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                float *C, int ldc, const ae_epilogue *ep) {
+void ae_gemm_plan_init(ae_gemm_plan *g, int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B,
+                       int ldb, float *C, int ldc, const ae_epilogue *ep) {
+    *g = (ae_gemm_plan){transA, transB, M, N, K, lda, ldb, ldc, N >= M, 0, 0, A, B, C, ep};
     if (M <= 0 || N <= 0) return;
-    int T = ae_threads();
-    if (T <= 1 || 2.0 * M * N * (K > 0 ? K : 1) < PAR_MIN_FLOPS) {
-        gemm_serial(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, ep, 0, 0);
-        return;
-    }
-    gemm_job g = {transA, transB, M, N, K, lda, ldb, ldc, N >= M, 0, A, B, C, ep};
+    int T = ae_threads(), dim = g->split_n ? N : M, unit = g->split_n ? NR : MR;
     /* one strip per thread: every extra strip packs the shared operand once more, which measured slower
      * than the imbalance that finer, dynamically claimed strips would even out */
-    int dim = g.split_n ? N : M, unit = g.split_n ? NR : MR;
-    int parts = T;
-    g.per = ((dim + parts - 1) / parts + unit - 1) / unit * unit;
-    ae_parallel_for((dim + g.per - 1) / g.per, gemm_task, &g);
+    int parts = (T <= 1 || 2.0 * M * N * (K > 0 ? K : 1) < PAR_MIN_FLOPS) ? 1 : T;
+    g->per = parts == 1 ? dim : ((dim + parts - 1) / parts + unit - 1) / unit * unit;
+    g->n_tasks = (dim + g->per - 1) / g->per;
+}
+
+static void plan_task(void *p, int t) { ae_gemm_plan_task(p, t); }
+
+void ae_gemm_ex(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                float *C, int ldc, const ae_epilogue *ep) {
+    ae_gemm_plan g;
+    ae_gemm_plan_init(&g, transA, transB, M, N, K, A, lda, B, ldb, C, ldc, ep);
+    if (g.n_tasks == 1) ae_gemm_plan_task(&g, 0);
+    else ae_parallel_for(g.n_tasks, plan_task, &g);
 }
 
 void ae_gemm(int transA, int transB, int M, int N, int K,

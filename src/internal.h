@@ -38,6 +38,17 @@ typedef struct {
 } ae_epilogue;
 void ae_gemm_ex(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                 float *C, int ldc, const ae_epilogue *ep);
+/* The same product cut into n_tasks independent tasks (strips of C, one per thread; a single task when
+ * small or single-threaded), so that independent products can run in one parallel loop. */
+typedef struct {
+    int transA, transB, M, N, K, lda, ldb, ldc, split_n, per, n_tasks;
+    const float *A, *B;
+    float *C;
+    const ae_epilogue *ep;
+} ae_gemm_plan;
+void ae_gemm_plan_init(ae_gemm_plan *g, int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B,
+                       int ldb, float *C, int ldc, const ae_epilogue *ep);
+void ae_gemm_plan_task(const ae_gemm_plan *g, int t);
 
 /* Dense layer (src/dense.c). x (B, in), W (out, in), b (out), z and y (B, out).
  * forward:  z = x W^T + b;  y = f(z)
