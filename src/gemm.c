@@ -105,22 +105,29 @@ static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, 
 }
 
 /* C tile (MR, NR) at c with row stride ldc: c += a_strip · b_strip over kc steps.
- * a: (kc, MR) packed, b: (kc, NR) packed. The loops have constant bounds; the compiler unrolls them and
- * keeps the MR·NR/4 accumulators in vector registers. Each C(i,j) is one lane of one accumulator. */
+ * a: (kc, MR) packed, b: (kc, NR) packed. The loops have constant bounds and are unrolled completely
+ * (gcc -O2 does not do it by itself), so the MR·NR/4 accumulators live in vector registers. Each C(i,j) is one lane of one accumulator. */
 #define NV (NR / 4)
 static void kernel_tile(int kc, const float *restrict a, const float *restrict b, float *restrict c, int ldc) {
     v4f acc[MR][NV];
+#pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[r][v] = ld4(c + (size_t)r * ldc + 4 * v);
     for (int k = 0; k < kc; k++, a += MR, b += NR) {
         v4f bv[NV];
+#pragma GCC unroll 4
         for (int v = 0; v < NV; v++) bv[v] = ld4(b + 4 * v);
+#pragma GCC unroll 16
         for (int r = 0; r < MR; r++) {
             v4f x = {a[r], a[r], a[r], a[r]};
+#pragma GCC unroll 4
             for (int v = 0; v < NV; v++) acc[r][v] += x * bv[v];
         }
     }
+#pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
         for (int v = 0; v < NV; v++) st4(c + (size_t)r * ldc + 4 * v, acc[r][v]);
 }
 
