@@ -149,9 +149,15 @@ for (const [w, sizes] of WORKLOADS) {
   }
 }
 lines.push('');
-lines.push('2 threads against 1 (medians): ' + WORKLOADS.map(([w]) => {
+// thread scaling from runs next to each other in time: the ratio within each round, then its median
+// (a neighbour on the shared machine taking a core for a few seconds hurts one round, not the result)
+const ratio = (r, a, b) => {
+  const q = r[a].map((x, i) => x / r[b][i]);
+  return `${median(q).toFixed(2)}× (rounds ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)})`;
+};
+lines.push('2 threads against 1, median of per-round ratios: ' + WORKLOADS.map(([w]) => {
   const r = results[w];
-  return `${w} wasm ${(median(r['aelab wasm threads, 2 threads']) / median(r[SIMD1])).toFixed(2)}×, native ${(median(r['aelab native, 2 threads']) / median(r['aelab native, 1 thread'])).toFixed(2)}×`;
+  return `${w} wasm ${ratio(r, 'aelab wasm threads, 2 threads', SIMD1)}, native ${ratio(r, 'aelab native, 2 threads', 'aelab native, 1 thread')}`;
 }).join('; ') + '.');
 lines.push('');
 lines.push(`wasm memory after one full-MNIST epoch of W1 (60,000 images as uint8, model, buffers): ${memMiB.toFixed(0)} MiB.`);

@@ -54,16 +54,20 @@ static void mse_block(const loss_job *j, size_t lo, size_t hi, double *sum) {
 static void bce_block(const loss_job *j, size_t lo, size_t hi, double *sum) {
     /* From logits: L_i = max(z,0) - z t + log(1 + e^{-|z|});  dL/dz = (sigmoid(z) - t) / n.
      * With y = sigmoid(z) at hand, log(1 + e^{-|z|}) = -log sigmoid(|z|) = -log max(y, 1-y): one log
-     * of a number in [1/2, 1] per value, four at a time (src/vecmath.h), the terms summed in double. */
+     * of a number in [1/2, 1] per value, four at a time (src/vecmath.h), the terms summed in double, per lane
+     * (four running sums, added at the end of the block). */
     float scale = 1.0f / (float)j->n;
     const v4f zero = v4_splat(0.0f), one = v4_splat(1.0f), vs = v4_splat(scale);
+    v2d lo2 = {0.0, 0.0}, hi2 = {0.0, 0.0}; /* four running sums in double, one per lane */
     size_t i = lo;
     for (; i + 4 <= hi; i += 4) {
         v4f zv = v4_load(j->z + i), yv = v4_load(j->y + i), tv = v4_load(j->t + i);
         v4f term = v4_select(zv > zero, zv, zero) - zv * tv - v4_log(v4_select(yv > one - yv, yv, one - yv));
-        *sum += term[0]; *sum += term[1]; *sum += term[2]; *sum += term[3];
+        lo2 += __builtin_convertvector(__builtin_shufflevector(term, term, 0, 1), v2d);
+        hi2 += __builtin_convertvector(__builtin_shufflevector(term, term, 2, 3), v2d);
         if (j->dz) v4_store(j->dz + i, (yv - tv) * vs);
     }
+    *sum += (lo2[0] + lo2[1]) + (hi2[0] + hi2[1]);
     for (; i < hi; i += 4) { /* the tail, through zero-padded vectors: the same operations */
         size_t k = hi - i < 4 ? hi - i : 4;
         float zb[4] = {0}, yb[4] = {0}, tb[4] = {0}, term[4];

@@ -5,9 +5,10 @@
  * thread runs it, so results do not depend on the number of threads: one seed gives the same bits with
  * 1, 2 or 8 threads, natively and in wasm.
  *
- * A training step calls this a few dozen times, microseconds apart, so workers spin on a generation
- * counter before they sleep on a condition variable: waking a sleeping thread costs tens of microseconds
- * (a futex natively, Atomics.wait/notify in wasm), spinning costs nothing while steps follow each other.
+ * A training step calls this a few dozen times, microseconds apart, so workers poll a generation counter
+ * for 2 ms before they sleep on a condition variable: waking a sleeping thread costs tens of microseconds
+ * (a futex natively, Atomics.wait/notify in wasm), polling costs nothing while steps follow each other,
+ * and the page's Worker trains in chunks with only short gaps between them.
  * Every worker takes part in every job (it checks out when it has seen the job's tasks run out), so a
  * job's state can be reused for the next one without a straggler reading it half-written.
  *
@@ -19,7 +20,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#define SPIN (1 << 17) /* polls of the generation counter before sleeping: ~0.1 ms */
+#include <time.h>
+
+#define SPIN_SECONDS 2e-3 /* how long an idle worker polls before it sleeps */
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static struct {
     int n; /* threads taking part, the caller included */
@@ -49,14 +58,19 @@ static void *worker(void *arg) {
     for (;;) {
         unsigned g;
         int spins = 0;
+        double t0 = 0.0;
         while ((g = atomic_load_explicit(&P.gen, memory_order_acquire)) == seen) {
-            if (++spins < SPIN) continue;
+            /* poll; every 4096 polls look at the clock (a call into JS in wasm, so not every time) */
+            if (++spins & 4095) continue;
+            if (t0 == 0.0) t0 = seconds();
+            if (seconds() - t0 < SPIN_SECONDS) continue;
             pthread_mutex_lock(&P.mu);
             atomic_fetch_add(&P.sleepers, 1);
             while (atomic_load(&P.gen) == seen) pthread_cond_wait(&P.wake, &P.mu);
             atomic_fetch_sub(&P.sleepers, 1);
             pthread_mutex_unlock(&P.mu);
             spins = 0;
+            t0 = 0.0;
         }
         seen = g;
         if (atomic_load(&P.quit)) return NULL;

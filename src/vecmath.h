@@ -16,6 +16,7 @@
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
 
 static inline v4f v4_load(const float *p) { v4f v; memcpy(&v, p, sizeof v); return v; }
 static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
