@@ -54,8 +54,8 @@ static void mse_block(const loss_job *j, size_t lo, size_t hi, double *sum) {
 static void bce_block(const loss_job *j, size_t lo, size_t hi, double *sum) {
     /* From logits: L_i = max(z,0) - z t + log(1 + e^{-|z|});  dL/dz = (sigmoid(z) - t) / n.
      * With y = sigmoid(z) at hand, log(1 + e^{-|z|}) = -log sigmoid(|z|) = -log max(y, 1-y): one log
-     * of a number in [1/2, 1] per value, four at a time (src/vecmath.h), the terms summed in double, per lane
-     * (four running sums, added at the end of the block). */
+     * of a number in [1/2, 1] per value, four at a time (src/vecmath.h); the terms are summed in double,
+     * one running sum per lane, added together at the end of the block. */
     float scale = 1.0f / (float)j->n;
     const v4f zero = v4_splat(0.0f), one = v4_splat(1.0f), vs = v4_splat(scale);
     v2d lo2 = {0.0, 0.0}, hi2 = {0.0, 0.0}; /* four running sums in double, one per lane */
