@@ -1,5 +1,6 @@
 // Headless Chromium (Debian's package) driven by playwright-core, and the site served by our own static
 // server on a free local port, optionally under a sub-path.
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,4 +74,21 @@ export async function canvasStats(page, id) {
     const mean = sum / n;
     return { mean, sd: Math.sqrt(sq / n - mean * mean), w: c.width, h: c.height, hash: Array.from(d.filter((_, i) => i % 4 === 0)).reduce((a, v) => (a * 31 + v) >>> 0, 7) };
   }, id);
+}
+
+/** For a test file: the site served and Chromium started before its tests and closed after them.
+ * Returns { server, browser }, filled in once the tests start. */
+export function suite(options) {
+  const env = {};
+  let chrome;
+  before(async () => {
+    env.server = await serve(options);
+    chrome = await launch();
+    env.browser = chrome.browser;
+  });
+  after(async () => {
+    await chrome?.close();
+    env.server?.close();
+  });
+  return env;
 }

@@ -1,24 +1,16 @@
 // The page as a user sees it, in headless Chromium: MNIST loads in the Worker, the 784-32-784
 // autoencoder trains there for a few hundred steps, the loss falls, the reconstruction grid is drawn,
 // the controls behave, and the console stays clean.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, shot, canvasStats } from './browser.mjs';
+import { suite, serve, openPage, shot, canvasStats } from './browser.mjs';
 
-let server, chrome;
-before(async () => {
-  server = await serve();
-  chrome = await launch();
-});
-after(async () => {
-  await chrome?.close();
-  server?.close();
-});
+const env = suite();
 
 const num = (page, id) => page.locator(`#${id}`).textContent().then((t) => Number(t.replace(/,/g, '')));
 
 test('trains a few hundred steps in the Worker: loss falls, reconstructions drawn, no console errors', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   assert.match(await page.locator('#engine').textContent(), /60,000 training and 10,000 test digits/);
   assert.match(await page.locator('#engine').textContent(), /WebAssembly SIMD/);
   const blank = await canvasStats(page, 'recon');
@@ -50,7 +42,7 @@ test('trains a few hundred steps in the Worker: loss falls, reconstructions draw
 });
 
 test('start, pause, step and resume move the step counter as expected', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.click('#start');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 5);
   await page.click('#pause');
@@ -73,7 +65,7 @@ test('start, pause, step and resume move the step counter as expected', async ()
 test('the page works served under a sub-path', async () => {
   const sub = await serve({ base: '/courses/ml101/aelab/' });
   try {
-    const { page, errors } = await openPage(chrome.browser, sub.url);
+    const { page, errors } = await openPage(env.browser, sub.url);
     await page.click('#step');
     await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
     assert.deepEqual(errors, []);
@@ -84,7 +76,7 @@ test('the page works served under a sub-path', async () => {
 });
 
 test('save then load gives identical reconstructions; a bad model file shows an error and training still works', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.click('#start');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 40);
   await page.click('#pause');
@@ -114,31 +106,31 @@ test('save then load gives identical reconstructions; a bad model file shows an 
 });
 
 test('a shared URL reopens the same configuration; embed=1 hides the chrome', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.selectOption('#preset', 'deep');
   await page.fill('#seed', '42');
   await page.locator('#seed').dispatchEvent('change');
   await page.selectOption('#noise', 'gaussian');
   const url = page.url();
   assert.match(url, /#v=1&.*sizes=784-128-64-32-64-128-784.*seed=42.*noise=gaussian/);
-  const other = await openPage(chrome.browser, url);
+  const other = await openPage(env.browser, url);
   assert.equal(await other.page.inputValue('#sizes'), '784-128-64-32-64-128-784');
   assert.equal(await other.page.inputValue('#seed'), '42');
   assert.equal(await other.page.inputValue('#noise'), 'gaussian');
   await other.page.click('#step');
   await other.page.waitForFunction(() => document.getElementById('n-params').textContent === '222,384');
-  const embed = await openPage(chrome.browser, `${server.url}#v=1&sizes=784-16-784&embed=1`);
+  const embed = await openPage(env.browser, `${env.server.url}#v=1&sizes=784-16-784&embed=1`);
   assert.equal(await embed.page.locator('h1').isVisible(), false);
   assert.equal(await embed.page.inputValue('#sizes'), '784-16-784');
   await shot(embed.page, 'embed-mode');
-  const stale = await openPage(chrome.browser, `${server.url}#v=99&sizes=784-16-784`);
+  const stale = await openPage(env.browser, `${env.server.url}#v=99&sizes=784-16-784`);
   assert.match(await stale.page.locator('#error').textContent(), /different version/);
   assert.deepEqual([...errors, ...other.errors, ...embed.errors, ...stale.errors], []);
   for (const p of [page, other.page, embed.page, stale.page]) await p.close();
 });
 
 test('noise demo: the slider changes the corrupted digits; a denoising model restores them; no long tasks while training', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.evaluate(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
@@ -183,7 +175,7 @@ test('noise demo: the slider changes the corrupted digits; a denoising model res
 });
 
 test('latent space: codes are plotted by digit and a click decodes the point', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.selectOption('#preset', 'code2');
   await page.click('#start');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 60, null, { timeout: 120000 });
@@ -209,9 +201,9 @@ test('latent space: codes are plotted by digit and a click decodes the point', a
 test('cross-origin isolated: the threads build runs and gives the same model as the single-thread build', async () => {
   const iso = await serve({ isolate: true });
   try {
-    const a = await openPage(chrome.browser, iso.url);
+    const a = await openPage(env.browser, iso.url);
     assert.match(await a.page.locator('#engine').textContent(), /SIMD on \d+ threads/);
-    const b = await openPage(chrome.browser, server.url);
+    const b = await openPage(env.browser, env.server.url);
     assert.match(await b.page.locator('#engine').textContent(), /SIMD, 1 thread/);
     for (const { page } of [a, b]) {
       for (let s = 1; s <= 5; s++) {

@@ -2,22 +2,14 @@
 // code, erasing part of a digit and having it filled in, drawing a digit, bringing one's own IDX files
 // (good, bad and of another size), choosing the visible panels by link, the keyboard on the latent map,
 // and the scalar build. A screenshot of each panel goes to test-artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, openPage, shot, canvasStats, root } from './browser.mjs';
+import { suite, openPage, shot, canvasStats, root } from './browser.mjs';
 
-let server, chrome;
-before(async () => {
-  server = await serve();
-  chrome = await launch();
-});
-after(async () => {
-  await chrome?.close();
-  server?.close();
-});
+const env = suite();
 
 const text = (page, id) => page.locator(`#${id}`).textContent();
 const data = (page, id, key) => page.locator(`#${id}`).getAttribute(`data-${key}`).then(Number);
@@ -50,7 +42,7 @@ function idxFiles(n, pool) {
 }
 
 test('blending, infilling and drawing give reconstructions from the trained model', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await trainFor(page, 240); // just over one epoch of the simple preset
   // blending: two rows (decoded path, cross-fade), both drawn; another pair changes them
   await page.waitForFunction(() => /From test digit 0 \(a 7\) to test digit 1 \(a 2\)/.test(document.getElementById('blend-text').textContent));
@@ -112,7 +104,7 @@ test('blending, infilling and drawing give reconstructions from the trained mode
 });
 
 test('own data: a bad file is refused with the data kept; good IDX files (gzip or not, other sizes) train', async () => {
-  const { page, errors } = await openPage(chrome.browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.click('#step');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
   // bad: not IDX at all
@@ -162,7 +154,7 @@ test('own data: a bad file is refused with the data kept; good IDX files (gzip o
 });
 
 test('panels chosen by link; keyboard on the latent map; the scalar build runs where SIMD is missing', async () => {
-  const { page, errors } = await openPage(chrome.browser, `${server.url}#v=1&panels=recon,latent`);
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=recon,latent`);
   assert.equal(await page.locator('#recon-panel').isVisible(), true);
   assert.equal(await page.locator('#blend-panel').isVisible(), false);
   assert.equal(await page.locator('#curves').isVisible(), false);
@@ -187,7 +179,7 @@ test('panels chosen by link; keyboard on the latent map; the scalar build runs w
     .map((el) => el.id || el.outerHTML.slice(0, 60)));
   assert.deepEqual(unnamed, []);
 
-  const scalar = await openPage(chrome.browser, `${server.url}#engine=scalar`);
+  const scalar = await openPage(env.browser, `${env.server.url}#engine=scalar`);
   assert.match(await text(scalar.page, 'engine'), /WebAssembly scalar/);
   await scalar.page.click('#step');
   await scalar.page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
