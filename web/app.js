@@ -14,8 +14,8 @@ const PRESETS = {
 };
 
 // Panels a link can show or hide (#...&panels=recon,latent): short name -> section id.
-const PANELS = { loss: 'curves', recon: 'recon-panel', latent: 'latent-panel', noise: 'noise-panel', blend: 'blend-panel', infill: 'infill-panel', draw: 'draw-panel', filters: 'filters-panel', data: 'data-panel' };
-const PANEL_LABELS = { loss: 'Loss', recon: 'Reconstructions', latent: 'Latent space', noise: 'Corrupt and restore', blend: 'Blending', infill: 'Infilling', draw: 'Drawing', filters: 'Filters', data: 'Your data' };
+const PANELS = { loss: 'curves', recon: 'recon-panel', latent: 'latent-panel', noise: 'noise-panel', linear: 'linear-panel', blend: 'blend-panel', infill: 'infill-panel', draw: 'draw-panel', filters: 'filters-panel', data: 'data-panel' };
+const PANEL_LABELS = { loss: 'Loss', recon: 'Reconstructions', latent: 'Latent space', noise: 'Corrupt and restore', linear: 'Linear or not', blend: 'Blending', infill: 'Infilling', draw: 'Drawing', filters: 'Filters', data: 'Your data' };
 
 const ui = {
   worker: null,
@@ -124,6 +124,7 @@ function setButtons() {
   $('stop').disabled = !r || (!ui.running && !ui.paused);
   $('reset').disabled = !r || ui.running;
   for (const id of ['save', 'png-recon', 'png-filters', 'load']) $(id).disabled = !r || ui.running || !ui.model;
+  $('curve-train').disabled = !r;
   for (const id of ['pin', 'blend-random', 'infill-new', 'infill-top', 'infill-left', 'infill-restore']) $(id).disabled = !r || !ui.model;
   for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist']) $(id).disabled = !r || ui.running;
   for (const el of $('config').elements) el.disabled = !r || ui.running || ui.paused;
@@ -380,6 +381,37 @@ const on = {
     t.dataset.erased = m.erased;
     t.dataset.fill = m.fillMse;
     t.dataset.blank = m.blankMse;
+  },
+  curve(m) {
+    const c = $('curve');
+    const ctx = c.getContext('2d');
+    const W = c.width, H = c.height;
+    ctx.clearRect(0, 0, W, H);
+    const px = (x, y) => [x * W, (1 - y) * H];
+    const dots = (pts, colour, size) => {
+      ctx.fillStyle = colour;
+      for (let i = 0; i < pts.length; i += 2) {
+        const [u, v] = px(pts[i], pts[i + 1]);
+        ctx.fillRect(u - size / 2, v - size / 2, size, size);
+      }
+    };
+    dots(m.x, '#bbb', 3);
+    ctx.strokeStyle = '#333';
+    ctx.setLineDash([4, 4]);
+    ctx.beginPath();
+    ctx.moveTo(...px(m.mean[0] - m.pc[0], m.mean[1] - m.pc[1]));
+    ctx.lineTo(...px(m.mean[0] + m.pc[0], m.mean[1] + m.pc[1]));
+    ctx.stroke();
+    ctx.setLineDash([]);
+    dots(m.linear, '#e8590c', 2);
+    dots(m.nonlinear, '#1c7ed6', 2);
+    const t = $('curve-text');
+    t.textContent = `After ${m.steps} steps each. Mean squared error: linear ${m.linearMse.toFixed(5)}, non-linear ${m.nonlinearMse.toFixed(5)}. `
+      + `The linear decoder's direction is ${m.angle.toFixed(1)}° from the first principal component.`;
+    t.dataset.linear = m.linearMse;
+    t.dataset.nonlinear = m.nonlinearMse;
+    t.dataset.angle = m.angle;
+    $('curve-train').disabled = false;
   },
   drawn(m) {
     drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false);
@@ -751,6 +783,11 @@ function main() {
   $('infill-left').addEventListener('click', () => eraseRegion('left'));
   $('infill-restore').addEventListener('click', () => eraseRegion('restore'));
   setupDrawing();
+  $('curve-train').addEventListener('click', () => {
+    $('curve-train').disabled = true;
+    $('curve-text').textContent = 'Training…';
+    send('curve');
+  });
   $('data-load').addEventListener('click', () => loadData().catch((e) => showError(e.message)));
   $('data-mnist').addEventListener('click', () => { showError(''); $('data-status').textContent = 'Loading MNIST…'; send('useMnist'); });
   $('demo-kind').addEventListener('change', requestNoiseDemo);

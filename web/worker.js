@@ -372,6 +372,61 @@ const handlers = {
     const code = model.encode(msg.image, 1);
     post({ type: 'drawn', recon: model.forward(msg.image, 1), point: project(code, 1), code: code.length <= 8 ? code : null });
   },
+  /** Linear against non-linear: both trained on points along a curve in the plane, squeezed through a
+   * 1-unit code. The linear one (2-1-2, identity activations, squared error) can only reconstruct onto a
+   * line, and that line is the data's first principal component; the non-linear one (2-32-1-32-2, tanh)
+   * follows the curve. Small, so it trains in a moment between chunks of the main run. */
+  curve(msg) {
+    const n = 1000, steps = msg.steps ?? 3000;
+    const idx = new Uint8Array(16 + 2 * n);
+    new DataView(idx.buffer).setUint32(0, 0x803);
+    new DataView(idx.buffer).setUint32(4, n);
+    new DataView(idx.buffer).setUint32(8, 1);
+    new DataView(idx.buffer).setUint32(12, 2);
+    // a deterministic arc (three quarters of an ellipse), with a little jitter: the points as bytes
+    let r = 12345;
+    const rnd = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.03;
+    for (let i = 0; i < n; i++) {
+      const t = (i / (n - 1)) * 1.5 * Math.PI - 0.25 * Math.PI;
+      idx[16 + 2 * i] = Math.round(255 * Math.min(1, Math.max(0, 0.5 + 0.42 * Math.cos(t) + rnd())));
+      idx[17 + 2 * i] = Math.round(255 * Math.min(1, Math.max(0, 0.5 + 0.3 * Math.sin(t) + rnd())));
+    }
+    const data = ae.dataset(idx);
+    const x = data.batch(0, n);
+    const fit = (spec, lr) => {
+      const m = ae.model({ ...spec, maxBatch: n, seed: 7 });
+      const t = ae.trainer(m, data, { batch: 100, optimizer: 'adam', lr, seed: 7 });
+      try {
+        t.run(steps);
+        const y = m.forward(x, n);
+        let e = 0;
+        for (let i = 0; i < 2 * n; i++) e += (y[i] - x[i]) ** 2;
+        return { y, mse: e / (2 * n), w: m.weights(m.nLayers - 1) };
+      } finally {
+        t.destroy();
+        m.destroy();
+      }
+    };
+    try {
+      const lin = fit({ sizes: '2-1-2', hidden: 'linear', code: 'linear', output: 'linear', loss: 'mse' }, 0.01);
+      const non = fit({ sizes: '2-32-1-32-2', hidden: 'tanh', code: 'linear', output: 'linear', loss: 'mse' }, 0.01);
+      // first principal direction of the points, and its angle to the linear decoder's column (2×1)
+      let mx = 0, my = 0;
+      for (let i = 0; i < n; i++) { mx += x[2 * i] / n; my += x[2 * i + 1] / n; }
+      let sxx = 0, sxy = 0, syy = 0;
+      for (let i = 0; i < n; i++) {
+        const a = x[2 * i] - mx, b = x[2 * i + 1] - my;
+        sxx += a * a; sxy += a * b; syy += b * b;
+      }
+      const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy); // the major axis of the covariance
+      const pc = [Math.cos(theta), Math.sin(theta)];
+      const wn = Math.hypot(lin.w[0], lin.w[1]);
+      const angle = (Math.acos(Math.min(1, Math.abs(pc[0] * lin.w[0] + pc[1] * lin.w[1]) / wn)) * 180) / Math.PI;
+      post({ type: 'curve', x, linear: lin.y, nonlinear: non.y, linearMse: lin.mse, nonlinearMse: non.mse, angle, mean: [mx, my], pc, steps });
+    } finally {
+      data.destroy();
+    }
+  },
   /** Bring your own data: IDX images (+ labels), gzip or not. Everything is parsed and checked before the
    * current data is let go, so a bad file changes nothing. The last seventh (at most 10,000) is held out. */
   async loadData(msg) {

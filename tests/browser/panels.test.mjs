@@ -1,5 +1,5 @@
-// The exploration panels as a user works them, in headless Chromium: blending two digits through the
-// code, erasing part of a digit and having it filled in, drawing a digit, bringing one's own IDX files
+// The exploration panels as a user works them, in headless Chromium: a linear and a non-linear
+// autoencoder on a curve, blending two digits through the code, erasing part of a digit and having it filled in, drawing a digit, bringing one's own IDX files
 // (good, bad and of another size), choosing the visible panels by link, the keyboard on the latent map,
 // and the scalar build. A screenshot of each panel goes to test-artifacts/.
 import { test } from 'node:test';
@@ -161,7 +161,7 @@ test('panels chosen by link; keyboard on the latent map; the scalar build runs w
   await page.check('#show-blend');
   assert.match(page.url(), /panels=recon,latent,blend/);
   await page.check('#show-loss');
-  for (const k of ['noise', 'infill', 'draw', 'filters', 'data']) await page.check(`#show-${k}`);
+  for (const k of ['noise', 'linear', 'infill', 'draw', 'filters', 'data']) await page.check(`#show-${k}`);
   assert.doesNotMatch(page.url(), /panels=/, 'all panels shown: no panels parameter');
 
   // keyboard only: Tab to the latent map, arrows move the decoded point
@@ -187,4 +187,19 @@ test('panels chosen by link; keyboard on the latent map; the scalar build runs w
   assert.deepEqual([...errors, ...scalar.errors], []);
   await page.close();
   await scalar.page.close();
+});
+
+test('linear or non-linear: the linear autoencoder finds the first principal component, the non-linear one follows the curve', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await page.click('#curve-train');
+  await page.waitForFunction(() => document.getElementById('curve-text').dataset.angle !== undefined, null, { timeout: 60000 });
+  const angle = await data(page, 'curve-text', 'angle');
+  const lin = await data(page, 'curve-text', 'linear');
+  const non = await data(page, 'curve-text', 'nonlinear');
+  assert.ok(angle < 3, `linear decoder ${angle}° from the first principal component`);
+  assert.ok(non < lin / 3, `non-linear error ${non} should be far below linear ${lin}`);
+  assert.ok((await canvasStats(page, 'curve')).sd > 5);
+  await shot(page, 'panel-linear', '#linear-panel');
+  assert.deepEqual(errors, []);
+  await page.close();
 });
