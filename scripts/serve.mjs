@@ -55,6 +55,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`serve: ${dir} has no index.html; run 'make site' first`);
     process.exitCode = 1;
   } else {
-    createServer().listen(port, () => console.log(`aelab: serving ${dir} at http://localhost:${port}${base}  (Ctrl-C stops)`));
+    createServer().listen(port, () => console.log(`aelab: serving ${dir} at http://localhost:${port}${base}${isolate ? ' cross-origin isolated (threads on)' : ''}  (Ctrl-C stops)`));
   }
 }
