@@ -92,3 +92,11 @@ export function suite(options) {
   });
   return env;
 }
+
+/** Start the page's current run, wait until it has trained at least `steps` steps, then pause it. */
+export async function trainFor(page, steps) {
+  await page.click('#start');
+  await page.waitForFunction((s) => Number(document.getElementById('n-step').textContent) >= s, steps, { timeout: 180000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+}

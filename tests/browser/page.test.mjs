@@ -3,7 +3,7 @@
 // the controls behave, and the console stays clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, serve, openPage, shot, canvasStats } from './browser.mjs';
+import { suite, serve, openPage, shot, canvasStats, trainFor } from './browser.mjs';
 
 const env = suite();
 
@@ -43,10 +43,7 @@ test('trains a few hundred steps in the Worker: loss falls, reconstructions draw
 
 test('start, pause, step and resume move the step counter as expected', async () => {
   const { page, errors } = await openPage(env.browser, env.server.url);
-  await page.click('#start');
-  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 5);
-  await page.click('#pause');
-  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  await trainFor(page, 5);
   const paused = await num(page, 'n-step');
   await page.waitForTimeout(300);
   assert.equal(await num(page, 'n-step'), paused, 'no steps while paused');
@@ -77,10 +74,7 @@ test('the page works served under a sub-path', async () => {
 
 test('save then load gives identical reconstructions; a bad model file shows an error and training still works', async () => {
   const { page, errors } = await openPage(env.browser, env.server.url);
-  await page.click('#start');
-  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 40);
-  await page.click('#pause');
-  await page.waitForFunction(() => !document.getElementById('save').disabled);
+  await trainFor(page, 40);
   const trained = await canvasStats(page, 'recon');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
   assert.match(download.suggestedFilename(), /^aelab-784-32-784\.safetensors$/);
@@ -143,10 +137,7 @@ test('noise demo: the slider changes the corrupted digits; a denoising model res
   await page.waitForFunction(() => /Kept for comparison: 784-32-784 plain/.test(document.getElementById('pin-note').textContent));
   await page.selectOption('#preset', 'denoising');
   await page.waitForFunction(() => document.getElementById('n-params').textContent === '201,616');
-  await page.click('#start');
-  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 150, null, { timeout: 120000 });
-  await page.click('#pause');
-  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  await trainFor(page, 150);
   const longTasks = await page.evaluate(() => window.__longTasks);
   assert.ok(longTasks.every((d) => d < 200), `main-thread tasks over 200 ms while training: ${longTasks}`);
   await page.locator('#demo-level').fill('0.2');

@@ -7,20 +7,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { suite, openPage, shot, canvasStats, root } from './browser.mjs';
+import { suite, openPage, shot, canvasStats, trainFor, root } from './browser.mjs';
 
 const env = suite();
 
 const text = (page, id) => page.locator(`#${id}`).textContent();
 const data = (page, id, key) => page.locator(`#${id}`).getAttribute(`data-${key}`).then(Number);
-
-/** Train the page's current preset for at least `steps` steps, then pause. */
-async function trainFor(page, steps) {
-  await page.click('#start');
-  await page.waitForFunction((s) => Number(document.getElementById('n-step').textContent) >= s, steps, { timeout: 180000 });
-  await page.click('#pause');
-  await page.waitForFunction(() => !document.getElementById('resume').disabled);
-}
 
 /** IDX files cut from the MNIST test set: the first n images, optionally 2×2 average-pooled to 14×14. */
 function idxFiles(n, pool) {
