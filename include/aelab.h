@@ -162,7 +162,7 @@ typedef struct ae_model {
     float *a[AE_MAX_LAYERS + 1];  /* a[0] input (B, sizes[0]); a[l+1] = f(z[l]) (B, sizes[l+1]) */
     float *z[AE_MAX_LAYERS];      /* pre-activations (B, sizes[l+1]) */
     float *dz[AE_MAX_LAYERS];     /* dL/dz (B, sizes[l+1]) */
-    float *target;                /* (B, sizes[L]): what ae_evaluate compares the output with */
+    float *target;                /* (B, sizes[L]): what the loss compares the output with (trainer, ae_evaluate) */
     long t;                       /* optimizer steps taken */
     void *mem;                    /* the single allocation behind everything above */
 } ae_model;
@@ -248,7 +248,6 @@ typedef struct {
     ae_train_cfg cfg;
     ae_rng rng;        /* shuffling and corruption */
     uint32_t *perm;    /* (n) this epoch's order */
-    float *target;     /* (batch, out) */
     int pos;           /* next index into perm */
     int epoch;         /* completed epochs */
     long step;         /* batches trained */

@@ -106,7 +106,8 @@ static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, 
 
 /* C tile (MR, NR) at c with row stride ldc: c += a_strip · b_strip over kc steps.
  * a: (kc, MR) packed, b: (kc, NR) packed. The loops have constant bounds and are unrolled completely
- * (gcc -O2 does not do it by itself), so the MR·NR/4 accumulators live in vector registers. Each C(i,j) is one lane of one accumulator. */
+ * (gcc -O2 does not do it by itself), so the MR·NR/4 accumulators live in vector registers. Each C(i,j)
+ * is one lane of one accumulator. */
 #define NV (NR / 4)
 static void kernel_tile(int kc, const float *restrict a, const float *restrict b, float *restrict c, int ldc) {
     v4f acc[MR][NV];

@@ -67,8 +67,7 @@ int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_tr
     t->train_to = L;
     ae_rng_seed(&t->rng, cfg->seed, 0x7368756666ULL /* "shuff" */);
     t->perm = malloc((size_t)d->n * sizeof *t->perm);
-    t->target = malloc((size_t)m->max_batch * out * sizeof *t->target);
-    if (!t->perm || !t->target) { ae_trainer_free(t); return ae_fail(AE_ERR_NOMEM, "out of memory for the trainer"); }
+    if (!t->perm) { ae_trainer_free(t); return ae_fail(AE_ERR_NOMEM, "out of memory for the trainer"); }
     for (int i = 0; i < d->n; i++) t->perm[i] = (uint32_t)i;
     if (!cfg->supervised && cfg->mean_output_bias && m->t == 0) init_output_bias(m, d);
     return AE_OK;
@@ -76,7 +75,6 @@ int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_tr
 
 void ae_trainer_free(ae_trainer *t) {
     free(t->perm);
-    free(t->target);
     memset(t, 0, sizeof *t);
 }
 
@@ -97,12 +95,12 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
     const uint32_t *idx = t->perm + t->pos;
     float *x = ae_model_input(m);
     ae_dataset_batch(d, idx, 0, B, x); /* x (B, in) in [0,1] */
-    if (t->cfg.supervised) ae_dataset_onehot(d, idx, 0, B, out, t->target);
-    else ae_parallel_copy(t->target, x, (size_t)B * in); /* the clean digit is the target */
+    if (t->cfg.supervised) ae_dataset_onehot(d, idx, 0, B, out, m->target);
+    else ae_parallel_copy(m->target, x, (size_t)B * in); /* the clean digit is the target */
     ae_corrupt(t->cfg.noise, t->cfg.noise_level, &t->rng, x, (size_t)B * in);
 
     ae_model_forward(m, B);
-    double loss = ae_model_loss(m, t->target, B, 1);
+    double loss = ae_model_loss(m, m->target, B, 1);
     if (!isfinite(loss)) {
         memcpy(m->params, m->backup, m->n_params * sizeof(float));
         return ae_fail(AE_ERR_DIVERGED, "training diverged at epoch %d, step %ld (the loss is not a finite number); "

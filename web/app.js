@@ -243,6 +243,8 @@ const on = {
     ui.nTest = m.test;
     ui.ready = true;
     ui.lastLatent = null;
+    ui.latent = null; // the old map's coordinates mean nothing for the new data
+    $('latent').getContext('2d').clearRect(0, 0, $('latent').width, $('latent').height);
     ui.cursor = null;
     ui.star = null;
     const counts = `${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images of ${m.rows}×${m.cols} pixels${m.labelled ? '' : ', without labels'}`;
@@ -433,8 +435,16 @@ const on = {
 
 const DIGIT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
+/** A new projection from the worker: its bounds become the map's coordinates until the next one. */
 function drawLatent(m) {
   ui.lastLatent = m;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < m.points.length; i += 2) {
+    x0 = Math.min(x0, m.points[i]); x1 = Math.max(x1, m.points[i]);
+    y0 = Math.min(y0, m.points[i + 1]); y1 = Math.max(y1, m.points[i + 1]);
+  }
+  const pad = 0.05 * Math.max(x1 - x0, y1 - y0, 1e-6);
+  ui.latent = { x0: x0 - pad, x1: x1 + pad, y0: y0 - pad, y1: y1 + pad };
   redrawLatent();
 }
 
@@ -444,14 +454,6 @@ function redrawLatent() {
   const c = $('latent');
   const ctx = c.getContext('2d');
   const n = m.points.length / 2;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    x0 = Math.min(x0, m.points[2 * i]); x1 = Math.max(x1, m.points[2 * i]);
-    y0 = Math.min(y0, m.points[2 * i + 1]); y1 = Math.max(y1, m.points[2 * i + 1]);
-  }
-  const pad = 0.05 * Math.max(x1 - x0, y1 - y0, 1e-6);
-  if (!ui.latent || m !== ui.latentFor) ui.latent = { x0: x0 - pad, x1: x1 + pad, y0: y0 - pad, y1: y1 + pad };
-  ui.latentFor = m;
   const L = ui.latent;
   ctx.clearRect(0, 0, c.width, c.height);
   for (let i = 0; i < n; i++) {
