@@ -45,7 +45,7 @@ MNIST_FILES = train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-u
 DATA_GZ  = $(MNIST_FILES:%=data/%.gz)
 WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css)
 
-.PHONY: all native wasm site data serve test test-c test-asan test-node test-browser quality bench deps npm clean
+.PHONY: all native wasm site data serve test test-c test-asan test-fuzz test-node test-browser quality bench fuzz deps npm clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -54,7 +54,7 @@ all: native
 native: build/aelab
 
 # ---- setup: every dependency comes from apt or npm, installed here, idempotently ----
-APT_PKGS = gcc make zlib1g-dev libstb-dev libjsmn-dev emscripten chromium nodejs npm gzip
+APT_PKGS = gcc make zlib1g-dev libstb-dev libjsmn-dev emscripten chromium nodejs npm gzip clang-14 libclang-rt-14-dev
 deps: build/.deps
 build/.deps: Makefile
 	@missing=""; for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
@@ -137,7 +137,7 @@ serve: build/site/.stamp
 	$(NODE) scripts/serve.mjs build/site $(PORT) --isolate
 
 # ---- tests ----
-test: test-c test-asan test-node test-browser quality
+test: test-c test-asan test-fuzz test-node test-browser quality
 
 test-c: $(CTESTS) $(DATA_GZ)
 	@set -e; for t in $(CTESTS); do echo "== $$t"; ./$$t; done
@@ -155,11 +155,71 @@ test-browser: build/site/.stamp
 quality: build/aelab build/site/.stamp
 	bash scripts/quality.sh
 
-# Training speed on every engine, interleaved, with GFLOP/s against the measured SIMD peak (docs/benchmarks.md).
+# ---- fuzzing: a libFuzzer target (clang-14, ASan + UBSan) for every parser of outside bytes ----
+# tests/fuzz/fuzz_<t>.c fuzzes one parser: idx_images, idx_labels, idx_gzip (a file through zlib), model,
+# arch (a link's model fields). Seeds are made by the engine (tests/fuzz/seeds.c); `make fuzz` grows
+# build/fuzz/corpus/<t>/ for FUZZ_SECONDS per target. Any crash, sanitizer report, leak, allocation over
+# -malloc_limit_mb (a header that makes a parser ask for huge memory) or timeout is kept as
+# tests/fuzz/regressions/<t>/<kind>-<sha1>; every kept input is replayed by `make test-fuzz` (in `make test`),
+# which also fuzzes each target for FUZZ_TEST_SECONDS. Reproduce one with build/fuzz/fuzz_<t> FILE.
+FUZZ_CC        = clang-14
+FUZZ_CFLAGS    = $(CSTD) $(WARN) $(FPFLAGS) $(INCS) $(THREADS) -O1 -g $(SAN) -MMD -MP
+FUZZ_NAMES     = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS      = $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+FUZZ_OBJ       = $(CORE_SRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_SECONDS  ?= 60
+FUZZ_TEST_SECONDS ?= 3
+# the largest allocation a valid input of at most -max_len bytes needs is the gzip reader's 8 MB buffer
+FUZZ_LIMITS    = -rss_limit_mb=1024 -malloc_limit_mb=16 -timeout=10
+# largest input per target (-max_len): a few tiny images, a small model file, a link's fields
+FUZZ_MAXLEN_arch  = 256
+FUZZ_MAXLEN_model = 16384
+FUZZ_PAIRS     = $(foreach t,$(FUZZ_NAMES),$(t):$(or $(FUZZ_MAXLEN_$(t)),4096))
+FUZZ_ENV       = UBSAN_OPTIONS=print_stacktrace=1
+
+build/fuzz/obj/%.o: src/%.c build/sysinc/.stamp
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(LDLIBS)
+
+build/fuzz/seeds/.stamp: tests/fuzz/seeds.c build/libaelab.a
+	$(CC) $(ALL_CFLAGS) $< build/libaelab.a -o build/fuzz/seeds-gen $(LDLIBS)
+	rm -rf build/fuzz/seeds && ./build/fuzz/seeds-gen build/fuzz/seeds && touch $@
+
+# $(call fuzz_run,SECONDS,NEW): per target, replay its kept regressions, then fuzz for SECONDS starting from
+# the seeds, the grown corpus and the regressions, adding new inputs to NEW/<t> (make fuzz: the grown
+# corpus itself; test-fuzz: a scratch folder). Each target logs to build/fuzz/log/<t>.txt; after a failure
+# its log's end is shown, the next target runs, and the whole run fails at the end.
+define fuzz_run
+	@failed=""; for p in $(FUZZ_PAIRS); do t=$${p%%:*}; ml=$${p#*:}; reg=tests/fuzz/regressions/$$t; log=build/fuzz/log/$$t.txt; \
+	  mkdir -p $$reg build/fuzz/corpus/$$t build/fuzz/log $(2)/$$t; \
+	  echo "== fuzz $$t ($(1) s, -max_len=$$ml)"; \
+	  if { if [ -n "$$(ls -A $$reg)" ]; then $(FUZZ_ENV) build/fuzz/fuzz_$$t $(FUZZ_LIMITS) -artifact_prefix=build/fuzz/log/$$t- $$reg/*; fi && \
+	       $(FUZZ_ENV) build/fuzz/fuzz_$$t -max_total_time=$(1) -max_len=$$ml $(FUZZ_LIMITS) -artifact_prefix=$$reg/ \
+	         $$([ -f tests/fuzz/fuzz_$$t.dict ] && echo -dict=tests/fuzz/fuzz_$$t.dict) \
+	         $(2)/$$t $$([ $(2) = build/fuzz/corpus ] || echo build/fuzz/corpus/$$t) build/fuzz/seeds/$$t $$reg; } > $$log 2>&1; \
+	  then grep -h '^Done [0-9]* runs' $$log | tail -n 1; \
+	  else tail -n 60 $$log; failed="$$failed $$t"; echo "FUZZ FAILED: $$t (log $$log; the input is kept in $$reg/)"; fi; \
+	done; [ -z "$$failed" ] || { echo "fuzzing failed:$$failed"; exit 1; }
+endef
+
+fuzz: $(FUZZ_BINS) build/fuzz/seeds/.stamp
+	$(call fuzz_run,$(FUZZ_SECONDS),build/fuzz/corpus)
+
+test-fuzz: $(FUZZ_BINS) build/fuzz/seeds/.stamp
+	rm -rf build/fuzz/new
+	$(call fuzz_run,$(FUZZ_TEST_SECONDS),build/fuzz/new)
+
+# Training speed on every engine, interleaved, with GFLOP/s against the measured SIMD peak; then the
+# page's own speed after a tour of every panel and with a core busy elsewhere, as ratios that must hold
+# (scripts/bench-page.mjs; docs/benchmarks.md).
 bench: build/aelab build/site/.stamp $(DATA_GZ)
 	$(NODE) scripts/bench.mjs
+	$(NODE) scripts/bench-page.mjs
 
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/cli.d
+-include $(CORE_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) build/obj/cli.d

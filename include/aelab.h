@@ -24,6 +24,15 @@ extern "C" {
 #define AE_MAX_LAYERS 16
 #define AE_MAX_WIDTH (1 << 20)     /* widest layer we accept: guards size arithmetic */
 #define AE_MAX_BATCH 4096
+/* The most memory one model may take (parameters, gradients, optimizer state and activations; see
+ * ae_model_init). Sizes are planned in 64-bit arithmetic and checked against this before anything is
+ * allocated: wasm32 addresses at most 2 GiB (-sMAXIMUM_MEMORY in the Makefile); natively 8 GiB, far above
+ * any model this tool is for, keeps a typo in a layer width from asking the system for terabytes. */
+#if SIZE_MAX <= 0xFFFFFFFFu
+#define AE_MAX_MODEL_BYTES ((uint64_t)1 << 31)
+#else
+#define AE_MAX_MODEL_BYTES ((uint64_t)8 << 30)
+#endif
 
 /* ---- status and errors (src/error.c) ---- */
 enum {
@@ -32,7 +41,7 @@ enum {
     AE_ERR_NOMEM = -2,    /* an allocation failed */
     AE_ERR_IO = -3,       /* a file could not be read or written */
     AE_ERR_FORMAT = -4,   /* malformed input file */
-    AE_ERR_DIVERGED = -5, /* training produced NaN/Inf; the last good weights were restored */
+    AE_ERR_DIVERGED = -5, /* the loss was not finite or exploded; the last good state was restored (ae_trainer_step) */
 };
 const char *ae_last_error(void);
 void ae_clear_error(void);
@@ -120,9 +129,13 @@ ae_optim_cfg ae_optim_default(ae_opt kind); /* Adam: lr 1e-3, β 0.9/0.999, ε 1
 const char *ae_opt_name(ae_opt o);
 int ae_opt_parse(const char *s, ae_opt *out);
 /* One update of n parameters; decay_mask[i] != 0 marks weights that get weight decay (NULL: all).
- * t is the 1-based step count (Adam bias correction). m and v are the optimizer's state. */
+ * t is the 1-based step count (Adam bias correction). m and v are the optimizer's state (SGD uses m). */
 void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const float *g, float *m, float *v,
                    const uint8_t *decay_mask);
+/* The same update out of place: reads p, m, v and writes the new values to po, mo, vo (which may be p, m, v
+ * themselves; SGD copies v to vo unchanged). The model steps this way so that the old state survives. */
+void ae_optim_step_to(const ae_optim_cfg *c, long t, size_t n, const float *p, const float *g, const float *m,
+                      const float *v, float *po, float *mo, float *vo, const uint8_t *decay_mask);
 
 /* ---- model (src/model.c, layers in src/dense.c) ---- */
 typedef enum { AE_INIT_GLOROT_UNIFORM = 0, AE_INIT_GLOROT_NORMAL, AE_INIT_HE_UNIFORM, AE_INIT_HE_NORMAL,
@@ -152,11 +165,16 @@ typedef struct ae_model {
     ae_arch arch;
     int max_batch;
     size_t n_params;
+    /* params, opt_m and opt_v point into one of two copies of the state, state[cur] (each (3, n_params):
+     * params, m, v). An optimizer step reads that copy and writes the other, then flips cur, so the state
+     * before the last step is still there for ae_model_undo_step; read these pointers after every step. */
     float *params;   /* one block: for layer l, W_l (out, in) then b_l (out) */
     float *grads;    /* same layout */
     float *opt_m;    /* optimizer state, same layout */
     float *opt_v;
-    float *backup;   /* last parameters that gave a finite loss (divergence rollback) */
+    float *state[2];
+    int cur;
+    int can_undo;    /* the last change to the state was an ae_model_step, which may be undone */
     uint8_t *decay_mask;
     size_t w_off[AE_MAX_LAYERS], b_off[AE_MAX_LAYERS];
     float *a[AE_MAX_LAYERS + 1];  /* a[0] input (B, sizes[0]); a[l+1] = f(z[l]) (B, sizes[l+1]) */
@@ -171,6 +189,7 @@ typedef struct ae_model {
  * backward 4·in·out (input and weight gradients; 2·in·out for the first layer, which needs no input
  * gradient). Biases and activations are not counted. */
 double ae_model_train_flops(const ae_model *m);
+/* Refuses (AE_ERR_NOMEM, saying how much it would need) a model larger than AE_MAX_MODEL_BYTES. */
 int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed);
 void ae_model_free(ae_model *m);
 void ae_model_reset(ae_model *m, uint64_t seed); /* fresh initialisation, zero optimizer state */
@@ -189,8 +208,11 @@ double ae_model_loss(ae_model *m, const float *t, int B, int grad);
 void ae_model_zero_grad(ae_model *m);
 /* Backpropagate from the output layer's dz through layers [from, n_layers), accumulating into grads. */
 int ae_model_backward(ae_model *m, int from, int B);
-/* Optimizer update of the parameters of layers [from, to). */
+/* Optimizer update of the parameters of layers [from, to) (the others and their moments carry over). */
 int ae_model_step(ae_model *m, const ae_optim_cfg *c, int from, int to);
+/* Put the parameters, both moments and t back as they were before the last ae_model_step. Possible once,
+ * and only if nothing else changed the state since (reset, load, ae_model_init_output_bias); else AE_ERR_ARG. */
+int ae_model_undo_step(ae_model *m);
 
 /* Encoder and decoder as separate calls. x (B, sizes[0]) -> code (B, sizes[code]) and back. */
 int ae_model_encode(ae_model *m, const float *x, int B, float *code);
@@ -204,9 +226,12 @@ typedef struct {
     uint8_t *labels;      /* (n) or NULL */
     int n_classes;        /* 1 + max label, 0 without labels */
 } ae_dataset;
-/* Parse IDX (big-endian; magic 0x00000803 images, 0x00000801 labels) from memory. Copies the data. */
+/* Parse IDX (big-endian; magic 0x00000803 images, 0x00000801 labels) from memory. Copies the data.
+ * Labels load after the images, one per image, and must be classes 0..K-1 with every class present at
+ * least once: a stray 200 among the digits 0..9, or labels counted from 1, is refused with the label and
+ * its position named. */
 int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len);
-int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len); /* after images; counts must match */
+int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len);
 #ifndef __EMSCRIPTEN__
 /* From a file, gzip-compressed or plain (zlib reads both). */
 int ae_idx_images_file(ae_dataset *d, const char *path);
@@ -231,6 +256,12 @@ int ae_noise_parse(const char *s, ae_noise *out);
 void ae_corrupt(ae_noise kind, float level, ae_rng *r, float *x, size_t n);
 
 /* ---- training recipe (src/train.c) ---- */
+/* Start an autoencoder's output where the data is: bias_j = f^-1(mean of pixel j over d), for a sigmoid
+ * (logit of the mean, clipped to [1e-3, 1-1e-3]) or linear output; AE_ERR_ARG for other outputs or if the
+ * output is not as wide as d's images. For a fresh model: the first steps then learn the digits' structure
+ * instead of their average brightness. A trained model keeps its biases unless this is called. */
+int ae_model_init_output_bias(ae_model *m, const ae_dataset *d);
+
 typedef struct {
     int batch;
     ae_optim_cfg opt;
@@ -238,27 +269,50 @@ typedef struct {
     ae_noise noise; /* corruption applied afresh to every batch; the target stays clean */
     float noise_level;
     int supervised; /* target is the one-hot label instead of the input */
-    int mean_output_bias; /* start a fresh autoencoder's output bias at the data mean (default on) */
+    float diverge_factor; /* a batch loss above this times the reference ends training (ae_trainer_step);
+                           * 0: only a loss that is not finite does. Default 100 */
 } ae_train_cfg;
 ae_train_cfg ae_train_default(void);
+
+/* What a rollback puts back: the trainer at the start of its last step that gave a sound loss. */
+typedef struct {
+    int valid;
+    int pos, epoch, last_batch;
+    int reshuffled;    /* that step ended an epoch: the order before its reshuffle is in perm_prev */
+    long step;
+    long model_t;      /* the model's t before that step's update */
+    double last_loss;
+    ae_rng rng;
+} ae_trainer_mark;
 
 typedef struct {
     ae_model *m;
     const ae_dataset *d;
     ae_train_cfg cfg;
+    int n;             /* d->n when the trainer was made; stepping refuses if the dataset changed size */
     ae_rng rng;        /* shuffling and corruption */
-    uint32_t *perm;    /* (n) this epoch's order */
+    uint32_t *perm;    /* (n) this epoch's order, shuffled when the previous epoch ends */
+    uint32_t *perm_prev; /* (n) the order before the last reshuffle */
     int pos;           /* next index into perm */
     int epoch;         /* completed epochs */
     long step;         /* batches trained */
+    int last_batch;    /* rows in the last batch trained */
     int train_from;    /* layers [train_from, train_to) are updated; the rest stay frozen */
     int train_to;
     double last_loss;
+    double uninformed; /* the loss of an output that knows nothing: ln 2 (BCE), 1/4 (MSE), ln D (softmax CE) */
+    double ref_loss;   /* the divergence reference: max(the first step's loss, uninformed); 0 before it */
+    ae_trainer_mark mark;
 } ae_trainer;
 int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_train_cfg *cfg);
 void ae_trainer_free(ae_trainer *t);
-/* One minibatch: returns AE_OK and the batch loss in *loss, or AE_ERR_DIVERGED with the last parameters
- * that gave a finite loss restored. An epoch ends after ceil(n / batch) steps (the last one partial). */
+/* One minibatch: returns AE_OK and the batch loss in *loss. An epoch ends after ceil(n / batch) steps (the
+ * last one partial).
+ * Divergence: if the loss is not finite, or exceeds cfg.diverge_factor × ref_loss, the step returns
+ * AE_ERR_DIVERGED with a message naming both and suggesting a smaller learning rate, having put back the
+ * whole state as it was at the start of the previous step (the last one whose loss was sound): the
+ * model's parameters, moments and t (ae_model_undo_step) and this trainer's counters, RNG and order. The
+ * first step of a trainer only checks that its loss is finite (nothing of this trainer's to undo then). */
 int ae_trainer_step(ae_trainer *t, double *loss);
 int ae_trainer_steps_per_epoch(const ae_trainer *t);
 

@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
 
 const defaults = { arch: '784-32-784', hidden: 'relu', code: undefined, output: 'sigmoid', loss: 'bce', opt: 'adam', lr: undefined, batch: 256, epochs: 5,
-  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': 'mean', variant: undefined, threads: undefined, out: undefined, data: path.join(root, 'data') };
+  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': undefined, variant: undefined, threads: undefined, out: undefined, data: path.join(root, 'data') };
 const o = { ...defaults };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -29,8 +29,12 @@ try {
   const test = ae.dataset(await read('t10k-images-idx3-ubyte'));
   const batch = Number(o.batch);
   const model = ae.model({ sizes: o.arch, hidden: o.hidden, code: o.code, output: o.output, loss: o.loss, maxBatch: batch, seed: Number(o.seed) });
+  // as the native CLI: the output bias starts at the data mean where the output allows it, unless --output-bias zero
+  const ob = o['output-bias'];
+  if (ob !== undefined && ob !== 'mean' && ob !== 'zero') throw new Error('--output-bias is mean or zero');
+  if (ob === 'mean' || (ob === undefined && ['sigmoid', 'linear'].includes(model.activations.at(-1)))) model.initOutputBias(train);
   const trainer = ae.trainer(model, train, { batch, optimizer: o.opt, lr: o.lr === undefined ? undefined : Number(o.lr), seed: Number(o.seed),
-    noise: o.noise, noiseLevel: Number(o['noise-level']), meanOutputBias: o['output-bias'] !== 'zero' });
+    noise: o.noise, noiseLevel: Number(o['noise-level']) });
   console.log(`model ${model.spec}  activations ${model.activations.join(',')}  loss ${model.loss}  params ${model.nParams}  engine wasm-${ae.variant}`);
   const epochs = Number(o.epochs);
   const t0 = performance.now();

@@ -64,6 +64,7 @@ const engines = {
 
 function wasmRun({ ae, data }, sizes) {
   const model = ae.model({ sizes, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: BATCH, seed: 1 });
+  model.initOutputBias(data); // as the native bench does
   const tr = ae.trainer(model, data, { batch: BATCH, optimizer: 'adam', lr: 1e-3 });
   try {
     // warm-up: V8 optimises a wasm function once it is called again, so call run() in short chunks

@@ -2,7 +2,8 @@
 // .gz files served as bytes (the page inflates them itself), no caching surprises.
 //   node scripts/serve.mjs DIR [PORT] [--base /sub/path/] [--isolate]
 // --base mounts the site under a sub-path (as a course website would); --isolate adds the COOP/COEP
-// headers that make the page cross-origin isolated.
+// headers that make the page cross-origin isolated. Every response carries CORP: cross-origin, so the page
+// can be embedded by an isolated page on another origin (docs/hosting.md).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,6 +43,9 @@ export function createServer() {
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('not found'); return; }
       const headers = { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': st.size, 'Cache-Control': 'no-cache' };
+      // CORP cross-origin lets a course page on another origin that is itself isolated (COEP require-corp)
+      // embed the page in an iframe; without it Chromium refuses to load the frame ("refused to connect").
+      headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
       if (isolate) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
       res.writeHead(200, headers);
       if (req.method === 'HEAD') { res.end(); return; }

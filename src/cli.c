@@ -133,7 +133,8 @@ static const char *train_help =
     "  --output ACT        output activation (sigmoid; softmax with --supervised)\n"
     "  --loss L            bce, mse, softmax_ce (bce)\n"
     "  --init I            glorot_uniform, glorot_normal, he_uniform, he_normal (glorot_uniform)\n"
-    "  --output-bias B     mean: start the output bias at the data's mean pixel; zero: start at 0 (mean)\n"
+    "  --output-bias B     mean: start the output bias at the data's mean pixel (sigmoid or linear outputs);\n"
+    "                      zero: start at 0 (mean where the output allows it)\n"
     "Training\n"
     "  --opt O             adam or sgd (adam)\n"
     "  --lr X              learning rate (adam 1e-3, sgd 0.01)\n"
@@ -146,6 +147,8 @@ static const char *train_help =
     "  --noise K           corrupt every batch afresh (denoising): none, gaussian, mask, salt_pepper\n"
     "  --noise-level X     standard deviation (gaussian) or probability (mask, salt_pepper) (0.3)\n"
     "  --supervised        train on the labels (a classifier) instead of reconstructing the input\n"
+    "  --diverge-factor X  stop when a batch loss exceeds X times the first one (at least that of an output that\n"
+    "                      knows nothing), with the model as it was before; 0: only when not finite (100)\n"
     "Data (defaults: MNIST under $AELAB_DATA or ./data, gzip or plain IDX)\n"
     "  --train-images F  --train-labels F  --test-images F  --test-labels F\n"
     "  --train-limit N     use only the first N training images\n"
@@ -158,7 +161,7 @@ static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "out", "png", "filters", "quiet", "output-bias",
-                                        "threads", "help", NULL};
+                                        "threads", "diverge-factor", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
@@ -176,13 +179,14 @@ static int cmd_train(int argc, char **argv) {
     if (get(&o, "opt", NULL) && ae_opt_parse(get(&o, "opt", NULL), &cfg.opt.kind)) { fprintf(stderr, "aelab: --opt is adam or sgd\n"); return 2; }
     ae_optim_cfg def = ae_optim_default(cfg.opt.kind);
     long batch, epochs, max_steps, seed, limit;
-    double lr, mom, wd, level;
+    double lr, mom, wd, level, factor;
     if (get_int(&o, "batch", 256, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", 5, 0, 100000, &epochs) ||
         get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 1, 0, 4294967295L, &seed) ||
         get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_float(&o, "lr", def.lr, 1e-12, 10, &lr) ||
         get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", 0, 0, 1, &wd) ||
-        get_float(&o, "noise-level", 0.3, 0, 1, &level))
+        get_float(&o, "noise-level", 0.3, 0, 1, &level) || get_float(&o, "diverge-factor", cfg.diverge_factor, 0, 1e30, &factor))
         return 2;
+    if (factor > 0 && factor < 1) { fprintf(stderr, "aelab: --diverge-factor is 0 (off) or at least 1\n"); return 2; }
     long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
     if (get_int(&o, "threads", cores < 1 ? 1 : cores > 8 ? 8 : cores, 1, AE_MAX_THREADS, &threads)) return 2;
     if (ae_set_threads((int)threads)) return fail();
@@ -194,9 +198,13 @@ static int cmd_train(int argc, char **argv) {
     cfg.seed = (uint64_t)seed;
     cfg.supervised = supervised;
     cfg.noise_level = (float)level;
-    const char *ob = get(&o, "output-bias", "mean");
-    if (strcmp(ob, "mean") && strcmp(ob, "zero")) { fprintf(stderr, "aelab: --output-bias is mean or zero\n"); return 2; }
-    cfg.mean_output_bias = !strcmp(ob, "mean");
+    cfg.diverge_factor = (float)factor;
+    const char *ob = get(&o, "output-bias", NULL);
+    if (ob && strcmp(ob, "mean") && strcmp(ob, "zero")) { fprintf(stderr, "aelab: --output-bias is mean or zero\n"); return 2; }
+    /* the data mean by default where it applies (an autoencoder with a sigmoid or linear output); asked for
+     * explicitly elsewhere, it is an error */
+    const ae_act out_act = arch.act[arch.n_layers - 1];
+    const int mean_bias = ob ? !strcmp(ob, "mean") : !supervised && (out_act == AE_ACT_SIGMOID || out_act == AE_ACT_IDENTITY);
     if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &cfg.noise)) {
         fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n");
         return 2;
@@ -217,6 +225,7 @@ static int cmd_train(int argc, char **argv) {
     ae_trainer t;
     int rc = 1;
     if (ae_model_init(&m, &arch, cfg.batch, cfg.seed)) { fail(); goto out_data; }
+    if (mean_bias && ae_model_init_output_bias(&m, &train)) { fail(); goto out_model; }
     if (ae_trainer_init(&t, &m, &train, &cfg)) { fail(); goto out_model; }
     char sizes[256];
     ae_arch_sizes_str(&arch, sizes, sizeof sizes);
@@ -228,18 +237,19 @@ static int cmd_train(int argc, char **argv) {
     fflush(stdout);
     const int spe = ae_trainer_steps_per_epoch(&t), tty = isatty(2) && !get(&o, "quiet", NULL);
     const double t0 = now();
-    int stopped = 0;
+    int stopped = 0, diverged = 0;
     for (long e = 0; e < epochs && !stopped; e++) {
         double te = now(), sum = 0.0;
         long samples = 0;
         int steps = 0;
         for (int s = 0; s < spe; s++) {
             if (max_steps && t.step >= max_steps) { stopped = 1; break; }
-            int B = train.n - t.pos < cfg.batch ? train.n - t.pos : cfg.batch;
             double loss;
-            if (ae_trainer_step(&t, &loss)) { fail(); goto out_trainer; }
+            int step_rc = ae_trainer_step(&t, &loss);
+            if (step_rc == AE_ERR_DIVERGED) { diverged = stopped = 1; break; } /* the model is back at its last sound state */
+            if (step_rc) { fail(); goto out_trainer; }
             sum += loss;
-            samples += B;
+            samples += t.last_batch;
             steps++;
             if (tty && (s % 10 == 0 || s == spe - 1)) {
                 double el = now() - te;
@@ -249,6 +259,7 @@ static int cmd_train(int argc, char **argv) {
             }
         }
         if (tty) fprintf(stderr, "\r%*s\r", 100, "");
+        if (diverged) { fail(); break; }
         if (!steps) break;
         double el = now() - te;
         printf("epoch %ld/%ld  train_loss %.5f", e + 1, epochs, sum / steps);
@@ -268,7 +279,7 @@ static int cmd_train(int argc, char **argv) {
         uint8_t *buf;
         size_t len;
         if (ae_model_save_mem(&m, &buf, &len) || ae_write_file(get(&o, "out", NULL), buf, len)) rc = fail();
-        else printf("saved %s\n", get(&o, "out", NULL));
+        else printf("saved %s%s\n", get(&o, "out", NULL), diverged ? " (its last state before the divergence)" : "");
         if (!rc) free(buf);
     }
     if (!rc && get(&o, "png", NULL) && !supervised)
@@ -279,6 +290,7 @@ static int cmd_train(int argc, char **argv) {
         if (ae_png_filters(&m, train.rows, train.cols, 16, 2, &png, &len) || ae_write_file(get(&o, "filters", NULL), png, len)) rc = fail();
         else free(png);
     }
+    if (diverged) rc = 1;
 out_trainer:
     ae_trainer_free(&t);
 out_model:
@@ -409,7 +421,7 @@ static int cmd_bench(int argc, char **argv) {
     cfg.batch = (int)batch;
     int rc = 1;
     if (ae_model_init(&m, &arch, cfg.batch, 1)) { fail(); goto out; }
-    if (ae_trainer_init(&t, &m, &d, &cfg)) { fail(); ae_model_free(&m); goto out; }
+    if (ae_model_init_output_bias(&m, &d) || ae_trainer_init(&t, &m, &d, &cfg)) { fail(); ae_model_free(&m); goto out; }
     double loss, t0 = now();
     while (now() - t0 < 0.25 * secs) if (ae_trainer_step(&t, &loss)) break; /* warm-up */
     long steps = 0;

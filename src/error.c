@@ -19,3 +19,13 @@ int ae_fail(int code, const char *fmt, ...) {
 
 const char *ae_last_error(void) { return last_error[0] ? last_error : "no error"; }
 void ae_clear_error(void) { last_error[0] = 0; }
+
+const char *ae_fmt_bytes(uint64_t bytes, char *buf, size_t cap) {
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024.0 && u < 6) { v /= 1024.0; u++; }
+    if (u == 0) snprintf(buf, cap, "%llu bytes", (unsigned long long)bytes);
+    else snprintf(buf, cap, v < 10.0 && v != (double)(int)v ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}

@@ -2,6 +2,7 @@
  * the number of dimensions, then each dimension as a big-endian uint32, then the data row-major.
  * Images are (n, rows, cols) or (n, dim); labels are (n). Everything is checked before it is read. */
 #include "internal.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifndef __EMSCRIPTEN__
@@ -43,21 +44,24 @@ int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
     memset(d, 0, sizeof *d);
     uint32_t dims[3] = {0, 1, 1};
     int nd;
-    size_t off, dim, total;
+    size_t off;
     int rc = parse_header(buf, len, "image", 2, 3, dims, &nd, &off);
     if (rc) return rc;
     uint32_t rows = nd == 3 ? dims[1] : 1, cols = nd == 3 ? dims[2] : dims[1];
-    if (rows > AE_MAX_WIDTH || cols > AE_MAX_WIDTH || ae_mul_size(rows, cols, &dim) || dim > AE_MAX_WIDTH)
+    /* 64-bit products (n·rows·cols reaches 2^96 from a header; wasm's size_t is 32 bits), compared with the
+     * bytes actually there before anything is allocated */
+    const uint64_t dim = (uint64_t)rows * cols, total = (uint64_t)dims[0] * dim;
+    if (rows > AE_MAX_WIDTH || cols > AE_MAX_WIDTH || dim > AE_MAX_WIDTH)
         return ae_fail(AE_ERR_FORMAT, "image file claims %ux%u images; at most %d pixels per image are supported", rows, cols, AE_MAX_WIDTH);
-    if (ae_mul_size(dims[0], dim, &total) || total > len - off)
-        return ae_fail(AE_ERR_FORMAT, "image file is truncated: the header promises %u images of %ux%u (%zu bytes) but only %zu bytes follow",
-                       dims[0], rows, cols, (size_t)dims[0] * dim, len - off);
-    if (total < len - off)
-        return ae_fail(AE_ERR_FORMAT, "image file has %zu bytes after its %u images of %ux%u; it is not a valid IDX file", len - off - total,
-                       dims[0], rows, cols);
-    d->pixels = malloc(total);
-    if (!d->pixels) return ae_fail(AE_ERR_NOMEM, "out of memory for %zu bytes of images", total);
-    memcpy(d->pixels, buf + off, total);
+    if (total > (uint64_t)(len - off))
+        return ae_fail(AE_ERR_FORMAT, "image file is truncated: the header promises %u images of %ux%u (%llu bytes) but only %zu bytes follow",
+                       dims[0], rows, cols, (unsigned long long)total, len - off);
+    if (total < (uint64_t)(len - off))
+        return ae_fail(AE_ERR_FORMAT, "image file has %llu bytes after its %u images of %ux%u; it is not a valid IDX file",
+                       (unsigned long long)(len - off - total), dims[0], rows, cols);
+    d->pixels = malloc((size_t)total); /* total <= len: it fits a size_t */
+    if (!d->pixels) return ae_fail(AE_ERR_NOMEM, "out of memory for %llu bytes of images", (unsigned long long)total);
+    memcpy(d->pixels, buf + off, (size_t)total);
     d->n = (int)dims[0];
     d->rows = (int)rows;
     d->cols = (int)cols;
@@ -76,8 +80,25 @@ int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
     if (dims[0] < len - off) return ae_fail(AE_ERR_FORMAT, "label file has %zu bytes after its %u labels", len - off - dims[0], dims[0]);
     if ((int)dims[0] != d->n)
         return ae_fail(AE_ERR_FORMAT, "the label file has %u labels but the image file has %d images", dims[0], d->n);
+    /* Labels name classes 0..K-1 and every class occurs: otherwise a label is out of place (a stray 200
+     * among digits, or labels counted from 1), and the classifier's one-hot targets would be wrong. */
+    size_t count[256] = {0}, first_at[256] = {0};
     int mx = 0;
-    for (size_t i = 0; i < dims[0]; i++) mx = buf[off + i] > mx ? buf[off + i] : mx;
+    for (size_t i = 0; i < dims[0]; i++) {
+        const uint8_t v = buf[off + i];
+        if (!count[v]++) first_at[v] = i;
+        mx = v > mx ? v : mx;
+    }
+    for (int c = 0; c < mx; c++)
+        if (!count[c]) {
+            int hi = c;
+            while (hi + 1 < mx && !count[hi + 1]) hi++;
+            char none[48];
+            if (hi > c) snprintf(none, sizeof none, "any label from %d to %d", c, hi);
+            else snprintf(none, sizeof none, "label %d", c);
+            return ae_fail(AE_ERR_FORMAT, "label file: no item has %s, yet label %d occurs (first at item %zu, counting from 0); labels must "
+                           "be the classes 0 to K-1, each given to at least one item", none, hi + 1, first_at[hi + 1]);
+        }
     uint8_t *labels = malloc(dims[0]);
     if (!labels) return ae_fail(AE_ERR_NOMEM, "out of memory for labels");
     memcpy(labels, buf + off, dims[0]);

@@ -8,12 +8,23 @@
 int ae_fail(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Overflow-checked size arithmetic: 0 on success. */
+/* Overflow-checked size arithmetic: 0 on success. Sizes that come from outside (layer widths, file
+ * headers) are planned in 64 bits, so that wasm's 32-bit size_t never wraps, then checked against what
+ * the build can address before they become a size_t. */
 static inline int ae_mul_size(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > (size_t)-1 / a) return -1;
     *out = a * b;
     return 0;
 }
+static inline int ae_mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
+    if (a != 0 && b > UINT64_MAX / a) return -1;
+    *out = a * b;
+    return 0;
+}
+/* The most bytes one buffer can have in this build: wasm32's whole memory is 2 GiB. */
+#define AE_ADDRESSABLE (SIZE_MAX <= 0xFFFFFFFFu ? ((uint64_t)1 << 31) : (uint64_t)SIZE_MAX / 2)
+/* "3.2 GiB", "512 MiB", "12 KiB": for messages about sizes. Returns buf. */
+const char *ae_fmt_bytes(uint64_t bytes, char *buf, size_t cap);
 
 /* Parallel loops (src/parallel.c): fn(ctx, i) for i in [0, n); fn(ctx, lo, hi) over contiguous ranges. */
 typedef void (*ae_task_fn)(void *ctx, int i);

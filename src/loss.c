@@ -106,14 +106,16 @@ double ae_loss_eval(ae_loss l, ae_act out_act, const float *z, const float *y, c
     }
     case AE_LOSS_SOFTMAX_CE: {
         /* L = -(1/B) Σ_r Σ_j t_rj log softmax(z_r)_j, log softmax = z - max - log Σ e^{z - max};
-         * dL/dz = (softmax(z) - t) / B */
+         * dL/dz = (softmax(z) - t) / B. exp and log are ours (src/mathfn.c), not libm's, so every build
+         * gets the same bits; the sum of e^{z - max} is >= 1 (its largest term is 1), in double. */
         float scale = 1.0f / (float)B;
         for (int r = 0; r < B; r++) {
             const float *zr = z + (size_t)r * D, *tr = t + (size_t)r * D;
-            double mx = zr[0], s = 0.0;
+            float mx = zr[0];
+            double s = 0.0;
             for (int j = 1; j < D; j++) mx = zr[j] > mx ? zr[j] : mx;
-            for (int j = 0; j < D; j++) s += exp(zr[j] - mx);
-            double lse = mx + log(s);
+            for (int j = 0; j < D; j++) s += ae_expf(zr[j] - mx);
+            double lse = (double)mx + ae_logf((float)s);
             for (int j = 0; j < D; j++) sum -= tr[j] * (zr[j] - lse);
             if (dz)
                 for (int j = 0; j < D; j++) dz[(size_t)r * D + j] = (y[(size_t)r * D + j] - tr[j]) * scale;

@@ -73,6 +73,7 @@ float ae_sigmoidf(float x) {
 /* tanh x = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}), in double so the subtraction near 0 keeps float
  * precision; below 2^-12 the cubic term is under half an ulp and tanh x = x. */
 float ae_tanhf(float x) {
+    if (x != x) return x; /* NaN (a diverged run, a bad model file): exp_d would convert it to int, which is undefined */
     double ax = x < 0.0f ? -(double)x : (double)x;
     if (ax < 2.44140625e-4) return x;
     if (ax > 20.0) return x < 0.0f ? -1.0f : 1.0f;

@@ -114,8 +114,38 @@ void ae_model_reset(ae_model *m, uint64_t seed) {
     memset(m->grads, 0, bytes);
     memset(m->opt_m, 0, bytes);
     memset(m->opt_v, 0, bytes);
-    memcpy(m->backup, m->params, bytes);
     m->t = 0;
+    m->can_undo = 0;
+}
+
+/* params, opt_m and opt_v point into state copy c: (3, n) = params, m, v. */
+static void use_state(ae_model *m, int c) {
+    m->cur = c;
+    m->params = m->state[c];
+    m->opt_m = m->state[c] + m->n_params;
+    m->opt_v = m->state[c] + 2 * m->n_params;
+}
+
+/* How much one allocation holds, in 64 bits so that nothing wraps in wasm's 32-bit size_t: two copies of
+ * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; z and dz over
+ * widths 1..L; the target at the output width), and one decay-mask byte per parameter. Widths are at most
+ * AE_MAX_WIDTH (2^20) and layers AE_MAX_LAYERS, so these sums cannot overflow 64 bits; the products are
+ * checked all the same. */
+static int plan(const ae_arch *a, int max_batch, uint64_t *n_params, uint64_t *bytes) {
+    const int L = a->n_layers;
+    uint64_t n = 0, acts = 0, w, act_floats, floats;
+    for (int l = 0; l < L; l++) {
+        if (ae_mul_u64((uint64_t)a->sizes[l], (uint64_t)a->sizes[l + 1], &w)) return -1;
+        n += w + (uint64_t)a->sizes[l + 1];
+    }
+    for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i] * (i ? 3 : 1);
+    acts += (uint64_t)a->sizes[L];
+    if (ae_mul_u64(acts, (uint64_t)max_batch, &act_floats) || ae_mul_u64(n, 7, &floats) || floats + act_floats < floats ||
+        ae_mul_u64(floats + act_floats, sizeof(float), bytes) || *bytes + n < *bytes)
+        return -1;
+    *bytes += n;
+    *n_params = n;
+    return 0;
 }
 
 int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed) {
@@ -124,35 +154,34 @@ int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed) {
     if (rc) return rc;
     if (max_batch < 1 || max_batch > AE_MAX_BATCH)
         return ae_fail(AE_ERR_ARG, "batch size %d is outside 1..%d", max_batch, AE_MAX_BATCH);
+    const int L = a->n_layers;
+    uint64_t n64 = 0, need = UINT64_MAX;
+    char sizes[256], need_s[32], cap[32];
+    ae_arch_sizes_str(a, sizes, sizeof sizes);
+    if (plan(a, max_batch, &n64, &need) || need > AE_MAX_MODEL_BYTES)
+        return ae_fail(AE_ERR_NOMEM, "model %s would need %s of memory (%llu parameters, batches of up to %d); this build can hold "
+                       "at most %s%s. Use narrower layers.", sizes, ae_fmt_bytes(need, need_s, sizeof need_s), (unsigned long long)n64, max_batch,
+                       ae_fmt_bytes(AE_MAX_MODEL_BYTES, cap, sizeof cap), SIZE_MAX <= 0xFFFFFFFFu ? " (WebAssembly's 32-bit memory)" : "");
+    const size_t n = (size_t)n64, bytes = (size_t)need;
     m->arch = *a;
     m->max_batch = max_batch;
-    const int L = a->n_layers;
-    /* Plan the single allocation in floats: params, grads, m, v, backup, then activations. */
-    size_t n = 0, acts = 0, t;
-    for (int l = 0; l < L; l++) {
-        m->w_off[l] = n;
-        n += (size_t)a->sizes[l] * a->sizes[l + 1];
-        m->b_off[l] = n;
-        n += (size_t)a->sizes[l + 1];
-    }
     m->n_params = n;
-    /* a[0..L] over every width; z and dz over widths 1..L; the target at the output width */
-    for (int i = 0; i <= L; i++) acts += (size_t)a->sizes[i] * (i ? 3 : 1);
-    acts += (size_t)a->sizes[L];
-    size_t floats, bytes;
-    if (ae_mul_size(acts, (size_t)max_batch, &t) || (floats = 5 * n + t) < t || ae_mul_size(floats, sizeof(float), &bytes) ||
-        bytes + n < bytes)
-        return ae_fail(AE_ERR_NOMEM, "model too large: size overflows");
-    float *mem = malloc(bytes + n);
-    if (!mem) return ae_fail(AE_ERR_NOMEM, "out of memory allocating %zu MB for the model", (bytes + n) >> 20);
-    memset(mem, 0, bytes + n);
+    size_t off = 0;
+    for (int l = 0; l < L; l++) {
+        m->w_off[l] = off;
+        off += (size_t)a->sizes[l] * a->sizes[l + 1];
+        m->b_off[l] = off;
+        off += (size_t)a->sizes[l + 1];
+    }
+    float *mem = malloc(bytes);
+    if (!mem) return ae_fail(AE_ERR_NOMEM, "out of memory allocating %s for model %s", ae_fmt_bytes(need, need_s, sizeof need_s), sizes);
+    memset(mem, 0, bytes);
     m->mem = mem;
     float *p = mem;
-    m->params = p; p += n;
+    m->state[0] = p; p += 3 * n;
+    m->state[1] = p; p += 3 * n;
+    use_state(m, 0);
     m->grads = p; p += n;
-    m->opt_m = p; p += n;
-    m->opt_v = p; p += n;
-    m->backup = p; p += n;
     for (int i = 0; i <= L; i++) {
         size_t sz = (size_t)a->sizes[i] * max_batch;
         m->a[i] = p; p += sz;
@@ -228,9 +257,28 @@ int ae_model_step(ae_model *m, const ae_optim_cfg *c, int from, int to) {
     if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (from < 0 || to > m->arch.n_layers || from >= to) return ae_fail(AE_ERR_ARG, "layer range [%d, %d) is outside the model", from, to);
     if (!(c->lr > 0.0f) || !isfinite(c->lr)) return ae_fail(AE_ERR_ARG, "learning rate must be a positive number");
-    size_t lo = m->w_off[from], hi = m->b_off[to - 1] + (size_t)m->arch.sizes[to];
+    const size_t n = m->n_params, lo = m->w_off[from], hi = m->b_off[to - 1] + (size_t)m->arch.sizes[to];
+    const float *src = m->state[m->cur];
+    float *dst = m->state[!m->cur];
+    /* the frozen layers' parameters and moments carry over to the other copy unchanged */
+    for (int k = 0; k < 3 && (lo > 0 || hi < n); k++) {
+        ae_parallel_copy(dst + k * n, src + k * n, lo);
+        ae_parallel_copy(dst + k * n + hi, src + k * n + hi, n - hi);
+    }
     m->t++;
-    ae_optim_step(c, m->t, hi - lo, m->params + lo, m->grads + lo, m->opt_m + lo, m->opt_v + lo, m->decay_mask + lo);
+    ae_optim_step_to(c, m->t, hi - lo, src + lo, m->grads + lo, src + n + lo, src + 2 * n + lo, dst + lo, dst + n + lo,
+                     dst + 2 * n + lo, m->decay_mask + lo);
+    use_state(m, !m->cur);
+    m->can_undo = 1;
+    return AE_OK;
+}
+
+int ae_model_undo_step(ae_model *m) {
+    if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
+    if (!m->can_undo) return ae_fail(AE_ERR_ARG, "there is no optimizer step to undo");
+    use_state(m, !m->cur); /* the copy the last step read from, untouched since */
+    m->t--;
+    m->can_undo = 0;
     return AE_OK;
 }
 

@@ -30,24 +30,27 @@ static double ipow(double b, long t) {
 typedef struct {
     const ae_optim_cfg *c;
     float c1, c2; /* Adam's bias corrections 1/(1-β^t) */
-    float *p, *m, *v;
-    const float *g;
+    const float *p, *m, *v, *g;
+    float *po, *mo, *vo;
     const uint8_t *decay_mask;
 } step_job;
 
-/* Parameters [lo, hi): each one's update reads and writes only its own p, m, v. */
+/* Parameters [lo, hi): each one's update reads its own p, m, v and writes its own po, mo, vo (which may be
+ * the same memory: every value is read before it is written). */
 static void step_range(void *ctx, size_t lo, size_t hi) {
     const step_job *j = ctx;
     const ae_optim_cfg *c = j->c;
     const float wd = c->weight_decay;
-    float *p = j->p, *m = j->m, *v = j->v;
-    const float *g = j->g;
+    const float *p = j->p, *m = j->m, *v = j->v, *g = j->g;
+    float *po = j->po, *mo = j->mo, *vo = j->vo;
     if (c->kind == AE_OPT_SGD) {
         for (size_t i = lo; i < hi; i++) {
             float gi = g[i] + ((!j->decay_mask || j->decay_mask[i]) ? wd * p[i] : 0.0f);
-            m[i] = c->momentum * m[i] + gi;
-            p[i] -= c->lr * m[i];
+            float mi = c->momentum * m[i] + gi;
+            po[i] = p[i] - c->lr * mi;
+            mo[i] = mi;
         }
+        if (vo != v) memcpy(vo + lo, v + lo, (hi - lo) * sizeof *vo); /* Adam's second moment, kept for a later Adam run */
         return;
     }
     const float b1 = c->beta1, b2 = c->beta2, c1 = j->c1, c2 = j->c2;
@@ -64,24 +67,31 @@ static void step_range(void *ctx, size_t lo, size_t hi) {
         mv = vb1 * mv + (one - vb1) * gi;
         vv = vb2 * vv + (one - vb2) * gi * gi;
         pv = pv - vlr * (mv * vc1) / (v4_sqrt(vv * vc2) + veps);
-        v4_store(m + i, mv);
-        v4_store(v + i, vv);
-        v4_store(p + i, pv);
+        v4_store(mo + i, mv);
+        v4_store(vo + i, vv);
+        v4_store(po + i, pv);
     }
     for (; i < hi; i++) {
         float gi = g[i] + ((!j->decay_mask || j->decay_mask[i]) ? wd * p[i] : 0.0f);
-        m[i] = b1 * m[i] + (1.0f - b1) * gi;
-        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-        p[i] -= c->lr * (m[i] * c1) / (__builtin_sqrtf(v[i] * c2) + c->eps);
+        float mi = b1 * m[i] + (1.0f - b1) * gi;
+        float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+        po[i] = p[i] - c->lr * (mi * c1) / (__builtin_sqrtf(vi * c2) + c->eps);
+        mo[i] = mi;
+        vo[i] = vi;
     }
 }
 
-void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const float *g, float *m, float *v,
-                   const uint8_t *decay_mask) {
-    step_job j = {c, 1.0f, 1.0f, p, m, v, g, decay_mask};
+void ae_optim_step_to(const ae_optim_cfg *c, long t, size_t n, const float *p, const float *g, const float *m,
+                      const float *v, float *po, float *mo, float *vo, const uint8_t *decay_mask) {
+    step_job j = {c, 1.0f, 1.0f, p, m, v, g, po, mo, vo, decay_mask};
     if (c->kind == AE_OPT_ADAM) {
         j.c1 = (float)(1.0 / (1.0 - ipow(c->beta1, t)));
         j.c2 = (float)(1.0 / (1.0 - ipow(c->beta2, t)));
     }
     ae_parallel_range(n, 8192, 16, step_range, &j);
+}
+
+void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const float *g, float *m, float *v,
+                   const uint8_t *decay_mask) {
+    ae_optim_step_to(c, t, n, p, g, m, v, p, m, v, decay_mask);
 }

@@ -5,12 +5,18 @@
  * thread runs it, so results do not depend on the number of threads: one seed gives the same bits with
  * 1, 2 or 8 threads, natively and in wasm.
  *
- * A training step calls this a few dozen times, microseconds apart, so workers poll a generation counter
- * for 2 ms before they sleep on a condition variable: waking a sleeping thread costs tens of microseconds
- * (a futex natively, Atomics.wait/notify in wasm), polling costs nothing while steps follow each other,
- * and the page's Worker trains in chunks with only short gaps between them.
- * Every worker takes part in every job (it checks out when it has seen the job's tasks run out), so a
- * job's state can be reused for the next one without a straggler reading it half-written.
+ * No thread waits for another to arrive. Tasks are claimed one at a time from one 64-bit word (job
+ * generation, next task, task count) by compare-and-swap, so whichever thread is running takes the next
+ * task, and the caller waits only for tasks already claimed. A worker that the OS has descheduled (for
+ * the page's main thread, the browser, another program: on a machine with no spare core) costs a job
+ * nothing unless it holds one of its tasks. The pool this replaced had every worker check in to every
+ * job, so a descheduled worker stalled each of the few dozen loops of a training step for a time slice:
+ * on 2 cores with something else running, 2 threads trained 5-10x slower than 1 (docs/benchmarks.md).
+ *
+ * Waiting threads poll for SPIN_SECONDS, then sleep (a futex natively, Atomics.wait in wasm). Polling
+ * covers the microsecond gaps between the loops of a step; sleeping soon after frees the core, so that
+ * the OS can move a thread that was pushed off its own core onto it, instead of leaving it queued behind
+ * a thread that only polls.
  *
  * Without AE_THREADS (the single-threaded wasm builds) everything runs on the caller. */
 #include "internal.h"
@@ -22,7 +28,7 @@
 
 #include <time.h>
 
-#define SPIN_SECONDS 2e-3 /* how long an idle worker polls before it sleeps */
+#define SPIN_SECONDS 1e-4
 
 static double seconds(void) {
     struct timespec t;
@@ -30,60 +36,80 @@ static double seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* The claim word: generation (32 bits) | next task (16) | task count (16). A claim is a CAS from
+ * (g, i, n) to (g, i + 1, n) with i < n; it can only succeed while job g is current, and job g cannot end
+ * (its caller waits for all n tasks to be done) while task i is unclaimed, so fn and ctx read after a
+ * successful claim are job g's. The generation only grows, so a stale word never compares equal. */
+#define CLAIM(g, i, n) (((uint64_t)(g) << 32) | ((uint64_t)(i) << 16) | (uint64_t)(n))
+#define C_GEN(c) ((uint32_t)((c) >> 32))
+#define C_NEXT(c) ((int)(((c) >> 16) & 0xffff))
+#define C_N(c) ((int)((c) & 0xffff))
+#define MAX_TASKS 0xffff
+
 static struct {
     int n; /* threads taking part, the caller included */
     pthread_t th[AE_MAX_THREADS];
     pthread_mutex_t mu;
-    pthread_cond_t wake;
-    atomic_uint gen;    /* bumped once per job (and to stop) */
-    atomic_int next;    /* next task to claim */
-    atomic_int out;     /* workers done with the current job */
+    pthread_cond_t wake;     /* a new job, for sleeping workers */
+    pthread_cond_t finished; /* the last task done, for a sleeping caller */
+    _Atomic uint64_t claim;
+    atomic_int done;         /* tasks of the current job finished */
     atomic_int quit;
-    atomic_int sleepers; /* workers inside (or about to enter) the condition wait */
-    int n_tasks;
+    atomic_int sleepers;     /* workers inside (or about to enter) the wait on `wake` */
+    atomic_int caller_sleeps;
     ae_task_fn fn;
     void *ctx;
-} P = {.n = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} P = {.n = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER};
 
-static void run_tasks(void) {
-    for (;;) {
-        int i = atomic_fetch_add_explicit(&P.next, 1, memory_order_relaxed);
-        if (i >= P.n_tasks) return;
-        P.fn(P.ctx, i);
+/* Poll counter for a wait: false until SPIN_SECONDS have passed. The clock is read every 4096 polls
+ * (in wasm it is a call into JS). */
+typedef struct { unsigned polls; double t0; } spin;
+static int spun_out(spin *s) {
+    if (++s->polls & 4095) return 0;
+    if (s->t0 == 0.0) s->t0 = seconds();
+    return seconds() - s->t0 >= SPIN_SECONDS;
+}
+
+/* Claim and run one task of the job in word c; false when c's job has no task left. The wake-ups below
+ * and in publish() are never lost: the sleeper announces itself and re-reads the condition under the
+ * mutex, both sequentially consistent, so either it sees the change or the changer sees it sleeping. */
+static int run_one(uint64_t c) {
+    if (C_NEXT(c) >= C_N(c)) return 0;
+    if (!atomic_compare_exchange_weak_explicit(&P.claim, &c, c + (1u << 16), memory_order_acquire, memory_order_relaxed))
+        return 1; /* another thread claimed it (or a new job began): look again */
+    P.fn(P.ctx, C_NEXT(c));
+    if (atomic_fetch_add(&P.done, 1) + 1 == C_N(c) && atomic_load(&P.caller_sleeps)) {
+        pthread_mutex_lock(&P.mu);
+        pthread_cond_signal(&P.finished);
+        pthread_mutex_unlock(&P.mu);
     }
+    return 1;
 }
 
 static void *worker(void *arg) {
-    unsigned seen = (unsigned)(uintptr_t)arg;
+    uint32_t seen = (uint32_t)(uintptr_t)arg; /* the last generation found with no task left */
+    spin s = {0, 0.0};
     for (;;) {
-        unsigned g;
-        int spins = 0;
-        double t0 = 0.0;
-        while ((g = atomic_load_explicit(&P.gen, memory_order_acquire)) == seen) {
-            /* poll; every 4096 polls look at the clock (a call into JS in wasm, so not every time) */
-            if (++spins & 4095) continue;
-            if (t0 == 0.0) t0 = seconds();
-            if (seconds() - t0 < SPIN_SECONDS) continue;
-            pthread_mutex_lock(&P.mu);
-            atomic_fetch_add(&P.sleepers, 1);
-            while (atomic_load(&P.gen) == seen) pthread_cond_wait(&P.wake, &P.mu);
-            atomic_fetch_sub(&P.sleepers, 1);
-            pthread_mutex_unlock(&P.mu);
-            spins = 0;
-            t0 = 0.0;
+        uint64_t c = atomic_load_explicit(&P.claim, memory_order_acquire);
+        if (C_GEN(c) != seen) {
+            if (atomic_load(&P.quit)) return NULL;
+            if (!run_one(c)) seen = C_GEN(c);
+            s = (spin){0, 0.0};
+            continue;
         }
-        seen = g;
-        if (atomic_load(&P.quit)) return NULL;
-        run_tasks();
-        atomic_fetch_add_explicit(&P.out, 1, memory_order_release);
+        if (!spun_out(&s)) continue;
+        pthread_mutex_lock(&P.mu);
+        atomic_fetch_add(&P.sleepers, 1);
+        while (C_GEN(atomic_load(&P.claim)) == seen) pthread_cond_wait(&P.wake, &P.mu);
+        atomic_fetch_sub(&P.sleepers, 1);
+        pthread_mutex_unlock(&P.mu);
     }
 }
 
-/* Start a job. A spinning worker sees the new generation by itself; the mutex and the broadcast are
- * only for sleepers. No wake-up is lost: a worker counts itself a sleeper and re-reads gen under the
- * mutex, both sequentially consistent, so either it sees the new gen or this sees it sleeping. */
-static void publish(void) {
-    atomic_fetch_add(&P.gen, 1);
+/* Start the next generation's job of n tasks; polling workers see it by themselves. Only the caller
+ * writes a new generation, and only once every task of the last one is claimed, so a plain store is safe. */
+static void publish(int n) {
+    atomic_store(&P.claim, CLAIM(C_GEN(atomic_load(&P.claim)) + 1, 0, n));
     if (atomic_load(&P.sleepers) == 0) return;
     pthread_mutex_lock(&P.mu);
     pthread_cond_broadcast(&P.wake);
@@ -93,7 +119,7 @@ static void publish(void) {
 static void stop_workers(void) {
     if (P.n <= 1) return;
     atomic_store(&P.quit, 1);
-    publish();
+    publish(0);
     for (int i = 0; i < P.n - 1; i++) pthread_join(P.th[i], NULL);
     atomic_store(&P.quit, 0);
     P.n = 1;
@@ -103,7 +129,7 @@ int ae_set_threads(int n) {
     if (n < 1 || n > AE_MAX_THREADS) return ae_fail(AE_ERR_ARG, "threads must be 1 to %d, got %d", AE_MAX_THREADS, n);
     if (n == P.n) return AE_OK;
     stop_workers();
-    unsigned g = atomic_load(&P.gen);
+    uint32_t g = C_GEN(atomic_load(&P.claim));
     for (int i = 0; i < n - 1; i++) {
         if (pthread_create(&P.th[i], NULL, worker, (void *)(uintptr_t)g) != 0) {
             P.n = i + 1;
@@ -118,18 +144,24 @@ int ae_set_threads(int n) {
 int ae_threads(void) { return P.n; }
 
 void ae_parallel_for(int n, ae_task_fn fn, void *ctx) {
-    if (P.n <= 1 || n <= 1) {
+    if (P.n <= 1 || n <= 1 || n > MAX_TASKS) {
         for (int i = 0; i < n; i++) fn(ctx, i);
         return;
     }
     P.fn = fn;
     P.ctx = ctx;
-    P.n_tasks = n;
-    atomic_store_explicit(&P.next, 0, memory_order_relaxed);
-    atomic_store_explicit(&P.out, 0, memory_order_relaxed);
-    publish();
-    run_tasks();
-    while (atomic_load_explicit(&P.out, memory_order_acquire) < P.n - 1) {}
+    atomic_store_explicit(&P.done, 0, memory_order_relaxed);
+    publish(n); /* sequentially consistent: fn, ctx and done are visible to whoever claims */
+    while (run_one(atomic_load_explicit(&P.claim, memory_order_acquire))) {}
+    spin s = {0, 0.0};
+    while (atomic_load_explicit(&P.done, memory_order_acquire) < n) {
+        if (!spun_out(&s)) continue;
+        pthread_mutex_lock(&P.mu);
+        atomic_store(&P.caller_sleeps, 1);
+        while (atomic_load(&P.done) < n) pthread_cond_wait(&P.finished, &P.mu);
+        atomic_store(&P.caller_sleeps, 0);
+        pthread_mutex_unlock(&P.mu);
+    }
 }
 
 #else /* no threads in this build */

@@ -53,9 +53,13 @@ static int grid(const float *tiles, int n, int h, int w, int cols, int scale, in
     if (n < 1 || h < 1 || w < 1 || cols < 1 || scale < 1 || scale > 16 || h > 4096 || w > 4096)
         return ae_fail(AE_ERR_ARG, "bad image grid: %d tiles of %dx%d, %d columns, scale %d", n, h, w, cols, scale);
     if (cols > n) cols = n;
-    int rows = (n + cols - 1) / cols;
-    size_t W = (size_t)cols * (w * scale + 1) + 1, H = (size_t)rows * (h * scale + 1) + 1;
-    if (W > 16384 || H > 16384) return ae_fail(AE_ERR_ARG, "image grid of %zux%zu pixels is too large", W, H);
+    /* in 64 bits: cols·(w·scale+1) reaches 2^47, past wasm's 32-bit size_t. Within 16384², n·h·w is too. */
+    const uint64_t rows = ((uint64_t)n + (uint64_t)cols - 1) / (uint64_t)cols;
+    const uint64_t W64 = (uint64_t)cols * ((uint64_t)w * scale + 1) + 1, H64 = rows * ((uint64_t)h * scale + 1) + 1;
+    if (W64 > 16384 || H64 > 16384)
+        return ae_fail(AE_ERR_ARG, "image grid of %llux%llu pixels is too large (at most 16384x16384)", (unsigned long long)W64,
+                       (unsigned long long)H64);
+    const size_t W = (size_t)W64, H = (size_t)H64;
     uint8_t *img = malloc(W * H);
     if (!img) return ae_fail(AE_ERR_NOMEM, "out of memory for the image grid");
     memset(img, 128, W * H);
@@ -86,7 +90,7 @@ int ae_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, ui
 
 int ae_png_filters(const ae_model *m, int h, int w, int cols, int scale, uint8_t **png, size_t *len) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    if (h * w != m->arch.sizes[0])
+    if ((int64_t)h * w != m->arch.sizes[0])
         return ae_fail(AE_ERR_ARG, "filters of %dx%d do not match the input width %d", h, w, m->arch.sizes[0]);
     int n = m->arch.sizes[1] < 256 ? m->arch.sizes[1] : 256; /* the first 256 are plenty to look at */
     return grid(m->params + m->w_off[0], n, h, w, cols, scale, 1, png, len);

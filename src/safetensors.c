@@ -8,6 +8,7 @@
  * how inputs are normalised. The JSON is tokenised with jsmn (Debian's libjsmn-dev); every offset, shape
  * and name is checked before a byte is copied. */
 #include "internal.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,9 @@ static int obj_get(const json *j, int obj, const char *key) {
     if (j->tok[obj].type != JSMN_OBJECT) return -1;
     int t = obj + 1;
     for (int i = 0; i < j->tok[obj].size; i++) {
+        /* a key has its value after it (jsmn: size 1); jsmn also accepts {"a","b":1}, whose pairs would run
+         * past the last token */
+        if (t + 1 >= j->n || j->tok[t].size != 1) return -1;
         if (tok_eq(j, t, key)) return t + 1;
         t = skip(j, t + 1);
     }
@@ -153,6 +157,15 @@ static int load_tensor(const json *j, const uint8_t *data, size_t data_len, cons
         if (seen[i]) return ae_fail(AE_ERR_FORMAT, "model file: tensor \"%s\" overlaps another tensor", name);
     memset(seen + lo, 1, (size_t)(hi - lo));
     memcpy(dst, data + lo, (size_t)want);
+    /* a NaN or infinite weight would poison every output (a damaged file, or one saved from a run that blew up) */
+    for (size_t i = 0; i < (size_t)(want / 4); i++)
+        if (!isfinite(dst[i])) {
+            char at[48];
+            if (cols) snprintf(at, sizeof at, "[%zu, %zu]", i / (size_t)cols, i % (size_t)cols);
+            else snprintf(at, sizeof at, "[%zu]", i);
+            return ae_fail(AE_ERR_FORMAT, "model file: tensor \"%s\" holds %s at %s; a model with weights that are not finite numbers "
+                           "cannot be used", name, isnan(dst[i]) ? "NaN" : dst[i] > 0 ? "+Inf" : "-Inf", at);
+        }
     (*n_found)++;
     return AE_OK;
 }
@@ -209,6 +222,15 @@ int ae_model_load_mem(ae_model *m, const uint8_t *buf, size_t len, int max_batch
         s = comma ? comma + 1 : s;
     }
     if (ae_loss_parse(loss, &a.loss) || ae_init_parse(init, &a.init)) { ae_fail(rc, "model file: unknown loss or init"); goto done; }
+    /* The data must hold every parameter, Σ (in+1)·out floats (< 2^46 bytes, no overflow): checked before
+     * ae_model_init allocates several times that, or a few header bytes could ask for terabytes. */
+    uint64_t need = 0;
+    for (int l = 0; l < a.n_layers; l++) need += ((uint64_t)a.sizes[l] + 1) * (uint64_t)a.sizes[l + 1] * sizeof(float);
+    if (need != (uint64_t)(len - 8 - hlen)) {
+        ae_fail(rc, "model file holds %llu data bytes; architecture %s needs %llu (truncated or mismatched)",
+                (unsigned long long)(len - 8 - hlen), sizes, (unsigned long long)need);
+        goto done;
+    }
     if ((rc = ae_model_init(m, &a, max_batch, 0))) { ae_fail(rc, "model file: %s", ae_last_error()); goto done; }
     rc = AE_ERR_FORMAT;
     const uint8_t *data = buf + 8 + hlen;
@@ -230,7 +252,6 @@ int ae_model_load_mem(ae_model *m, const uint8_t *buf, size_t len, int max_batch
     }
     rc = AE_ERR_FORMAT;
     if (tok[0].size != found + 1) { ae_fail(rc, "model file has %d tensors; architecture %s has %d", tok[0].size - 1, sizes, found); goto done; }
-    memcpy(m->backup, m->params, m->n_params * sizeof(float));
     rc = AE_OK;
 done:
     if (rc && m->mem) { char keep[512]; snprintf(keep, sizeof keep, "%s", ae_last_error()); ae_model_free(m); ae_fail(rc, "%s", keep); }

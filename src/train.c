@@ -1,9 +1,10 @@
 /* The training recipe: shuffled minibatches, optional fresh corruption of every batch (denoising), the
  * loss against the clean input (or the label, for supervised fine-tuning), backward over the layers being
- * trained, and the optimizer step. A non-finite loss rolls the parameters back to the last ones that gave
- * a finite loss, so a diverging run never loses its model. */
+ * trained, and the optimizer step. A loss that is not finite or explodes rolls the whole state back to the
+ * last step whose loss was sound, so a diverging run never loses its model. */
 #include "internal.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,18 +15,24 @@ ae_train_cfg ae_train_default(void) {
     c.opt = ae_optim_default(AE_OPT_ADAM);
     c.seed = 1;
     c.noise = AE_NOISE_NONE;
-    c.mean_output_bias = 1;
+    /* A sane run's batch loss stays within a few times its reference; lr 1e9 reaches 1e5..1e20 times it at
+     * once. Adam at lr 1 spikes to ~50× (35 BCE) and recovers, and is left to do so. */
+    c.diverge_factor = 100.0f;
     return c;
 }
 
-/* Start a fresh autoencoder's output where the data is: bias_j = f^-1(mean of pixel j over the training
- * set) (Karpathy, "A Recipe for Training Neural Networks": init the last layer's bias to the target mean).
- * The first steps then learn structure instead of the average brightness. Exact integer sums, so every
- * build computes the same bias. */
-static void init_output_bias(ae_model *m, const ae_dataset *d) {
+/* Karpathy, "A Recipe for Training Neural Networks": init the last layer's bias to the target mean.
+ * Exact integer sums, so every build computes the same bias. */
+int ae_model_init_output_bias(ae_model *m, const ae_dataset *d) {
+    if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
+    if (!d || !d->pixels || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
     const int L = m->arch.n_layers, D = m->arch.sizes[L];
     const ae_act act = m->arch.act[L - 1];
-    if (act != AE_ACT_SIGMOID && act != AE_ACT_IDENTITY) return;
+    if (ae_dataset_dim(d) != D)
+        return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean only when the output (%d wide) is an image of the "
+                       "data's size (%d pixels)", D, ae_dataset_dim(d));
+    if (act != AE_ACT_SIGMOID && act != AE_ACT_IDENTITY)
+        return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean for a sigmoid or linear output, not %s", ae_act_name(act));
     float *b = ae_model_bias(m, L - 1);
     for (int j = 0; j < D; j++) {
         uint64_t sum = 0;
@@ -35,7 +42,17 @@ static void init_output_bias(ae_model *m, const ae_dataset *d) {
         mean = mean < 1e-3f ? 1e-3f : mean > 1.0f - 1e-3f ? 1.0f - 1e-3f : mean;
         b[j] = ae_logf(mean / (1.0f - mean));
     }
-    memcpy(m->backup, m->params, m->n_params * sizeof(float));
+    m->can_undo = 0; /* an undo would bring the old bias back */
+    return AE_OK;
+}
+
+/* Fisher–Yates over the trainer's order, from its own RNG. */
+static void shuffle(ae_trainer *t) {
+    for (int i = t->n - 1; i > 0; i--) {
+        uint32_t j = ae_rng_below(&t->rng, (uint32_t)i + 1), tmp = t->perm[i];
+        t->perm[i] = t->perm[j];
+        t->perm[j] = tmp;
+    }
 }
 
 int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_train_cfg *cfg) {
@@ -52,6 +69,8 @@ int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_tr
     if (!(cfg->opt.lr > 0.0f) || !isfinite(cfg->opt.lr)) return ae_fail(AE_ERR_ARG, "learning rate must be a positive number");
     if ((unsigned)cfg->opt.kind >= AE_OPT_COUNT) return ae_fail(AE_ERR_ARG, "unknown optimizer");
     if ((unsigned)cfg->noise >= AE_NOISE_COUNT) return ae_fail(AE_ERR_ARG, "unknown corruption");
+    if (!(cfg->diverge_factor == 0.0f || (cfg->diverge_factor >= 1.0f && isfinite(cfg->diverge_factor))))
+        return ae_fail(AE_ERR_ARG, "the divergence factor must be 0 (off) or a number of at least 1");
     if (cfg->noise != AE_NOISE_NONE && !(cfg->noise_level >= 0.0f && cfg->noise_level <= 1.0f))
         return ae_fail(AE_ERR_ARG, "noise level must be between 0 and 1");
     if (cfg->supervised) {
@@ -63,35 +82,65 @@ int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_tr
     t->m = m;
     t->d = d;
     t->cfg = *cfg;
+    t->n = d->n;
     t->train_from = 0;
     t->train_to = L;
+    t->uninformed = a->loss == AE_LOSS_BCE ? ae_logf(2.0f) : a->loss == AE_LOSS_MSE ? 0.25 : ae_logf((float)out);
     ae_rng_seed(&t->rng, cfg->seed, 0x7368756666ULL /* "shuff" */);
     t->perm = malloc((size_t)d->n * sizeof *t->perm);
-    if (!t->perm) { ae_trainer_free(t); return ae_fail(AE_ERR_NOMEM, "out of memory for the trainer"); }
+    t->perm_prev = malloc((size_t)d->n * sizeof *t->perm_prev);
+    if (!t->perm || !t->perm_prev) { ae_trainer_free(t); return ae_fail(AE_ERR_NOMEM, "out of memory for the trainer"); }
     for (int i = 0; i < d->n; i++) t->perm[i] = (uint32_t)i;
-    if (!cfg->supervised && cfg->mean_output_bias && m->t == 0) init_output_bias(m, d);
+    shuffle(t); /* the first epoch's order; each later one is drawn as the previous epoch ends */
     return AE_OK;
 }
 
 void ae_trainer_free(ae_trainer *t) {
     free(t->perm);
+    free(t->perm_prev);
     memset(t, 0, sizeof *t);
 }
 
-int ae_trainer_steps_per_epoch(const ae_trainer *t) { return (t->d->n + t->cfg.batch - 1) / t->cfg.batch; }
+int ae_trainer_steps_per_epoch(const ae_trainer *t) { return (t->n + t->cfg.batch - 1) / t->cfg.batch; }
+
+/* The step found loss at the parameters the previous step made. Put the model and this trainer back as
+ * they were at the start of that previous step (t->mark), if its update is still the model's last change,
+ * and say so. */
+static int diverged(ae_trainer *t, double loss) {
+    ae_model *m = t->m;
+    const long at = t->step + 1;
+    const int epoch = t->epoch + 1;
+    char what[200];
+    if (!isfinite(loss)) snprintf(what, sizeof what, "the loss is not a finite number");
+    else snprintf(what, sizeof what, "the batch loss %.4g is more than %g times its reference %.4g (the larger of this run's first loss "
+                  "and the %.3g of an output that knows nothing)", loss, (double)t->cfg.diverge_factor, t->ref_loss, t->uninformed);
+    if (!(t->mark.valid && m->can_undo && m->t == t->mark.model_t + 1))
+        return ae_fail(AE_ERR_DIVERGED, "training diverged at step %ld (epoch %d): %s. %s Try a smaller learning rate.", at, epoch,
+                       what, t->step == 0 ? "This was the run's first step: the model was not changed." :
+                                            "The model was changed outside this run, so it was left as it is.");
+    ae_model_undo_step(m);
+    const ae_trainer_mark k = t->mark;
+    t->pos = k.pos;
+    t->epoch = k.epoch;
+    t->step = k.step;
+    t->last_batch = k.last_batch;
+    t->last_loss = k.last_loss;
+    t->rng = k.rng;
+    if (k.reshuffled) { uint32_t *p = t->perm; t->perm = t->perm_prev; t->perm_prev = p; }
+    t->mark.valid = 0;
+    return ae_fail(AE_ERR_DIVERGED, "training diverged at step %ld (epoch %d): %s. The model and the run are back at the start of "
+                   "step %ld, the last step whose loss was sound. Try a smaller learning rate.", at, epoch, what, at - 1);
+}
 
 int ae_trainer_step(ae_trainer *t, double *loss_out) {
     if (!t->m || !t->perm) return ae_fail(AE_ERR_ARG, "the trainer is not initialised");
     ae_model *m = t->m;
     const ae_dataset *d = t->d;
+    if (d->n != t->n)
+        return ae_fail(AE_ERR_ARG, "the training set changed from %d to %d items under this trainer; make a new trainer", t->n, d->n);
     const int L = m->arch.n_layers, in = m->arch.sizes[0], out = m->arch.sizes[L];
-    if (t->pos == 0) /* Fisher–Yates shuffle at the start of every epoch */
-        for (int i = d->n - 1; i > 0; i--) {
-            uint32_t j = ae_rng_below(&t->rng, (uint32_t)i + 1), tmp = t->perm[i];
-            t->perm[i] = t->perm[j];
-            t->perm[j] = tmp;
-        }
-    const int B = d->n - t->pos < t->cfg.batch ? d->n - t->pos : t->cfg.batch;
+    const ae_trainer_mark start = {1, t->pos, t->epoch, t->last_batch, 0, t->step, m->t, t->last_loss, t->rng};
+    const int B = t->n - t->pos < t->cfg.batch ? t->n - t->pos : t->cfg.batch;
     const uint32_t *idx = t->perm + t->pos;
     float *x = ae_model_input(m);
     ae_dataset_batch(d, idx, 0, B, x); /* x (B, in) in [0,1] */
@@ -101,21 +150,25 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
 
     ae_model_forward(m, B);
     double loss = ae_model_loss(m, m->target, B, 1);
-    if (!isfinite(loss)) {
-        memcpy(m->params, m->backup, m->n_params * sizeof(float));
-        return ae_fail(AE_ERR_DIVERGED, "training diverged at epoch %d, step %ld (the loss is not a finite number); "
-                       "the last weights that gave a finite loss were restored. Try a smaller learning rate.",
-                       t->epoch + 1, t->step + 1);
-    }
-    ae_parallel_copy(m->backup, m->params, m->n_params);
+    if (!isfinite(loss) || (t->ref_loss > 0.0 && t->cfg.diverge_factor > 0.0f && loss > t->cfg.diverge_factor * t->ref_loss))
+        return diverged(t, loss);
+    if (t->ref_loss == 0.0) t->ref_loss = loss > t->uninformed ? loss : t->uninformed;
+    t->mark = start; /* this step's loss is sound: its start is where a rollback returns */
     ae_model_zero_grad(m);
     ae_model_backward(m, t->train_from, B);
     ae_model_step(m, &t->cfg.opt, t->train_from, t->train_to);
 
     t->last_loss = loss;
+    t->last_batch = B;
     t->step++;
     t->pos += B;
-    if (t->pos >= d->n) { t->pos = 0; t->epoch++; }
+    if (t->pos >= t->n) { /* the next epoch's order; the old one is kept in case this step is rolled back */
+        t->pos = 0;
+        t->epoch++;
+        memcpy(t->perm_prev, t->perm, (size_t)t->n * sizeof *t->perm);
+        shuffle(t);
+        t->mark.reshuffled = 1;
+    }
     if (loss_out) *loss_out = loss;
     return AE_OK;
 }

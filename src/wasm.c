@@ -31,6 +31,17 @@ static int put(hkind kind, void *p) {
     return ae_fail(AE_ERR_NOMEM, "too many live objects (%d); destroy some first", MAX_HANDLES - 1);
 }
 
+/* A buffer of n values of `size` bytes that JS hands in or out: n must be positive and the whole buffer
+ * addressable (wasm32: 2 GiB), else an error before size arithmetic could wrap. */
+static int check_count(const char *what, int64_t n, size_t size) {
+    char b[32];
+    if (n < 1) return ae_fail(AE_ERR_ARG, "%s: %lld values; at least one is needed", what, (long long)n);
+    if ((uint64_t)n * size > AE_ADDRESSABLE)
+        return ae_fail(AE_ERR_NOMEM, "%s: %lld values would take %s, more than this build can address", what, (long long)n,
+                       ae_fmt_bytes((uint64_t)n * size, b, sizeof b));
+    return AE_OK;
+}
+
 API const char *ae_wasm_error(void) { return ae_last_error(); }
 API int ae_wasm_simd(void) {
 #ifdef __wasm_simd128__
@@ -68,6 +79,7 @@ API int ae_wasm_destroy(int h) {
 
 /* ---- datasets ---- */
 API int ae_wasm_dataset_idx(const uint8_t *img, int img_len, const uint8_t *lab, int lab_len) {
+    if (img_len < 0 || lab_len < 0) return ae_fail(AE_ERR_ARG, "negative file length");
     ae_dataset *d = calloc(1, sizeof *d);
     if (!d) return ae_fail(AE_ERR_NOMEM, "out of memory");
     int rc = ae_idx_images_mem(d, img, (size_t)img_len);
@@ -85,10 +97,18 @@ API int ae_wasm_dataset_info(int h, int *out) {
     return AE_OK;
 }
 
+/* A trainer keeps the size of its dataset (its shuffle order covers every item), so a dataset in use by one
+ * keeps its size too. */
+static int check_unused(int h, const char *what) {
+    if (handles[h].refs) return ae_fail(AE_ERR_ARG, "cannot %s a dataset that %d trainer(s) use; destroy them first", what, handles[h].refs);
+    return AE_OK;
+}
+
 /* Use only the first n items (n <= current count), e.g. a quick run on part of MNIST. */
 API int ae_wasm_dataset_limit(int h, int n) {
     ae_dataset *d = get(h, H_DATA);
     if (!d) return AE_ERR_ARG;
+    if (check_unused(h, "limit")) return AE_ERR_ARG;
     if (n < 1) return ae_fail(AE_ERR_ARG, "a dataset needs at least one item");
     if (n < d->n) d->n = n;
     return d->n;
@@ -98,6 +118,7 @@ API int ae_wasm_dataset_limit(int h, int n) {
 API int ae_wasm_dataset_split(int h, int keep) {
     ae_dataset *d = get(h, H_DATA);
     if (!d) return AE_ERR_ARG;
+    if (check_unused(h, "split")) return AE_ERR_ARG;
     ae_dataset *t = calloc(1, sizeof *t);
     if (!t) return ae_fail(AE_ERR_NOMEM, "out of memory");
     int rc = ae_dataset_split(d, keep, t);
@@ -110,6 +131,8 @@ API int ae_wasm_dataset_batch(int h, int first, int B, float *out) {
     ae_dataset *d = get(h, H_DATA);
     if (!d) return AE_ERR_ARG;
     if (first < 0 || B < 1 || first > d->n - B) return ae_fail(AE_ERR_ARG, "rows %d..%d are outside the dataset (0..%d)", first, first + B - 1, d->n - 1);
+    int rc = check_count("a batch", (int64_t)B * ae_dataset_dim(d), sizeof(float));
+    if (rc) return rc;
     ae_dataset_batch(d, NULL, first, B, out);
     return B;
 }
@@ -139,6 +162,7 @@ API int ae_wasm_model_create(const char *sizes, const char *hidden, const char *
 }
 
 API int ae_wasm_model_load(const uint8_t *buf, int len, int max_batch) {
+    if (len < 0) return ae_fail(AE_ERR_ARG, "negative file length");
     ae_model *m = calloc(1, sizeof *m);
     if (!m) return ae_fail(AE_ERR_NOMEM, "out of memory");
     int rc = ae_model_load_mem(m, buf, (size_t)len, max_batch);
@@ -148,11 +172,14 @@ API int ae_wasm_model_load(const uint8_t *buf, int len, int max_batch) {
     return h;
 }
 
-/* out (ints): n_layers, code, max_batch, loss, init, n_params, sizes[0..n_layers], act[0..n_layers-1] */
+/* out (ints): n_layers, code, max_batch, loss, init, n_params, sizes[0..n_layers], act[0..n_layers-1].
+ * n_params fits an int: ae_model_init refuses models over AE_MAX_MODEL_BYTES (2 GiB in wasm), which at
+ * 28 bytes per parameter (two copies of weights and moments, the gradient) hold under 2^27. */
 API int ae_wasm_model_info(int h, int *out) {
     ae_model *m = get(h, H_MODEL);
     if (!m) return AE_ERR_ARG;
     const ae_arch *a = &m->arch;
+    if (m->n_params > INT32_MAX) return ae_fail(AE_ERR_ARG, "the model has more parameters than an int can count");
     int k = 0;
     out[k++] = a->n_layers; out[k++] = a->code; out[k++] = m->max_batch; out[k++] = a->loss; out[k++] = a->init;
     out[k++] = (int)m->n_params;
@@ -179,12 +206,12 @@ API int ae_wasm_model_forward(int h, const float *x, int B, float *out) {
     ae_model *m = get(h, H_MODEL);
     if (!m) return AE_ERR_ARG;
     const int in = m->arch.sizes[0], ow = m->arch.sizes[m->arch.n_layers];
-    if (B < 1) return ae_fail(AE_ERR_ARG, "forward needs at least one row");
+    int rc = check_count("forward", (int64_t)B * (in > ow ? in : ow), sizeof(float));
+    if (rc) return rc;
     for (int r = 0; r < B; r += m->max_batch) {
         int b = B - r < m->max_batch ? B - r : m->max_batch;
         memcpy(ae_model_input(m), x + (size_t)r * in, (size_t)b * in * sizeof(float));
-        int rc = ae_model_forward(m, b);
-        if (rc) return rc;
+        if ((rc = ae_model_forward(m, b))) return rc;
         memcpy(out + (size_t)r * ow, ae_model_output(m), (size_t)b * ow * sizeof(float));
     }
     return B;
@@ -193,14 +220,16 @@ API int ae_wasm_model_forward(int h, const float *x, int B, float *out) {
 API int ae_wasm_model_encode(int h, const float *x, int B, float *code) {
     ae_model *m = get(h, H_MODEL);
     if (!m) return AE_ERR_ARG;
-    int rc = ae_model_encode(m, x, B, code);
+    int rc = check_count("encode", (int64_t)B * m->arch.sizes[0], sizeof(float));
+    if (!rc) rc = ae_model_encode(m, x, B, code);
     return rc ? rc : B;
 }
 
 API int ae_wasm_model_decode(int h, const float *code, int B, float *out) {
     ae_model *m = get(h, H_MODEL);
     if (!m) return AE_ERR_ARG;
-    int rc = ae_model_decode(m, code, B, out);
+    int rc = check_count("decode", (int64_t)B * m->arch.sizes[m->arch.n_layers], sizeof(float));
+    if (!rc) rc = ae_model_decode(m, code, B, out);
     return rc ? rc : B;
 }
 
@@ -214,9 +243,18 @@ API int ae_wasm_model_save(int h, uint8_t **out, int *len) {
     return rc;
 }
 
+/* Start the output bias of an autoencoder at the data's mean pixel (ae_model_init_output_bias). */
+API int ae_wasm_model_init_output_bias(int model, int data) {
+    ae_model *m = get(model, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    ae_dataset *d = get(data, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    return ae_model_init_output_bias(m, d);
+}
+
 /* ---- training ---- */
 API int ae_wasm_trainer_create(int model, int data, int batch, int opt, float lr, float momentum, float weight_decay,
-                               uint32_t seed, int noise, float noise_level, int supervised, int mean_output_bias) {
+                               uint32_t seed, int noise, float noise_level, int supervised, float diverge_factor) {
     ae_model *m = get(model, H_MODEL);
     if (!m) return AE_ERR_ARG;
     ae_dataset *d = get(data, H_DATA);
@@ -232,7 +270,7 @@ API int ae_wasm_trainer_create(int model, int data, int batch, int opt, float lr
     c.noise = (ae_noise)noise;
     c.noise_level = noise_level;
     c.supervised = supervised;
-    c.mean_output_bias = mean_output_bias;
+    c.diverge_factor = diverge_factor;
     ae_trainer *t = calloc(1, sizeof *t);
     if (!t) return ae_fail(AE_ERR_NOMEM, "out of memory");
     int rc = ae_trainer_init(t, m, d, &c);
@@ -255,10 +293,9 @@ API int ae_wasm_trainer_run(int h, int steps, int stop_at_epoch, double *out) {
     double sum = 0.0, loss = 0.0;
     int done = 0, samples = 0, rc = AE_OK;
     while (done < steps) {
-        int B = t->d->n - t->pos < t->cfg.batch ? t->d->n - t->pos : t->cfg.batch;
         if ((rc = ae_trainer_step(t, &loss))) break;
         sum += loss;
-        samples += B;
+        samples += t->last_batch;
         done++;
         if (stop_at_epoch && t->pos == 0) break;
     }
@@ -301,6 +338,8 @@ API int ae_wasm_png_filters(int model, int h, int w, int cols, int scale, uint8_
 
 API int ae_wasm_corrupt(int kind, float level, uint32_t seed, float *x, int n) {
     if ((unsigned)kind >= AE_NOISE_COUNT) return ae_fail(AE_ERR_ARG, "unknown corruption %d", kind);
+    int rc = check_count("corrupt", n, sizeof(float));
+    if (rc) return rc;
     if (!(level >= 0.0f && level <= 1.0f)) return ae_fail(AE_ERR_ARG, "noise level must be between 0 and 1");
     ae_rng r;
     ae_rng_seed(&r, seed, 7);

@@ -63,6 +63,16 @@ async function readBinary(url) {
 
 export const VARIANTS = ['threads', 'simd', 'scalar'];
 
+// The builds' maximum memory (-sMAXIMUM_MEMORY in the Makefile): no one buffer can be larger.
+const MAX_WASM_BYTES = 2 ** 31;
+const formatBytes = (b) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${b} bytes`);
+
+/** n items of `size` numbers each: a positive whole count, and n·size numbers present in `array`. */
+function checkRows(what, array, n, size) {
+  if (!Number.isInteger(n) || n < 1) throw new AelabError(`${what}: ${n} rows; give a whole number of at least 1`);
+  if (array.length < n * size) throw new AelabError(`${what}: ${n} rows of ${size} need ${n * size} values, but ${array.length} were given`);
+}
+
 /**
  * Load the engine. options.variant: 'threads' (SIMD on several threads), 'simd' or 'scalar'; by default
  * the first of these the JS engine supports (threads need 2+ cores and, in a browser, cross-origin
@@ -130,8 +140,11 @@ export class Aelab {
 
   // ---- memory helpers: every allocation is freed in a finally block ----
   alloc(bytes) {
+    // _malloc takes a 32-bit size: a larger number would wrap to a small block that C then overruns
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new AelabError(`cannot allocate ${bytes} bytes`);
+    if (bytes > MAX_WASM_BYTES) throw new AelabError(`${formatBytes(bytes)} is more than WebAssembly's memory can hold (${formatBytes(MAX_WASM_BYTES)})`);
     const p = this.M._malloc(Math.max(bytes, 1));
-    if (!p) throw new AelabError(`out of wasm memory allocating ${bytes} bytes`);
+    if (!p) throw new AelabError(`out of wasm memory allocating ${formatBytes(bytes)}`);
     return p;
   }
   free(p) {
@@ -149,7 +162,8 @@ export class Aelab {
     const h = this.M.HEAPU8;
     let e = p;
     while (h[e]) e++;
-    return this.decoder.decode(h.subarray(p, e));
+    // slice, not subarray: TextDecoder refuses a view of the threads build's shared memory
+    return this.decoder.decode(h.slice(p, e));
   }
   lastError() {
     return this.readCString(this.M._ae_wasm_error());
@@ -220,17 +234,21 @@ export class Aelab {
 
   /**
    * A trainer: { batch: 256, optimizer: 'adam', lr, momentum: 0.9, weightDecay: 0, seed: 1,
-   * noise: 'none', noiseLevel: 0.3, supervised: false, meanOutputBias: true }.
+   * noise: 'none', noiseLevel: 0.3, supervised: false, divergeFactor: 100 }.
+   * divergeFactor: a batch loss above this times the reference (the first step's loss, at least that of
+   * an output that knows nothing) stops training (see Trainer.run); 0 stops only on a loss that is not a
+   * finite number. The trainer never changes the model's biases: for a fresh autoencoder, call
+   * model.initOutputBias(data) first.
    */
   trainer(model, data, cfg = {}) {
-    const c = { batch: 256, optimizer: 'adam', momentum: 0.9, weightDecay: 0, seed: 1, noise: 'none', noiseLevel: 0.3, supervised: false, meanOutputBias: true, ...cfg };
+    const c = { batch: 256, optimizer: 'adam', momentum: 0.9, weightDecay: 0, seed: 1, noise: 'none', noiseLevel: 0.3, supervised: false, divergeFactor: 100, ...cfg };
     const opt = OPTIMIZERS.indexOf(c.optimizer);
     if (opt < 0) throw new AelabError(`unknown optimizer '${c.optimizer}' (${OPTIMIZERS.join(', ')})`);
     const noise = NOISES.indexOf(c.noise);
     if (noise < 0) throw new AelabError(`unknown noise '${c.noise}' (${NOISES.join(', ')})`);
     const lr = c.lr ?? (c.optimizer === 'adam' ? 1e-3 : 0.01);
     const h = this.check(this.M._ae_wasm_trainer_create(model.handle, data.handle, c.batch, opt, lr, c.momentum, c.weightDecay,
-      c.seed >>> 0, noise, c.noiseLevel, c.supervised ? 1 : 0, c.meanOutputBias ? 1 : 0));
+      c.seed >>> 0, noise, c.noiseLevel, c.supervised ? 1 : 0, c.divergeFactor));
     return new Trainer(this, h, model, data, c);
   }
 
@@ -243,6 +261,7 @@ export class Aelab {
 
   /** PNG bytes of n tiles (h, w) in [0,1], laid out in `cols` columns. */
   pngGrid(tiles, n, h, w, cols, scale = 2) {
+    checkRows('pngGrid', tiles, n, h * w);
     return this.withFloats(tiles.length, (p) => this.takeBuffer((pp, lp) => this.M._ae_wasm_png_grid(p, n, h, w, cols, scale, pp, lp)), tiles).r;
   }
 }
@@ -352,8 +371,15 @@ export class Model extends Handle {
   reset(seed) {
     this.ae.check(this.ae.M._ae_wasm_model_reset(this.handle, seed >>> 0));
   }
+  /** Start the output bias at the data's mean pixel (sigmoid or linear outputs; throws for others): for a
+   * fresh autoencoder, so that its first steps learn the digits' shapes rather than their average
+   * brightness. A trained or loaded model keeps its biases unless this is called. */
+  initOutputBias(data) {
+    this.ae.check(this.ae.M._ae_wasm_model_init_output_bias(this.handle, data.handle));
+  }
   /** Run fn(handle, in, B, out) over B rows of width inW, returning (B, outW). */
   mapRows(fn, x, B, inW, outW) {
+    checkRows('model', x, B, inW);
     const ae = this.ae;
     const pin = ae.alloc(B * inW * 4);
     try {
@@ -406,8 +432,11 @@ export class Trainer extends Handle {
   }
   /**
    * Train up to `steps` minibatches (stopping at the end of an epoch when stopAtEpoch).
-   * Returns { steps, loss, meanLoss, epoch, step, pos, stepsPerEpoch, samples }. On divergence throws
-   * an AelabError with code -5; the model then holds the last weights that gave a finite loss.
+   * Returns { steps, loss, meanLoss, epoch, step, pos, stepsPerEpoch, samples }. On divergence (a loss that
+   * is not finite or exceeds divergeFactor times its reference) throws an AelabError with code -5 whose
+   * message names the loss and its reference; the model and this trainer are then back at the start of
+   * the last step whose loss was sound (weights, optimizer moments and step counts), and this.state says
+   * where that is.
    */
   run(steps, stopAtEpoch = false) {
     const ae = this.ae;
@@ -424,18 +453,98 @@ export class Trainer extends Handle {
   }
 }
 
-/** Inflate gzip bytes (browser: DecompressionStream; Node: node:zlib). Plain bytes pass through. */
-export async function gunzipIfNeeded(bytes) {
-  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (u8.length < 2 || u8[0] !== 0x1f || u8[1] !== 0x8b) return u8;
-  if (typeof DecompressionStream === 'function' && typeof Response === 'function') {
-    try {
-      const stream = new Blob([u8]).stream().pipeThrough(new DecompressionStream('gzip'));
-      return new Uint8Array(await new Response(stream).arrayBuffer());
-    } catch (e) {
-      throw new AelabError(`the file looks gzip-compressed but does not inflate: ${e.message}`);
-    }
+// ---- IDX files, gzip-compressed or not ----
+
+/** The most an IDX file may hold, inflated or read as it is. The engine holds a dataset twice while it
+ * takes it in, within the builds' 2 GiB of memory, so much larger files could not be used anyway. */
+export const MAX_IDX_BYTES = 2 ** 30;
+// Compressed bytes handed to the inflater at a time. Deflate inflates at most about 1032:1, so the output
+// runs at most about 17 MB ahead of the check below: that bounds a gzip bomb's cost, not the file's size.
+// A Blob is read a larger piece at a time (reading one is asynchronous, in a browser another process's work).
+const INFLATE_SLICE = 16384;
+const BLOB_PIECE = 1 << 20;
+const IDX_ELEMENT_BYTES = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
+
+/** What the IDX header at the start of `head` declares: { bytes, what }, with bytes = 4 + 4·ndims (the
+ * header) + the product of the dimensions times the element size (16 + n·rows·cols for images, 8 + n for
+ * labels); null while head is too short to tell. Throws if head cannot start an IDX file or declares more
+ * than `limit` bytes. */
+function idxDeclared(head, name, limit) {
+  if (head.length < 4) return null;
+  const type = head[2], nd = head[3];
+  if (head[0] !== 0 || head[1] !== 0 || !IDX_ELEMENT_BYTES[type] || nd < 1) {
+    const start = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new AelabError(`${name} inflates to something that is not an IDX file (it starts ${start}; IDX images start 00 00 08 03, labels 00 00 08 01); refused`);
   }
-  const zlib = await import('node:zlib');
-  return new Uint8Array(zlib.gunzipSync(u8));
+  if (head.length < 4 + 4 * nd) return null;
+  const v = new DataView(head.buffer, head.byteOffset, 4 + 4 * nd);
+  const dims = Array.from({ length: nd }, (_, i) => v.getUint32(4 + 4 * i));
+  const bytes = 4 + 4 * nd + dims.reduce((p, d) => p * d, IDX_ELEMENT_BYTES[type]);
+  const what = `${dims.join(' × ')} values${IDX_ELEMENT_BYTES[type] > 1 ? ` of ${IDX_ELEMENT_BYTES[type]} bytes` : ''} and ${4 + 4 * nd} bytes of header`;
+  if (bytes > limit) throw new AelabError(`${name} has an IDX header that declares ${formatBytes(bytes)} (${what}), more than the ${formatBytes(limit)} aelab reads; refused`);
+  return { bytes, what };
+}
+
+/**
+ * The bytes of an IDX file given as a Uint8Array, an ArrayBuffer or a Blob (such as a File), inflated if it
+ * is gzip-compressed. Inflating streams (DecompressionStream, in browsers and Node alike) and stops as soon
+ * as the output passes what the file's own IDX header declares, so a gzip bomb is refused after a few MB
+ * of output instead of all of it, and its stream is cancelled. A header that declares more than `limit`
+ * bytes (MAX_IDX_BYTES, 1 GiB) is refused as soon as it is read, and a plain Blob larger than that before
+ * it is read. Output shorter than declared is returned for the IDX parser to refuse. Plain bytes pass
+ * through. `name` names the file in messages.
+ */
+export async function gunzipIfNeeded(input, { name = 'the file', limit = MAX_IDX_BYTES } = {}) {
+  const blob = typeof Blob === 'function' && input instanceof Blob ? input : null;
+  const u8 = blob ? null : input instanceof Uint8Array ? input : new Uint8Array(input);
+  const size = blob ? blob.size : u8.length;
+  const magic = blob ? new Uint8Array(await blob.slice(0, 2).arrayBuffer()) : u8.subarray(0, 2);
+  if (magic.length < 2 || magic[0] !== 0x1f || magic[1] !== 0x8b) {
+    if (!blob) return u8;
+    if (size > limit) throw new AelabError(`${name} is ${formatBytes(size)}, more than the ${formatBytes(limit)} aelab reads; refused`);
+    return new Uint8Array(await blob.arrayBuffer());
+  }
+  // the compressed bytes a slice per pull, so that the inflater gets no further ahead than the reader
+  let piece = u8 ?? new Uint8Array(0), pieceAt = 0, offset = 0; // piece holds bytes pieceAt.. of the input
+  const source = new ReadableStream({
+    async pull(c) {
+      if (offset >= size) return c.close();
+      if (offset >= pieceAt + piece.length) {
+        piece = new Uint8Array(await blob.slice(offset, Math.min(size, offset + BLOB_PIECE)).arrayBuffer());
+        pieceAt = offset;
+      }
+      const end = Math.min(pieceAt + piece.length, offset + INFLATE_SLICE);
+      c.enqueue(piece.subarray(offset - pieceAt, end - pieceAt));
+      offset = end;
+    },
+  }, { highWaterMark: 0 });
+  const reader = source.pipeThrough(new DecompressionStream('gzip')).getReader();
+  let out = new Uint8Array(0), got = 0, idx = null;
+  try {
+    for (;;) {
+      let r;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        throw new AelabError(`${name} is not valid gzip: it starts like gzip but does not inflate (${String(e.message).replace(/\.$/, '')})`);
+      }
+      if (r.done) break;
+      if (got + r.value.length > out.length) {
+        // doubling, but never past what the header declares: memory follows the output, not the claim
+        let cap = Math.max(2 * out.length, got + r.value.length, 1 << 20);
+        if (idx) cap = Math.max(Math.min(cap, idx.bytes), got + r.value.length);
+        const bigger = new Uint8Array(cap);
+        bigger.set(out.subarray(0, got));
+        out = bigger;
+      }
+      out.set(r.value, got);
+      got += r.value.length;
+      idx ??= idxDeclared(out.subarray(0, got), name, limit);
+      if (idx && got > idx.bytes) throw new AelabError(`${name} inflates past the ${idx.bytes.toLocaleString('en')} bytes its IDX header declares (${idx.what}); refused`);
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    throw e;
+  }
+  return out.subarray(0, got);
 }

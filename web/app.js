@@ -10,6 +10,7 @@ const PRESETS = {
   linear: { sizes: '784-32-784', hidden: 'linear', code: 'linear', outloss: 'linear/mse', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
   overcomplete: { sizes: '784-1000-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 3, noise: 'none' },
   code2: { sizes: '784-256-64-2-64-256-784', hidden: 'relu', code: 'linear', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
+  plain128: { sizes: '784-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
   denoising: { sizes: '784-128-784', hidden: 'relu', code: 'relu', outloss: 'sigmoid/bce', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'mask', noiseLevel: 0.5 },
 };
 
@@ -39,7 +40,31 @@ const ui = {
   infill: null, // { index, original, known }
   drawn: false,
   engineParam: null,
+  noun: 'digit', // what the data's items are called: 'digit' for MNIST, 'image' otherwise
 };
+
+// ---- words: the page says "digit" for MNIST and "image" for any other data ----
+const WORDING = [[/coloured by digit/g, 'coloured by label'], [/digit-like/g, 'realistic'], [/\ba digit\b/g, 'an image'], [/\bA digit\b/g, 'An image'],
+  [/\bdigit(s?)\b/g, 'image$1'], [/\bDigit(s?)\b/g, 'Image$1']];
+const originalText = new WeakMap();
+
+/** s in the current data's words. */
+function say(s) {
+  return ui.noun === 'digit' ? s : WORDING.reduce((t, [re, w]) => t.replace(re, w), s);
+}
+
+/** Reword the page's own text and accessible names for the loaded data (kept originals make it reversible). */
+function reword() {
+  const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (!originalText.has(n)) originalText.set(n, n.nodeValue);
+    n.nodeValue = say(originalText.get(n));
+  }
+  for (const el of document.querySelectorAll('main [aria-label]')) {
+    el.dataset.label ??= el.getAttribute('aria-label');
+    el.setAttribute('aria-label', say(el.dataset.label));
+  }
+}
 
 function showError(message) {
   const el = $('error');
@@ -52,10 +77,19 @@ function fillSelect(sel, opts) {
   for (const [v, label] of opts) sel.add(new Option(label, v));
 }
 
+const PRESET_FIELDS = ['sizes', 'hidden', 'code', 'outloss', 'optimizer', 'lr', 'batch', 'epochs', 'noise'];
+
 function applyPreset(name) {
   const p = PRESETS[name];
-  for (const k of ['sizes', 'hidden', 'code', 'outloss', 'optimizer', 'lr', 'batch', 'epochs', 'noise']) $(k).value = p[k];
+  if (!p) return; // 'custom' keeps the fields as they are
+  for (const k of PRESET_FIELDS) $(k).value = p[k];
   $('noiseLevel').value = p.noiseLevel ?? 0.3;
+}
+
+/** The preset menu names the preset the fields match, or Custom (a link, a loaded model or an edit set them). */
+function syncPreset() {
+  const same = (p) => PRESET_FIELDS.every((k) => String(p[k]) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3));
+  $('preset').value = Object.keys(PRESETS).find((k) => same(PRESETS[k])) ?? 'custom';
 }
 
 // ---- shareable state in the URL hash, versioned: #v=1&sizes=784-32-784&hidden=relu&... ----
@@ -103,9 +137,19 @@ function readHash() {
   return bad.length ? `Ignored unknown values in the link: ${bad.join(', ')}.` : '';
 }
 
+/** The label text of a form control, without the text of its own options. */
+function fieldName(el) {
+  const label = el.closest('label');
+  return label ? label.firstChild.textContent.trim() : el.id;
+}
+
 function readConfig() {
   const form = $('config');
-  if (!form.reportValidity()) throw new Error('Fix the highlighted fields first.');
+  const invalid = [...form.elements].filter((el) => el.willValidate && !el.checkValidity());
+  if (invalid.length) {
+    form.reportValidity();
+    throw new Error(`Fix ${invalid.length === 1 ? 'this field' : 'these fields'} first: ${invalid.map((el) => `${fieldName(el)} (${el.validationMessage})`).join('; ')}.`);
+  }
   const [output, loss] = $('outloss').value.split('/');
   const num = (id) => Number($(id).value);
   return {
@@ -128,6 +172,19 @@ function setButtons() {
   for (const id of ['pin', 'blend-random', 'infill-new', 'infill-top', 'infill-left', 'infill-restore']) $(id).disabled = !r || !ui.model;
   for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist']) $(id).disabled = !r || ui.running;
   for (const el of $('config').elements) el.disabled = !r || ui.running || ui.paused;
+  $('form-lock').hidden = !r || !(ui.running || ui.paused);
+  $('form-lock').textContent = ui.paused
+    ? 'Paused: the settings stay locked so the run can resume. Stop ends the run and unlocks them.'
+    : 'Training: the settings are locked. Pause or Stop first; Stop unlocks them.';
+}
+
+/** Send the form to the worker as the next model's configuration; a bad field is shown, not thrown. */
+function configureFromForm() {
+  try {
+    send('configure', { config: readConfig() });
+  } catch (e) {
+    showError(e.message);
+  }
 }
 
 function resetCurves() {
@@ -162,6 +219,7 @@ function drawChart(force) {
   if (!force && now - ui.lastDraw < 250) return;
   ui.lastDraw = now;
   ui.chart.setData([ui.steps, ui.train, ui.test]);
+  $('chart').dataset.points = String(ui.steps.length);
 }
 
 /** Draw n tiles (rows×cols floats each) into one row of a canvas at y offset, with per-tile normalisation if norm. */
@@ -242,6 +300,11 @@ const on = {
     ui.cols = m.cols;
     ui.nTest = m.test;
     ui.ready = true;
+    const noun = m.name === 'MNIST' ? 'digit' : 'image';
+    if (noun !== ui.noun) {
+      ui.noun = noun;
+      reword();
+    }
     ui.lastLatent = null;
     ui.latent = null; // the old map's coordinates mean nothing for the new data
     $('latent').getContext('2d').clearRect(0, 0, $('latent').width, $('latent').height);
@@ -262,7 +325,7 @@ const on = {
         $('sizes').value = sizes.join('-');
         writeHash();
       }
-      send('configure', { config: readConfig() });
+      configureFromForm();
     }
     resizeDrawInputs();
     ui.infill = null;
@@ -270,6 +333,7 @@ const on = {
   },
   model(m) {
     ui.model = m;
+    ui.keptStep = 0; // a new model, or a new run of it: nothing trained, nothing to keep
     $('n-params').textContent = m.nParams.toLocaleString('en');
     if (!ui.infill) send('digit', { index: 0, purpose: 'infill' });
     resetCurves();
@@ -292,7 +356,11 @@ const on = {
   },
   test(m) {
     $('n-test').textContent = m.loss.toFixed(4);
-    if (ui.test.length) ui.test[ui.test.length - 1] = m.loss;
+    if (!ui.steps.length) { // a loaded model: its test loss is the curve's first point
+      ui.steps.push(0);
+      ui.train.push(null);
+      ui.test.push(m.loss);
+    } else ui.test[ui.test.length - 1] = m.loss;
     drawChart(true);
   },
   images(m) {
@@ -310,6 +378,7 @@ const on = {
     drawChart(true);
   },
   file(m) {
+    if (m.kind === 'model') ui.keptStep = lastStep(); // downloaded: nothing to warn about on leaving
     const url = URL.createObjectURL(new Blob([m.bytes], { type: m.mime }));
     const a = document.createElement('a');
     a.href = url;
@@ -325,6 +394,8 @@ const on = {
     $('hidden').value = c.hidden;
     $('code').value = c.code;
     $('outloss').value = `${c.output}/${c.loss}`;
+    syncPreset();
+    writeHash();
     $('engine').textContent = `Loaded ${m.name}: ${c.sizes}. Train it further or explore its reconstructions.`;
   },
   latent(m) {
@@ -344,15 +415,18 @@ const on = {
     drawTiles(ctx, m.noisy, m.n, ui.rows, false);
     drawTiles(ctx, m.recon, m.n, 2 * ui.rows, false);
     if (m.pinned) drawTiles(ctx, m.pinned, m.n, 3 * ui.rows, false);
-    const pinText = m.pinned ? ` Fourth row, the kept model (${m.pinnedName}): ${m.pinnedMse.toFixed(4)}.` : '';
-    $('demo-numbers').textContent = `Rows: clean, corrupted, reconstructed by the current model (${m.currentName}). Mean squared error against the clean digits: corrupted input ${m.noisyMse.toFixed(4)}, reconstruction ${m.reconMse.toFixed(4)}.${pinText}`;
-    $('demo-numbers').dataset.noisy = m.noisyMse;
-    $('demo-numbers').dataset.recon = m.reconMse;
-    $('demo-numbers').dataset.pinned = m.pinnedMse ?? '';
+    const both = (e) => `${e.mse.toFixed(4)} squared error, ${e.bce.toFixed(4)} cross-entropy`;
+    const pinText = m.pinned ? ` Fourth row, the kept model (${m.pinnedName}): ${both(m.pinnedErr)}.` : '';
+    $('demo-numbers').textContent = `Rows: clean, corrupted, reconstructed by the current model (${m.currentName}). Against the clean images: `
+      + `corrupted input ${both(m.noisyErr)}; reconstruction ${both(m.reconErr)}.${pinText}`;
+    $('demo-why').hidden = false;
+    const d = $('demo-numbers').dataset;
+    Object.assign(d, { noisy: m.noisyErr.mse, recon: m.reconErr.mse, pinned: m.pinnedErr?.mse ?? '', noisyBce: m.noisyErr.bce, reconBce: m.reconErr.bce,
+      pinnedBce: m.pinnedErr?.bce ?? '', level: m.level, kind: m.kind });
   },
   pinned(m) {
     $('unpin').hidden = !m.name;
-    $('pin-note').textContent = m.name ? `Kept for comparison: ${m.name}.` : 'To compare a plain and a denoising autoencoder on the same corrupted digits: train the Simple preset, keep it, then train the Denoising preset.';
+    $('pin-note').textContent = m.name ? `Kept for comparison: ${m.name}.` : say('To compare a plain and a denoising autoencoder on the same corrupted digits: train the "Plain twin of Denoising" preset, keep it, then train the Denoising preset: the same 784-128-784 network without and with noise.');
     requestNoiseDemo();
   },
   blend(m) {
@@ -362,7 +436,7 @@ const on = {
     const ctx = c.getContext('2d');
     drawTiles(ctx, m.path, m.steps, 0, false);
     drawTiles(ctx, m.fade, m.steps, ui.rows, false);
-    const name = (i, l) => `test digit ${i}${l === null ? '' : ` (a ${l})`}`;
+    const name = (i, l) => `${say('test digit')} ${i}${l === null ? '' : ` (a ${l})`}`;
     $('blend-text').textContent = `From ${name(m.a, m.labelA)} to ${name(m.b, m.labelB)} in ${m.steps} steps. Top: decoded from the blended code. Bottom: pixels cross-faded.`;
     c.dataset.a = m.a;
     c.dataset.b = m.b;
@@ -379,7 +453,7 @@ const on = {
     const t = $('infill-text');
     t.textContent = m.erased
       ? `${m.erased} pixels erased. Mean squared error on them: ${m.fillMse.toFixed(4)} after filling in, against ${m.blankMse.toFixed(4)} if left blank.`
-      : 'Nothing erased yet: drag over the digit, or use a button.';
+      : say('Nothing erased yet: drag over the digit, or use a button.');
     t.dataset.erased = m.erased;
     t.dataset.fill = m.fillMse;
     t.dataset.blank = m.blankMse;
@@ -425,7 +499,8 @@ const on = {
     $('draw-text').dataset.done = '1';
   },
   diverged(m) {
-    showError(`${m.message}`);
+    showError(m.message);
+    $('n-step').textContent = String(m.step);
   },
   error(m) {
     showError(m.message);
@@ -482,9 +557,9 @@ function redrawLatent() {
     ctx.fillStyle = '#000';
     ctx.fillText('★', px, py);
   }
-  $('latent-note').textContent = m.dims === 2
+  $('latent-note').textContent = say(m.dims === 2
     ? 'The 2-unit codes of 2,000 test digits, coloured by digit. Click or drag anywhere to decode that point.'
-    : `The ${m.dims}-unit codes of 2,000 test digits, projected onto their two principal components (PCA), coloured by digit. Click or drag to decode a point of that plane.`;
+    : `The ${m.dims}-unit codes of 2,000 test digits, projected onto their two principal components (PCA), coloured by digit. Click or drag to decode a point of that plane.`);
   $('latent-legend').innerHTML = m.labels ? DIGIT_COLOURS.map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('') : '';
 }
 
@@ -529,7 +604,7 @@ function requestBlend() {
   if (!ui.model || $('blend-panel').hidden) return;
   const a = Number($('blend-a').value), b = Number($('blend-b').value);
   if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= ui.nTest || b >= ui.nTest) {
-    $('blend-text').textContent = `Pick two test digits from 0 to ${ui.nTest - 1}.`;
+    $('blend-text').textContent = say(`Pick two test digits from 0 to ${ui.nTest - 1}.`);
     return;
   }
   send('blend', { a, b });
@@ -710,10 +785,10 @@ async function loadData() {
   }
   showError('');
   const lab = $('data-labels').files[0];
-  const images = await img.arrayBuffer();
-  const labels = lab ? await lab.arrayBuffer() : null;
   $('data-status').textContent = `Reading ${img.name}…`;
-  ui.worker.postMessage({ type: 'loadData', images, labels, imagesName: img.name, labelsName: lab?.name ?? null }, labels ? [images, labels] : [images]);
+  // the Files, not their bytes: the Worker reads them as a stream and refuses one that is too large or
+  // inflates too far before holding it, so a huge file or a gzip bomb never fills this thread's memory
+  ui.worker.postMessage({ type: 'loadData', images: img, labels: lab ?? null, imagesName: img.name, labelsName: lab?.name ?? null });
 }
 
 function requestNoiseDemo() {
@@ -740,6 +815,79 @@ function command(type) {
   }
 }
 
+// ---- keeping the run across a reload: the worker stores it (persist.js), the page offers it back ----
+const lastStep = () => (ui.steps.length ? ui.steps[ui.steps.length - 1] : 0);
+/** Steps of the current model held neither by the browser's store nor by a download. */
+const unsavedSteps = () => (ui.model ? lastStep() - (ui.keptStep ?? 0) : 0);
+
+function ago(ms) {
+  const min = Math.round(ms / 60000);
+  if (min < 1) return 'just now';
+  if (min < 90) return `${min} minute${min === 1 ? '' : 's'} ago`;
+  const h = Math.round(min / 60);
+  return h < 48 ? `${h} hours ago` : `${Math.round(h / 24)} days ago`;
+}
+
+const keepHandlers = {
+  /** At start: the run a reload or a crash interrupted, or null. */
+  offer(m) {
+    const bar = $('restore');
+    bar.dataset.state = m.run ? 'offer' : 'none';
+    bar.hidden = !m.run;
+    if (!m.run) return;
+    const r = m.run;
+    const end = r.finished ? (r.step >= r.epochs * r.stepsPerEpoch ? ', finished' : ', stopped') : '';
+    const where = r.step ? `epoch ${Math.ceil(r.step / r.stepsPerEpoch)} of ${r.epochs}, step ${r.step}${end}` : 'loaded from a file';
+    const data = r.data === 'MNIST' ? '' : ` (trained on ${r.data})`;
+    $('restore-text').textContent = `Restore the model you were training: ${r.sizes}${data}, ${where}, saved ${ago(Date.now() - r.at)}.`;
+  },
+  restored(m) {
+    const c = m.config;
+    for (const id of ['sizes', 'hidden', 'code', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'noise', 'noiseLevel']) $(id).value = c[id];
+    $('outloss').value = `${c.output}/${c.loss}`;
+    syncPreset();
+    writeHash();
+    const h = m.history;
+    Object.assign(ui, { steps: h.steps, train: h.train, test: h.test, samples: h.samples, ms: h.ms, keptStep: m.step });
+    const last = (a) => a.findLast((v) => v !== null)?.toFixed(4) ?? '–';
+    $('n-step').textContent = String(m.step);
+    $('n-epoch').textContent = m.step ? `${Math.ceil(m.step / m.stepsPerEpoch)} of ${readEpochs()}` : '–';
+    $('n-loss').textContent = last(h.train);
+    $('n-test').textContent = last(h.test);
+    $('n-eta').textContent = m.finished ? 'done' : '–';
+    drawChart(true);
+    $('restore').hidden = true;
+    $('restore').dataset.state = 'restored';
+    const other = m.data !== m.current ? ` It was trained on ${m.data}, which the browser does not keep: load it under Your own data to train on it again.` : '';
+    $('engine').textContent = `Restored ${c.sizes} at step ${m.step}. ${m.finished ? 'Start trains a fresh model.' : 'Resume trains it on.'}${other}`;
+  },
+  kept(m) {
+    ui.keptStep = m.step;
+    $('restore').dataset.kept = String(m.step);
+  },
+  discarded() {
+    $('restore').dataset.state = 'discarded';
+  },
+  keepOff(m) {
+    $('keep-off').textContent = 'Restore after a reload is off: this browser does not let the page keep data here. Save model keeps your work.';
+    $('keep-off').title = m.reason;
+    $('keep-off').hidden = false;
+    $('restore').dataset.state = 'off';
+  },
+};
+
+function setupKeep() {
+  Object.assign(on, keepHandlers);
+  $('restore-yes').addEventListener('click', () => { showError(''); send('restore'); });
+  $('restore-no').addEventListener('click', () => { $('restore').hidden = true; send('discard'); });
+  // Warn only when leaving would lose trained steps: not on a fresh page, not once they are kept or downloaded.
+  addEventListener('beforeunload', (e) => {
+    if (unsavedSteps() <= 0) return;
+    e.preventDefault();
+    e.returnValue = 'unsaved'; // older browsers ask for a non-empty string
+  });
+}
+
 function main() {
   setupPanels();
   fillSelect($('hidden'), ACTS);
@@ -747,20 +895,20 @@ function main() {
   applyPreset('simple');
   const hashProblem = readHash();
   if (hashProblem) showError(hashProblem);
+  syncPreset();
   makeChart();
   $('preset').addEventListener('change', () => {
+    showError('');
     applyPreset($('preset').value);
     writeHash();
-    if (ui.ready) send('configure', { config: readConfig() });
+    if (ui.ready) configureFromForm();
   });
   $('config').addEventListener('change', (e) => {
     writeHash();
+    if (e.target.id !== 'preset') syncPreset();
     if (e.target.id !== 'preset' && ui.ready && !ui.running) {
-      try {
-        send('configure', { config: readConfig() });
-      } catch (err) {
-        showError(err.message);
-      }
+      showError('');
+      configureFromForm();
     }
   });
   $('config').addEventListener('submit', (e) => e.preventDefault());
@@ -809,6 +957,7 @@ function main() {
     if (h) h(ev.data);
   };
   ui.worker.onerror = (ev) => showError(`The training worker failed: ${ev.message ?? 'unknown error'}`);
+  setupKeep();
   send('init', { engine: ui.engineParam });
   setButtons();
 }

@@ -4,6 +4,7 @@
 // Training runs in chunks of a few minibatches (about CHUNK_MS of work), then yields to the event loop so
 // Pause/Stop/Step messages are handled between chunks.
 import { loadAelab, gunzipIfNeeded } from './aelab.js';
+import { Keeper, History } from './persist.js';
 
 const CHUNK_MS = 60;
 const RECON_MS = 400; // how often the reconstruction grid and filters are refreshed
@@ -28,15 +29,20 @@ let chunkSteps = 4;
 let latent = null; // { mean, v1, v2, dims } of the last projection, for decoding clicked points
 let reconCount = 0;
 const N_LATENT = 2000;
+let resumedAt = 0; // steps the current model had trained before this trainer was made (a restored run)
+const history = new History(); // the loss chart's points, kept with the model
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
-const fail = (e) => post({ type: 'error', message: e && e.message ? e.message : String(e) });
+const fail = (e) => post({ type: 'error', message: sentence(e && e.message ? e.message : String(e)) });
+/** The engine's messages are clauses without a full stop; end one before another sentence follows it. */
+const sentence = (s) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
+const keeper = new Keeper(post, snapshot);
 
 async function fetchIdx(name) {
   const url = new URL(`data/${name}.gz`, self.location.href);
   const res = await fetch(url);
   if (!res.ok) throw new Error(`could not load ${url.pathname} (HTTP ${res.status}); run 'make serve' to build the data`);
-  return gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()));
+  return gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()), { name: url.pathname });
 }
 
 async function init(msg) {
@@ -47,6 +53,7 @@ async function init(msg) {
   const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map(fetchIdx));
   useData(ae.dataset(ti, tl), ae.dataset(vi, vl), 'MNIST');
   post({ type: 'data', ...dataInfo(), ms: performance.now() - t0, first: true });
+  await keeper.start(); // offers the run a reload or a crash interrupted, if there is one
 }
 
 function dataInfo() {
@@ -90,11 +97,16 @@ function configure(c, adopt = null) {
   cfg = c;
   const loaded = adopt;
   model = loaded ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
+  // a fresh autoencoder starts its output at the data's mean image; a loaded or kept model keeps its own biases
+  if (!loaded && ['sigmoid', 'linear'].includes(model.activations.at(-1))) model.initOutputBias(train);
   trainer = ae.trainer(model, train, {
     batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
-    noise: c.noise, noiseLevel: c.noiseLevel, meanOutputBias: !loaded, // a loaded model keeps its own biases
+    noise: c.noise, noiseLevel: c.noiseLevel,
   });
   finished = false;
+  resumedAt = 0;
+  history.reset();
+  keeper.newRun();
   chunkSteps = 2;
   post({ type: 'model', sizes: model.sizes, code: model.code, activations: model.activations, nParams: model.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch) });
   sendImages(true);
@@ -107,7 +119,7 @@ function sendImages(force) {
   const noisy = cfg.noise !== 'none' ? ae.corrupt(showX, cfg.noise, cfg.noiseLevel, 12345) : null;
   const recon = model.forward(noisy ?? showX, nShow);
   const filters = model.sizes[0] === train.rows * train.cols ? model.weights(0).slice(0, Math.min(model.sizes[1], 32) * model.sizes[0]) : null;
-  post({ type: 'images', n: nShow, inputs: showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: trainer ? trainer.state?.step ?? 0 : 0 });
+  post({ type: 'images', n: nShow, inputs: showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: stepNow() });
   if (force || ++reconCount % 5 === 0) sendLatent();
 }
 
@@ -174,11 +186,23 @@ function project(codes, n) {
 /** How the noise demo names a model: its widths, its training noise and how far it has trained. */
 function describe() {
   const noise = cfg.noise !== 'none' ? `denoising (${cfg.noise} ${cfg.noiseLevel})` : 'plain';
-  return `${model.spec} ${noise}, step ${trainer?.state?.step ?? 0}`;
+  return `${model.spec} ${noise}, step ${stepNow()}`;
+}
+
+/** Mean squared error and mean binary cross-entropy per pixel of y against clean targets t, both in [0,1].
+ * y is clipped to [1e-6, 1 - 1e-6] for the cross-entropy, so a pixel that is exactly wrong costs 13.8, not ∞. */
+function errors(y, t) {
+  let mse = 0, bce = 0;
+  for (let i = 0; i < y.length; i++) {
+    const p = Math.min(1 - 1e-6, Math.max(1e-6, y[i]));
+    mse += (y[i] - t[i]) ** 2;
+    bce -= t[i] * Math.log(p) + (1 - t[i]) * Math.log(1 - p);
+  }
+  return { mse: mse / y.length, bce: bce / y.length };
 }
 
 function testIndex(i) {
-  if (!Number.isInteger(i) || i < 0 || i >= test.n) throw new Error(`Pick a test digit from 0 to ${test.n - 1}.`);
+  if (!Number.isInteger(i) || i < 0 || i >= test.n) throw new Error(`Pick a test image from 0 to ${test.n - 1}.`);
   return i;
 }
 
@@ -187,7 +211,29 @@ const labelOf = (i) => (test.nClasses ? test.labels(i, 1)[0] : null);
 function evaluateTest(epoch) {
   const t0 = performance.now();
   const { loss } = model.evaluate(test);
+  history.setTest(loss);
   post({ type: 'test', epoch, loss, ms: performance.now() - t0 });
+}
+
+/** Steps trained on the current model, counting those before a restore. */
+const stepNow = () => resumedAt + (trainer?.state?.step ?? 0);
+
+/** Train up to maxSteps and report the run's totals. A restored run's trainer starts at step 0 and counts
+ * on from resumedAt; an epoch is always ceil(n / batch) steps, so the epoch and the position in it follow
+ * from the total, and a chunk stops where the total ends an epoch (the interrupted epoch is finished on a
+ * fresh shuffle). Without a restore the cap is where the trainer stops anyway. */
+function runCounted(maxSteps) {
+  const spe = Math.ceil(train.n / cfg.batch);
+  const s = trainer.run(Math.min(maxSteps, spe - (stepNow() % spe)), true);
+  if (!resumedAt) return s;
+  const step = resumedAt + s.step;
+  return { ...s, step, epoch: Math.floor(step / spe), pos: step % spe };
+}
+
+/** The record persist.js keeps: the model's bytes and what the page needs to show the run and go on. */
+function snapshot() {
+  if (!model || !trainer) return null;
+  return { model: model.save(), sizes: model.spec, config: cfg, data: dataName, step: stepNow(), stepsPerEpoch: Math.ceil(train.n / cfg.batch), finished, history: history.save() };
 }
 
 /** Train one chunk; returns false when the run is over or failed. */
@@ -195,16 +241,21 @@ function chunk(maxSteps) {
   const t0 = performance.now();
   let s;
   try {
-    s = trainer.run(maxSteps, true);
+    s = runCounted(maxSteps);
   } catch (e) {
     running = false;
-    post({ type: 'diverged', message: e.message });
+    // the trainer is back at its last sound step: the page shows that step, not the one that blew up
+    post({ type: 'diverged', message: sentence(e.message), step: stepNow() });
     post({ type: 'state', running: false });
     sendImages(true);
+    keeper.touch(); // the last good weights
+    keeper.flush();
     return false;
   }
   const ms = performance.now() - t0;
   post({ type: 'progress', ...s, ms });
+  history.add(s.step, s.meanLoss, s.samples, ms);
+  keeper.touch();
   if (s.pos === 0 && s.steps > 0) evaluateTest(s.epoch);
   sendImages(false);
   if (s.epoch >= cfg.epochs) {
@@ -212,8 +263,10 @@ function chunk(maxSteps) {
     finished = true;
     sendImages(true);
     post({ type: 'state', running: false, finished: true });
+    keeper.flush();
     return false;
   }
+  keeper.tick(); // at most every SAVE_EVERY_MS of training
   // aim for CHUNK_MS per chunk so pauses are prompt and progress is smooth
   if (ms > 0) chunkSteps = Math.max(1, Math.min(512, Math.round(chunkSteps * Math.min(2, CHUNK_MS / ms))));
   return true;
@@ -245,6 +298,7 @@ const handlers = {
     running = false;
     post({ type: 'state', running: false, paused: true });
     sendImages(true);
+    keeper.flush();
   },
   resume() {
     if (!trainer || finished) return;
@@ -258,12 +312,15 @@ const handlers = {
     chunk(1);
     sendImages(true);
     post({ type: 'state', running: false, paused: true });
+    keeper.flush();
   },
   stop() {
     running = false;
     finished = true;
     post({ type: 'state', running: false, finished: true });
     sendImages(true);
+    if (stepNow() > 0) keeper.touch(); // a restore brings it back stopped, as it is now
+    keeper.flush();
   },
   save() {
     if (!model) throw new Error('There is no model to save yet.');
@@ -282,7 +339,10 @@ const handlers = {
     const c = { ...(cfg ?? msg.config), sizes: loaded.spec, hidden: acts[0], code: acts[loaded.code - 1] ?? acts[0], output: acts[acts.length - 1], loss: loaded.loss };
     configure(c, loaded);
     post({ type: 'loaded', config: c, name: msg.name });
+    evaluateTest(0); // a loaded model arrives with no history: its test loss is the number to show
     post({ type: 'state', running: false });
+    keeper.touch();
+    keeper.flush();
   },
   exportPng(msg) {
     if (!model) throw new Error('There is no model yet.');
@@ -305,11 +365,10 @@ const handlers = {
     const clean = showX.subarray(0, n * train.dim);
     const noisy = ae.corrupt(clean, msg.kind, msg.level, 777);
     const recon = model.forward(noisy, n);
-    const mse = (a) => a.reduce((s, v, i) => s + (v - clean[i]) ** 2, 0) / a.length;
     const pin = pinned ? pinned.model.forward(noisy, n) : null;
     post({
-      type: 'noiseDemo', n, clean, noisy, recon, noisyMse: mse(noisy), reconMse: mse(recon), kind: msg.kind, level: msg.level,
-      pinned: pin, pinnedMse: pin ? mse(pin) : null, pinnedName: pinned?.name ?? null, currentName: describe(),
+      type: 'noiseDemo', n, clean, noisy, recon, noisyErr: errors(noisy, clean), reconErr: errors(recon, clean), kind: msg.kind, level: msg.level,
+      pinned: pin, pinnedErr: pin ? errors(pin, clean) : null, pinnedName: pinned?.name ?? null, currentName: describe(),
     });
   },
   /** Keep a copy of the current model to compare against (e.g. a plain one beside a denoising one). */
@@ -352,7 +411,7 @@ const handlers = {
   infill(msg) {
     if (!model) return;
     const x0 = msg.original, known = msg.known, dim = x0.length;
-    if (dim !== model.inputSize) throw new Error(`This digit has ${dim} pixels; the model takes ${model.inputSize}.`);
+    if (dim !== model.inputSize) throw new Error(`This image has ${dim} pixels; the model takes ${model.inputSize}.`);
     const x = x0.map((v, i) => (known[i] ? v : 0));
     const y = model.forward(x, 1);
     for (let i = 0; i < dim; i++) if (!known[i]) x[i] = y[i];
@@ -395,6 +454,7 @@ const handlers = {
     const x = data.batch(0, n);
     const fit = (spec, lr) => {
       const m = ae.model({ ...spec, maxBatch: n, seed: 7 });
+      m.initOutputBias(data);
       const t = ae.trainer(m, data, { batch: 100, optimizer: 'adam', lr, seed: 7 });
       try {
         t.run(steps);
@@ -434,15 +494,16 @@ const handlers = {
     const what = msg.labelsName ? `${msg.imagesName} and ${msg.labelsName}` : msg.imagesName;
     let all = null;
     try {
-      const img = await gunzipIfNeeded(new Uint8Array(msg.images));
-      const lab = msg.labels ? await gunzipIfNeeded(new Uint8Array(msg.labels)) : null;
+      // msg.images and msg.labels are the Files themselves: read here, streaming, within MAX_IDX_BYTES
+      const img = await gunzipIfNeeded(msg.images, { name: msg.labels ? msg.imagesName : 'it' });
+      const lab = msg.labels ? await gunzipIfNeeded(msg.labels, { name: msg.labelsName }) : null;
       all = ae.dataset(img, lab);
       if (all.n < 2) throw new Error('it holds a single image; at least 2 are needed (one to train on, one to test).');
       const held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
       useData(all, held, msg.imagesName);
     } catch (e) {
       all?.destroy();
-      throw new Error(`Could not use ${what}: ${e.message} The current data and model are unchanged.`);
+      throw new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`);
     }
     post({ type: 'data', ...dataInfo(), keptModel: !!model });
     if (model) configure(cfg, model);
@@ -468,6 +529,28 @@ const handlers = {
     running = false;
     configure(msg.config ?? cfg);
     post({ type: 'state', running: false });
+  },
+  /** The run persist.js kept, offered at start: its weights, settings, counters and curves, ready to go on
+   * (paused, or stopped if it was). Adam's moments are not kept: they start afresh, as for a loaded file. */
+  restore() {
+    const rec = keeper.offer;
+    if (!rec) return; // already answered (a second click)
+    const loaded = ae.loadModel(rec.model, Math.max(rec.config.batch, 1));
+    if (loaded.inputSize !== train.dim) {
+      loaded.destroy();
+      throw new Error(`The kept model takes ${loaded.inputSize} pixels per image and the ${dataName} images have ${train.dim}: load ${rec.data} under Your own data, then Restore.`);
+    }
+    running = false;
+    configure(rec.config, loaded);
+    resumedAt = rec.step;
+    history.reset(rec.history);
+    finished = !!rec.finished;
+    keeper.taken();
+    post({ type: 'restored', config: rec.config, data: rec.data, current: dataName, step: rec.step, stepsPerEpoch: Math.ceil(train.n / rec.config.batch), finished, history: history.save(), at: rec.at });
+    post({ type: 'state', running: false, paused: !finished, finished });
+  },
+  discard() {
+    return keeper.discard();
   },
 };
 

@@ -7,6 +7,12 @@ import { suite, serve, openPage, shot, canvasStats, trainFor } from './browser.m
 
 const env = suite();
 
+/** Set the noise demo's level and wait for the worker's answer for exactly that level. */
+async function demoAt(page, level) {
+  await page.locator('#demo-level').fill(level);
+  await page.waitForFunction((l) => Number(document.getElementById('demo-numbers').dataset.level) === Number(l), level);
+}
+
 const num = (page, id) => page.locator(`#${id}`).textContent().then((t) => Number(t.replace(/,/g, '')));
 
 test('trains a few hundred steps in the Worker: loss falls, reconstructions drawn, no console errors', async () => {
@@ -45,7 +51,9 @@ test('start, pause, step and resume move the step counter as expected', async ()
   const { page, errors } = await openPage(env.browser, env.server.url);
   await trainFor(page, 5);
   const paused = await num(page, 'n-step');
-  await page.waitForTimeout(300);
+  // two round trips through the worker (noise-demo requests answered in order): a run that kept going
+  // after Pause would post progress between them
+  for (const level of ['0.3', '0.4']) await demoAt(page, level);
   assert.equal(await num(page, 'n-step'), paused, 'no steps while paused');
   await page.click('#step');
   await page.waitForFunction((p) => Number(document.getElementById('n-step').textContent) === p + 1, paused);
@@ -81,12 +89,11 @@ test('save then load gives identical reconstructions; a bad model file shows an 
   const file = await download.path();
   await page.click('#stop');
   await page.click('#reset'); // fresh weights: the reconstructions change
-  await page.waitForFunction((h) => document.getElementById('recon').dataset.step === '0', trained.hash);
-  await page.waitForTimeout(200);
+  await page.waitForFunction(() => document.getElementById('recon').dataset.step === '0');
   assert.notEqual((await canvasStats(page, 'recon')).hash, trained.hash);
   await page.setInputFiles('#load', file);
+  // the worker sends the loaded model's images before it says Loaded
   await page.waitForFunction(() => /Loaded .*: 784-32-784/.test(document.getElementById('engine').textContent));
-  await page.waitForTimeout(200);
   assert.equal((await canvasStats(page, 'recon')).hash, trained.hash, 'reconstructions after loading differ from before saving');
   // a corrupt file: clear message, the loaded model stays
   await page.setInputFiles('#load', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
@@ -130,35 +137,38 @@ test('noise demo: the slider changes the corrupted digits; a denoising model res
     new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
   });
   // a plain autoencoder first, kept for comparison
+  // the same 784-128-784 network without noise first, kept for comparison
+  await page.selectOption('#preset', 'plain128');
+  await page.waitForFunction(() => document.getElementById('n-params').textContent === '201,616');
   await page.click('#start');
-  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 150, null, { timeout: 120000 });
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 235, null, { timeout: 120000 });
   await page.click('#stop');
   await page.click('#pin');
-  await page.waitForFunction(() => /Kept for comparison: 784-32-784 plain/.test(document.getElementById('pin-note').textContent));
+  await page.waitForFunction(() => /Kept for comparison: 784-128-784 plain/.test(document.getElementById('pin-note').textContent));
+  // the denoising twin has the same parameter count: wait for its fresh model (step 0), then one epoch each
   await page.selectOption('#preset', 'denoising');
-  await page.waitForFunction(() => document.getElementById('n-params').textContent === '201,616');
-  await trainFor(page, 150);
+  await page.waitForFunction(() => document.getElementById('n-step').textContent === '0' && /mask/.test(document.getElementById('demo-numbers').textContent));
+  await trainFor(page, 235);
   const longTasks = await page.evaluate(() => window.__longTasks);
   assert.ok(longTasks.every((d) => d < 200), `main-thread tasks over 200 ms while training: ${longTasks}`);
-  await page.locator('#demo-level').fill('0.2');
-  await page.waitForFunction(() => /0\.20/.test(document.getElementById('demo-level-text').value));
-  await page.waitForTimeout(300);
+  await demoAt(page, '0.2');
   const low = await canvasStats(page, 'demo');
-  await page.locator('#demo-level').fill('0.6');
-  await page.waitForFunction(() => /0\.60/.test(document.getElementById('demo-level-text').value));
-  await page.waitForTimeout(300);
+  await demoAt(page, '0.6');
   const high = await canvasStats(page, 'demo');
   assert.notEqual(low.hash, high.hash, 'the corrupted image did not change with the slider');
   const noisy = Number(await page.locator('#demo-numbers').getAttribute('data-noisy'));
   const recon = Number(await page.locator('#demo-numbers').getAttribute('data-recon'));
   assert.ok(recon < noisy, `denoising output (${recon}) should be closer to clean than its input (${noisy})`);
   // same corrupted digits through the kept plain model: the denoising one restores them better
-  await page.locator('#demo-level').fill('0.5');
-  await page.waitForFunction(() => /0\.50/.test(document.getElementById('demo-level-text').value));
-  await page.waitForFunction(() => /kept model/.test(document.getElementById('demo-numbers').textContent));
+  await demoAt(page, '0.5');
+  assert.match(await page.locator('#demo-numbers').textContent(), /kept model/);
   const plain = Number(await page.locator('#demo-numbers').getAttribute('data-pinned'));
   const denoised = Number(await page.locator('#demo-numbers').getAttribute('data-recon'));
   assert.ok(denoised < plain, `denoising model (${denoised}) should beat the plain one (${plain}) on masked digits`);
+  // and on cross-entropy, the second measure the panel shows
+  const [plainBce, denoisedBce] = await page.evaluate(() => [document.getElementById('demo-numbers').dataset.pinnedBce, document.getElementById('demo-numbers').dataset.reconBce].map(Number));
+  assert.ok(denoisedBce < plainBce, `cross-entropy: denoising ${denoisedBce}, plain ${plainBce}`);
+  assert.equal(await page.locator('#demo-why').isVisible(), true);
   assert.equal((await canvasStats(page, 'demo')).h, 4 * 28, 'four rows: clean, corrupted, current, kept');
   await shot(page, 'panel-noise', '#noise-panel');
   assert.deepEqual(errors, []);

@@ -1,13 +1,14 @@
 // The exploration panels as a user works them, in headless Chromium: a linear and a non-linear
 // autoencoder on a curve, blending two digits through the code, erasing part of a digit and having it filled in, drawing a digit, bringing one's own IDX files
-// (good, bad and of another size), choosing the visible panels by link, the keyboard on the latent map,
-// and the scalar build. A screenshot of each panel goes to test-artifacts/.
+// (good, bad, of another size, a gzip bomb and broken gzip), choosing the visible panels by link, the
+// keyboard on the latent map, and the scalar build. A screenshot of each panel goes to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { suite, openPage, shot, canvasStats, trainFor, root } from './browser.mjs';
+import os from 'node:os';
+import { suite, serve, openPage, shot, canvasStats, trainFor, root } from './browser.mjs';
 
 const env = suite();
 
@@ -123,6 +124,10 @@ test('own data: a bad file is refused with the data kept; good IDX files (gzip o
   await page.waitForFunction(() => /Training on digits\.idx\.gz: 257 training and 43 test images of 28×28/.test(document.getElementById('data-status').textContent));
   assert.match(await text(page, 'data-status'), /model was kept/);
   assert.equal(await page.inputValue('#sizes'), '784-32-784');
+  // the page words itself for the data it has: images, not digits
+  assert.equal(await text(page, 'recon-h'), 'Test images and their reconstructions');
+  assert.equal(await text(page, 'draw-h'), 'Draw an image');
+  assert.equal(await page.locator('#recon').getAttribute('aria-label'), 'Test images above their reconstructions');
 
   // good, plain, 14×14: the layer sizes follow the data, and it trains
   const pooled = idxFiles(700, true);
@@ -141,8 +146,47 @@ test('own data: a bad file is refused with the data kept; good IDX files (gzip o
   await page.click('#data-mnist');
   await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
   await page.waitForFunction(() => document.getElementById('sizes').value === '784-32-784');
+  assert.equal(await text(page, 'recon-h'), 'Test digits and their reconstructions');
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('own data: a gzip bomb is refused as it inflates past its IDX header, broken gzip is named, on the one-thread and the threaded page', async () => {
+  // an IDX header for 10 images of 28×28, then 64 MB of zeros: 62 KB of gzip
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-bomb-'));
+  const head = Buffer.alloc(16);
+  head.writeUInt32BE(0x803, 0); head.writeUInt32BE(10, 4); head.writeUInt32BE(28, 8); head.writeUInt32BE(28, 12);
+  const bomb = path.join(dir, 'bomb.idx.gz');
+  fs.writeFileSync(bomb, zlib.gzipSync(Buffer.concat([head, Buffer.alloc(64 << 20)]), { level: 9 }));
+  const broken = Buffer.from(zlib.gzipSync(head));
+  broken.fill(0x55, 10, broken.length - 8);
+  const isolated = await serve({ isolate: true });
+  try {
+    for (const url of [env.server.url, isolated.url]) {
+      const { page, errors } = await openPage(env.browser, url);
+      assert.match(await text(page, 'engine'), url === isolated.url ? /SIMD on \d+ threads/ : /SIMD, 1 thread/);
+      await page.click('#step');
+      await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+      await page.setInputFiles('#data-images', bomb);
+      await page.click('#data-load');
+      await page.waitForFunction(() => /bomb/.test(document.getElementById('error').textContent));
+      assert.match(await text(page, 'error'), /^Could not use bomb\.idx\.gz: it inflates past the 7,856 bytes its IDX header declares \(10 × 28 × 28 values and 16 bytes of header\); refused\. The current data and model are unchanged/);
+      assert.match(await text(page, 'data-status'), /unchanged/);
+      await page.setInputFiles('#data-images', { name: 'broken.idx.gz', mimeType: 'application/gzip', buffer: broken });
+      await page.click('#data-load');
+      await page.waitForFunction(() => /broken/.test(document.getElementById('error').textContent));
+      assert.match(await text(page, 'error'), /^Could not use broken\.idx\.gz: it is not valid gzip: it starts like gzip but does not inflate \(.*\)\. The current data and model are unchanged/);
+      // MNIST and the model are still there and train
+      await page.click('#step');
+      await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 2);
+      assert.match(await text(page, 'data-status'), /unchanged/);
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  } finally {
+    isolated.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('panels chosen by link; keyboard on the latent map; the scalar build runs where SIMD is missing', async () => {

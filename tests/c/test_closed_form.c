@@ -97,5 +97,14 @@ int main(void) {
     CHECK(ae_arch_parse(&a, "784-32-784", "relu", NULL, "linear", "bce") != AE_OK && strstr(ae_last_error(), "sigmoid"), "bce needs sigmoid: %s", ae_last_error());
     CHECK(ae_arch_parse(&a, "784-32-784", "bogus", NULL, NULL, NULL) != AE_OK && strstr(ae_last_error(), "bogus"), "unknown activation");
     CHECK(ae_model_init(&m, &a, 0, 1) != AE_OK, "batch 0 rejected");
+    /* sizes are planned in 64 bits: models beyond what the build can hold are refused, saying how much they
+     * would need (wasm: tests/node/errors.test.mjs) */
+    CHECK(ae_arch_parse(&a, "784-65536-12288-784", "relu", NULL, "sigmoid", "bce") == AE_OK, "%s", ae_last_error());
+    CHECK(ae_model_init(&m, &a, 256, 1) == AE_ERR_NOMEM && strstr(ae_last_error(), "would need 24 GiB") && strstr(ae_last_error(), "866398992 parameters"),
+          "784-65536-12288-784: %s", ae_last_error());
+    CHECK(ae_arch_parse(&a, "65536-65536-65536", "relu", NULL, "sigmoid", "bce") == AE_OK, "%s", ae_last_error());
+    CHECK(ae_model_init(&m, &a, 1, 1) == AE_ERR_NOMEM && strstr(ae_last_error(), "would need 232 GiB") && strstr(ae_last_error(), "8590065664 parameters"),
+          "65536-65536-65536: %s", ae_last_error());
+    CHECK(!m.mem, "a refused model holds memory");
     return check_report("test_closed_form");
 }

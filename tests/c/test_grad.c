@@ -1,6 +1,10 @@
-/* Gradient checks: central differences against backward, for the dense layer with every activation
- * (including the input gradient), every loss with the output activations it allows, and whole
- * multi-layer models. Points within h of a ReLU kink are skipped; an all-zero analytic gradient fails. */
+/* Gradient checks: central differences against backward, for every activation's derivative on its own,
+ * the dense layer with every activation (including the input gradient), every loss's dL/dz value by value
+ * (at sizes that reach the four-lane loops and their tails, on 1 and 2 threads), and whole multi-layer
+ * models, small and large enough for the GEMM's full tiles and the vector loops. Points within h of a ReLU
+ * kink are skipped; an all-zero analytic gradient fails. The tolerances are as tight as float rounding
+ * allows, so that a derivative off by a quarter in a small term (a leaky-ReLU slope of 0.0125 for 0.01)
+ * fails. */
 #include "aelab.h"
 #include "internal.h"
 #include "check.h"
@@ -9,12 +13,37 @@
 
 typedef struct { double max_err; int n, skipped, nonzero; } gstat;
 
-/* Compare analytic g with numeric n; scale-aware: |g - n| <= 2e-2 · max(|g|, |n|) + 2e-3 · scale. */
-static void cmp(gstat *s, double ana, double num, double scale) {
-    double err = fabs(ana - num) / (2e-2 * fmax(fabs(ana), fabs(num)) + 2e-3 * scale + 1e-12);
+/* Compare analytic g with numeric n; scale-aware: |g - n| <= rel · max(|g|, |n|) + abs · scale. */
+static void cmp_tol(gstat *s, double ana, double num, double scale, double rel, double abs_) {
+    double err = fabs(ana - num) / (rel * fmax(fabs(ana), fabs(num)) + abs_ * scale + 1e-300);
     if (err > s->max_err) s->max_err = err;
     s->n++;
-    s->nonzero += fabs(ana) > 1e-7;
+    s->nonzero += fabs(ana) > 1e-7 * scale;
+}
+/* whole models: the loss is a mean over B·D float terms, so its central difference carries more rounding */
+static void cmp(gstat *s, double ana, double num, double scale) { cmp_tol(s, ana, num, scale, 1e-2, 1e-3); }
+
+/* ---- each activation's derivative, f'(z) from the saved y against (f(z+h) - f(z-h)) / 2h ---- */
+static void check_act(ae_act act) {
+    enum { N = 400 };
+    const float h = 1e-2f;
+    float z[N], y[N], ones[N], d[N], zp[N], yp[N], zm[N], ym[N];
+    int n = 0;
+    for (int i = 0; i < N; i++) {
+        float v = -5.0f + 10.0f * (float)i / (N - 1);
+        if (fabsf(v) < 2 * h) continue; /* the kink of (leaky) ReLU */
+        z[n] = v; zp[n] = v + h; zm[n] = v - h; ones[n] = 1.0f;
+        n++;
+    }
+    ae_act_forward(act, z, y, (size_t)n, n);
+    ae_act_forward(act, zp, yp, (size_t)n, n);
+    ae_act_forward(act, zm, ym, (size_t)n, n);
+    ae_act_backward(act, y, ones, d, (size_t)n);
+    gstat s = {0};
+    /* the difference of floats near 1 (sigmoid, tanh) keeps ~1e-7 / 2h of noise: the absolute term */
+    for (int i = 0; i < n; i++) cmp_tol(&s, d[i], ((double)yp[i] - ym[i]) / ((double)zp[i] - zm[i]), 1.0, 1e-3, 2e-5);
+    CHECK(s.max_err <= 1.0, "f' of %s: error %.3g of tolerance", ae_act_name(act), s.max_err);
+    CHECK(s.nonzero > n / 3, "f' of %s is (nearly) all zero", ae_act_name(act));
 }
 
 /* ---- the dense layer alone, with L = Σ r ⊙ f(x W^T + b) for random r ---- */
@@ -59,10 +88,50 @@ static void check_layer(ae_act act) {
             sets[k][i] = keep - H;
             double lm = layer_loss(x, W, b, r, zz, yy, B, IN, OUT, act);
             sets[k][i] = keep;
-            cmp(&s, grads[k][i], (lp - lm) / (2.0 * H), 1.0);
+            cmp_tol(&s, grads[k][i], (lp - lm) / (2.0 * H), 1.0, 2e-3, 2e-4);
         }
     CHECK(s.max_err <= 1.0, "dense+%s: gradient error %.3g of tolerance", ae_act_name(act), s.max_err);
     CHECK(s.nonzero > s.n / 2, "dense+%s: gradient is (nearly) all zero (%d of %d nonzero)", ae_act_name(act), s.nonzero, s.n);
+}
+
+/* ---- each loss's dL/dz, value by value: L(z) = loss(z, f(z), t) with f the output activation ----
+ * B·D values of which one moves at a time, so the other terms of the mean stay bit for bit the same and
+ * the difference is that one term's (over n): the tolerance can be nearly relative to each value (the
+ * scale, the largest |dL/dz|, only sets a floor), so a small term off by a quarter fails. */
+static void check_loss(ae_loss l, ae_act out, int B, int D, int threads) {
+    const size_t n = (size_t)B * D;
+    float *z = malloc(n * 4), *y = malloc(n * 4), *t = malloc(n * 4), *dz = malloc(n * 4);
+    ae_rng g;
+    ae_rng_seed(&g, 9, (uint64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        z[i] = 6.0f * (ae_rng_uniform(&g) - 0.5f);
+        if ((out == AE_ACT_RELU || out == AE_ACT_LEAKY_RELU) && fabsf(z[i]) < 0.05f) z[i] = 0.5f; /* off the kink */
+        t[i] = l == AE_LOSS_SOFTMAX_CE ? (float)((i % D) == (i / D) % D) : ae_rng_uniform(&g);
+    }
+    CHECK(ae_set_threads(threads) == AE_OK, "%s", ae_last_error());
+    ae_act_forward(out, z, y, n, D);
+    ae_loss_eval(l, out, z, y, t, dz, B, D);
+    double scale = 0;
+    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(dz[i]));
+    gstat s = {0};
+    for (size_t i = 0; i < n; i++) {
+        float keep = z[i];
+        double lp, lm;
+        z[i] = keep + H;
+        ae_act_forward(out, z, y, n, D);
+        lp = ae_loss_eval(l, out, z, y, t, NULL, B, D);
+        z[i] = keep - H;
+        ae_act_forward(out, z, y, n, D);
+        lm = ae_loss_eval(l, out, z, y, t, NULL, B, D);
+        z[i] = keep;
+        /* softmax CE moves a whole row's log-sum-exp, which is rounded to float: more noise */
+        cmp_tol(&s, dz[i], (lp - lm) / ((double)(keep + H) - (double)(keep - H)), scale, 5e-3, l == AE_LOSS_SOFTMAX_CE ? 1e-3 : 1e-4);
+    }
+    ae_set_threads(1);
+    CHECK(s.max_err <= 1.0, "dL/dz of %s with a %s output, (%d, %d) on %d thread(s): error %.3g of tolerance", ae_loss_name(l),
+          ae_act_name(out), B, D, threads, s.max_err);
+    CHECK(s.nonzero * 4 > (int)n, "dL/dz of %s is (nearly) all zero", ae_loss_name(l)); /* ReLU: about half are 0 */
+    free(z); free(y); free(t); free(dz);
 }
 
 /* ---- whole models through ae_model_* with a given loss ---- */
@@ -128,7 +197,18 @@ static void check_model(const char *sizes, const char *hidden, const char *code,
 }
 
 int main(void) {
+    for (int act = 0; act < AE_ACT_SOFTMAX; act++) check_act((ae_act)act);
     for (int act = 0; act < AE_ACT_SOFTMAX; act++) check_layer((ae_act)act);
+    /* every loss's dL/dz with the outputs it accepts; B·D = 3, 12, and 1000 and 1001: blocks of 16 values
+     * (four whole vectors) and blocks with a tail */
+    static const int shapes[][2] = {{1, 3}, {3, 4}, {40, 25}, {7, 143}};
+    for (int k = 0; k < 4; k++)
+        for (int th = 1; th <= 2; th++) {
+            const int B = shapes[k][0], D = shapes[k][1];
+            check_loss(AE_LOSS_BCE, AE_ACT_SIGMOID, B, D, th);
+            for (int act = 0; act < AE_ACT_SOFTMAX; act++) check_loss(AE_LOSS_MSE, (ae_act)act, B, D, th);
+            if (D > 1) check_loss(AE_LOSS_SOFTMAX_CE, AE_ACT_SOFTMAX, B, D, th);
+        }
     /* every loss with the output activations it accepts */
     check_model("6-4-6", "tanh", NULL, "sigmoid", "bce", 3);
     check_model("6-4-6", "tanh", NULL, "sigmoid", "mse", 3);
@@ -144,5 +224,11 @@ int main(void) {
     check_model("8-7-5-3-5-7-8", "tanh", "linear", "sigmoid", "bce", 4);
     check_model("8-7-5-3-5-7-8", "relu", "relu", "sigmoid", "mse", 5);
     check_model("9-12-9", "sigmoid", NULL, "sigmoid", "bce", 2); /* overcomplete */
+    /* large enough for the GEMM's full 6x8 (natively) tiles, the sigmoid's and BCE's four-lane loops with
+     * and without tails, and the output layer's 64 loss blocks of several vectors each */
+    check_model("30-17-30", "sigmoid", NULL, "sigmoid", "bce", 24);
+    check_model("30-17-30", "leaky_relu", NULL, "sigmoid", "mse", 21);
+    check_model("29-16-12-29", "tanh", "linear", "sigmoid", "bce", 13);
+    check_model("40-24-10", "sigmoid", NULL, "softmax", "softmax_ce", 30);
     return check_report("test_grad");
 }

@@ -30,11 +30,21 @@ int main(void) {
     CHECK(x[0] == 160 * (1.0f / 255.0f) && x[4] == 0.0f && fabsf(x[3] - 220 / 255.0f) < 1e-7f, "batch gather and scale");
     uint32_t ld[1] = {3};
     size_t lo = put_header(lab, 8, 1, ld);
-    lab[lo] = 4; lab[lo + 1] = 9; lab[lo + 2] = 0;
-    CHECK(ae_idx_labels_mem(&d, lab, lo + 3) == AE_OK && d.n_classes == 10 && d.labels[1] == 9, "labels: %s", ae_last_error());
-    float oh[20];
-    ae_dataset_onehot(&d, NULL, 0, 2, 10, oh);
-    CHECK(oh[4] == 1 && oh[10 + 9] == 1 && oh[0] == 0, "one-hot");
+    lab[lo] = 1; lab[lo + 1] = 2; lab[lo + 2] = 0;
+    CHECK(ae_idx_labels_mem(&d, lab, lo + 3) == AE_OK && d.n_classes == 3 && d.labels[1] == 2, "labels: %s", ae_last_error());
+    float oh[6];
+    ae_dataset_onehot(&d, NULL, 0, 2, 3, oh);
+    CHECK(oh[1] == 1 && oh[3 + 2] == 1 && oh[0] == 0 && oh[3] == 0, "one-hot");
+    /* labels are the classes 0..K-1, each present: a stray label, or labels counted from 1, are refused with
+     * the label and its position named, and the dataset keeps the labels it had */
+    lab[lo + 1] = 200;
+    CHECK(ae_idx_labels_mem(&d, lab, lo + 3) == AE_ERR_FORMAT && strstr(ae_last_error(), "no item has any label from 2 to 199, yet label 200 occurs (first at item 1"),
+          "stray label: %s", ae_last_error());
+    lab[lo] = 3; lab[lo + 1] = 1; lab[lo + 2] = 2;
+    CHECK(ae_idx_labels_mem(&d, lab, lo + 3) == AE_ERR_FORMAT && strstr(ae_last_error(), "no item has label 0, yet label 1 occurs (first at item 1"),
+          "labels from 1: %s", ae_last_error());
+    CHECK(d.n_classes == 3 && d.labels[1] == 2, "a refused label file changed the dataset");
+    lab[lo] = 1; lab[lo + 1] = 2; lab[lo + 2] = 0;
     ld[0] = 4;
     put_header(lab, 8, 1, ld);
     lab[lo + 3] = 1;
@@ -45,7 +55,7 @@ int main(void) {
     CHECK(ae_dataset_split(&d, 3, &t) == AE_ERR_ARG && d.n == 3 && !t.pixels, "split needs a non-empty tail");
     CHECK(ae_dataset_split(&d, 0, &t) == AE_ERR_ARG && d.n == 3, "split needs a non-empty head");
     CHECK(ae_dataset_split(&d, 2, &t) == AE_OK && d.n == 2 && t.n == 1 && t.rows == 2 && t.cols == 2, "split 2+1: %s", ae_last_error());
-    CHECK(t.pixels[0] == 160 && t.pixels[3] == 220 && t.labels[0] == 0 && t.n_classes == 10 && d.labels[1] == 9, "split contents");
+    CHECK(t.pixels[0] == 160 && t.pixels[3] == 220 && t.labels[0] == 0 && t.n_classes == 3 && d.labels[1] == 2, "split contents");
     ae_dataset_free(&t);
     ae_dataset_free(&d);
 
@@ -74,6 +84,10 @@ int main(void) {
     uint32_t huge[3] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
     put_header(bad, 8, 3, huge);
     expect_fail(bad, 32, "items", "absurd count");
+    /* a header whose n·rows·cols (10^8 · 2^20 bytes) overflows 32 bits: said exactly, not wrapped */
+    uint32_t big[3] = {100000000u, 1024, 1024};
+    put_header(bad, 8, 3, big);
+    expect_fail(bad, 32, "(104857600000000 bytes) but only 16 bytes follow", "n·rows·cols past 32 bits");
     uint32_t wide[3] = {1, 0x10000u, 0x10000u};
     put_header(bad, 8, 3, wide);
     expect_fail(bad, 32, "pixels per image", "overflowing dims");

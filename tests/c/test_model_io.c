@@ -1,5 +1,6 @@
 /* Model files: save/load round-trips bit-exactly (parameters and outputs); every truncation, a corrupted
- * header and mismatched tensors are rejected with a message and without a crash (run under ASan too). */
+ * header, mismatched tensors and weights that are NaN or infinite are rejected with a message and without
+ * a crash (run under ASan too). */
 #include "aelab.h"
 #include "check.h"
 
@@ -74,6 +75,20 @@ int main(void) {
     mutate_expect_fail(buf, len, "\"format_version\":\"1\"", "\"format_version\":\"9\"", "version");
     mutate_expect_fail(buf, len, "layers.0.bias", "layers.7.bias", "missing");
     mutate_expect_fail(buf, len, "\"sizes\":\"20-9-5-9-20\"", "\"sizes\":\"20-9-5-9-21\"", "");
+    /* weights that are not finite numbers are refused, the tensor and the place named */
+    {
+        uint8_t *bad = malloc(len);
+        const float nan = NAN, inf = INFINITY;
+        memcpy(bad, buf, len);
+        memcpy(bad + 8 + hlen + 4 * (2 * 20 + 5), &nan, 4); /* layers.0.weight (9, 20): row 2, column 5 */
+        CHECK(ae_model_load_mem(&l, bad, len, 4) == AE_ERR_FORMAT && strstr(ae_last_error(), "tensor \"layers.0.weight\" holds NaN at [2, 5]"),
+              "NaN weight: %s", ae_last_error());
+        memcpy(bad, buf, len);
+        memcpy(bad + len - 4, &inf, 4); /* the last value: layers.3.bias (20), item 19 */
+        CHECK(ae_model_load_mem(&l, bad, len, 4) == AE_ERR_FORMAT && strstr(ae_last_error(), "tensor \"layers.3.bias\" holds +Inf at [19]"),
+              "Inf bias: %s", ae_last_error());
+        free(bad);
+    }
     uint8_t junk[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}'};
     CHECK(ae_model_load_mem(&l, junk, sizeof junk, 4) == AE_ERR_FORMAT && strstr(ae_last_error(), "header length"), "absurd header length: %s", ae_last_error());
     CHECK(ae_model_load_mem(&l, NULL, 0, 4) == AE_ERR_FORMAT, "empty");

@@ -47,6 +47,11 @@ int main(void) {
     free(png);
     CHECK(ae_png_filters(&m, 5, 5, 2, 1, &png, &len) == AE_ERR_ARG, "filter shape mismatch is an error");
     CHECK(ae_png_grid(tiles, 0, H, W, 3, 2, &png, &len) == AE_ERR_ARG, "empty grid is an error");
+    /* 65535 columns of 4096·16+1 pixels: 2^32 - 1 + 1 wide, which a 32-bit size_t (wasm) wrapped to 0.
+     * Refused before a tile is read. */
+    CHECK(ae_png_grid(tiles, 65535, 1, 4096, 65535, 16, &png, &len) == AE_ERR_ARG && strstr(ae_last_error(), "4294967296x18 pixels is too large"),
+          "grid width past 32 bits: %s", ae_last_error());
+    CHECK(ae_png_filters(&m, 65536, 65536, 2, 1, &png, &len) == AE_ERR_ARG, "filters of 65536x65536 (h·w past int)");
     ae_model_free(&m);
     return check_report("test_png");
 }

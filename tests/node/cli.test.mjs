@@ -22,13 +22,16 @@ test('help for every command', () => {
 test('train, save, eval and recon round trip', () => {
   const dir = tmpdir();
   const model = path.join(dir, 'm.safetensors');
-  const r = run('train', '--arch', '784-16-784', '--epochs', '2', '--train-limit', '2000', '--seed', '3', '--out', model,
-    '--png', path.join(dir, 'r.png'), '--filters', path.join(dir, 'f.png'), '--quiet');
+  const args = ['--arch', '784-16-784', '--epochs', '2', '--train-limit', '2000', '--batch', '32', '--lr', '3e-3', '--seed', '3', '--quiet'];
+  const r = run('train', ...args, '--out', model, '--png', path.join(dir, 'r.png'), '--filters', path.join(dir, 'f.png'));
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('epoch'));
   assert.equal(lines.length, 2);
   const testLoss = Number(/test_loss (\S+)/.exec(lines[1])[1]);
-  assert.ok(testLoss > 0 && testLoss < 0.27, lines[1]);
+  // the mean image (where the output bias starts) scores 0.264: a run that learns nothing stays there
+  assert.ok(testLoss > 0 && testLoss < 0.2, lines[1]);
+  const still = run('train', ...args, '--lr', '1e-12');
+  assert.ok(Number(/epoch 2\/2.*test_loss (\S+)/.exec(still.stdout)[1]) > 0.25, `a run at lr 1e-12 must not reach the bound: ${still.stdout}`);
   assert.deepEqual(fs.readFileSync(path.join(dir, 'r.png')).subarray(0, 4), PNG);
   assert.deepEqual(fs.readFileSync(path.join(dir, 'f.png')).subarray(0, 4), PNG);
   const e = run('eval', '--model', model);
@@ -37,6 +40,54 @@ test('train, save, eval and recon round trip', () => {
   const c = run('recon', '--model', model, '--out', path.join(dir, 'n.png'), '--noise', 'gaussian', '--noise-level', '0.4');
   assert.equal(c.status, 0, c.stderr);
   assert.deepEqual(fs.readFileSync(path.join(dir, 'n.png')).subarray(0, 4), PNG);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a diverging run stops with the reason, exits non-zero and saves its last good state', () => {
+  const dir = tmpdir();
+  const model = path.join(dir, 'd.safetensors');
+  const r = run('train', '--opt', 'adam', '--lr', '10', '--train-limit', '2000', '--epochs', '1', '--quiet', '--out', model);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /training diverged at step 2 \(epoch 1\): the batch loss \S+ is more than 100 times its reference 0\.6931.*smaller learning rate/);
+  assert.match(r.stdout, /saved .*d\.safetensors \(its last state before the divergence\)/);
+  const e = run('eval', '--model', model);
+  assert.equal(e.status, 0, e.stderr);
+  assert.ok(Number(/loss bce\s+(\S+)/.exec(e.stdout)[1]) < 0.27, 'the saved model is the sound one');
+  // the factor is a setting: 0 leaves the run alone
+  const off = run('train', '--opt', 'adam', '--lr', '10', '--train-limit', '2000', '--epochs', '1', '--quiet', '--diverge-factor', '0');
+  assert.equal(off.status, 0, off.stderr);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('bad files: NaN weights, labels that are not classes 0..K-1, models too large', () => {
+  const dir = tmpdir();
+  const model = path.join(dir, 'm.safetensors');
+  assert.equal(run('train', '--arch', '784-8-784', '--epochs', '0', '--out', model, '--quiet').status, 0);
+  const bytes = fs.readFileSync(model);
+  bytes.writeFloatLE(Number.POSITIVE_INFINITY, 8 + Number(bytes.readBigUInt64LE(0)) + 4 * (784 * 8 + 2)); // layers.0.bias[2]
+  fs.writeFileSync(model, bytes);
+  const e = run('eval', '--model', model);
+  assert.notEqual(e.status, 0);
+  assert.match(e.stderr, /tensor "layers.0.bias" holds \+Inf at \[2\]/);
+  // 100 blank 2x2 images labelled 0..9, one of them 200
+  const labels = Buffer.alloc(8 + 100);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(100, 4);
+  for (let i = 0; i < 100; i++) labels[8 + i] = i % 10;
+  labels[8 + 42] = 200;
+  fs.writeFileSync(path.join(dir, 'labels'), labels);
+  const images = Buffer.alloc(16 + 100 * 4);
+  images.writeUInt32BE(0x803, 0);
+  images.writeUInt32BE(100, 4);
+  images.writeUInt32BE(2, 8);
+  images.writeUInt32BE(2, 12);
+  fs.writeFileSync(path.join(dir, 'images'), images);
+  const l2 = run('train', '--supervised', '--arch', '4-3', '--train-labels', path.join(dir, 'labels'), '--train-images', path.join(dir, 'images'));
+  assert.notEqual(l2.status, 0);
+  assert.match(l2.stderr, /no item has any label from 10 to 199, yet label 200 occurs \(first at item 42/);
+  const big = run('train', '--arch', '784-65536-12288-784');
+  assert.notEqual(big.status, 0);
+  assert.match(big.stderr, /would need 24 GiB of memory.*at most 8 GiB/);
   fs.rmSync(dir, { recursive: true });
 });
 

@@ -11,6 +11,7 @@ test('wasm SIMD: one epoch of 784-32-784 on 60,000 images reaches test BCE < 0.1
   const test = ae.dataset(await mnist('t10k-images-idx3-ubyte'));
   assert.deepEqual([train.n, train.rows, train.cols, test.n], [60000, 28, 28, 10000]);
   const model = ae.model({ sizes: '784-32-784', hidden: 'relu', output: 'sigmoid', loss: 'bce', seed: 1 });
+  model.initOutputBias(train);
   const trainer = ae.trainer(model, train, { batch: 256, optimizer: 'adam', lr: 1e-3, seed: 1 });
   // The output bias starts at the mean image (BCE ~0.26 on the test set); an all-0.5 output scores 0.69.
   const before = model.evaluate(test).loss;

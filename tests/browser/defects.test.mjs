@@ -1,0 +1,169 @@
+// The page as `make serve` serves it (cross-origin isolated, the threads build), on a phone, and embedded by a
+// course page on another origin: each test here failed before its fix (issue 8).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { suite, openPage, trainFor, shot } from './browser.mjs';
+
+const env = suite({ isolate: true });
+
+const errorText = (page) => page.locator('#error').textContent();
+const waitError = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById('error').textContent), re.source);
+
+test('threaded page: engine errors reach the user as the engine wrote them', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  assert.match(await page.locator('#engine').textContent(), /SIMD on \d+ threads/);
+  // a malformed model file
+  await page.setInputFiles('#load', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await waitError(page, /safetensors|truncated|header/);
+  assert.doesNotMatch(await errorText(page), /TextDecoder|shared/);
+  // layer sizes the engine refuses
+  await page.fill('#sizes', '784-2000000-784');
+  await page.locator('#sizes').dispatchEvent('change');
+  await waitError(page, /widths must be/);
+  assert.doesNotMatch(await errorText(page), /TextDecoder|shared/);
+  await page.fill('#sizes', '784-32-784');
+  await page.locator('#sizes').dispatchEvent('change');
+  // an IDX file with the wrong magic
+  await page.setInputFiles('#data-images', { name: 'bad.idx', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 0, 9, 9, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0]) });
+  await page.click('#data-load');
+  await waitError(page, /Could not use bad\.idx: .*(element type|magic)/);
+  const msg = await errorText(page);
+  assert.doesNotMatch(msg, /TextDecoder|shared/);
+  assert.doesNotMatch(msg, /[a-z0-9] The current/, `sentences run together: ${msg}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('threaded page: a link with sizes the engine refuses shows its message, names nothing garbled', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&sizes=784-0-784`);
+  await waitError(page, /widths must be/);
+  assert.doesNotMatch(await errorText(page), /TextDecoder|shared/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** A course page on another origin that follows docs/hosting.md: COOP/COEP on itself, allow on the iframe. */
+async function coursePage(appUrl) {
+  const html = `<!doctype html><title>ML 101</title><h1>Week 7: autoencoders</h1>
+<iframe id="app" src="${appUrl}#v=1&sizes=784-32-784&embed=1" width="100%" height="900" allow="cross-origin-isolated" title="aelab" style="border:0"></iframe>`;
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    res.end(html);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://localhost:${server.address().port}/`, close: () => server.close() };
+}
+
+test('embedded with threads in an isolated course page on another origin: the iframe loads, is isolated and trains', async () => {
+  // the app is served from 127.0.0.1, the course page from localhost: two sites
+  const course = await coursePage(env.server.url);
+  try {
+    const page = await env.browser.newPage({ viewport: { width: 1000, height: 1000 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(course.url);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the course page itself is isolated');
+    const frame = await (await page.waitForSelector('#app')).contentFrame();
+    await frame.waitForFunction(() => document.getElementById('start') && !document.getElementById('start').disabled, null, { timeout: 60000 });
+    assert.equal(await frame.evaluate(() => crossOriginIsolated), true);
+    assert.match(await frame.locator('#engine').textContent(), /SIMD on \d+ threads/);
+    await frame.click('#step');
+    await frame.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+    // the embedded page fits the 900 px iframe's width: nothing spills sideways
+    const over = await frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(over <= 0, `embedded page overflows sideways by ${over} px`);
+    await shot(page, 'embedded-cross-origin');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    course.close();
+  }
+});
+
+test('phone: 390×844 fits with no horizontal scroll and every control is a usable touch target', async () => {
+  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  assert.equal(layout.inner, 390, `the page is zoomed out to ${layout.inner} px`);
+  assert.ok(layout.scroll <= 390, `the page lays out ${layout.scroll} px wide`);
+  // every visible control, or the label that wraps it (its touch target), is at least 40 px tall and wide enough
+  const small = await page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('button, input, select, canvas[tabindex], summary')) {
+      const box = (el.closest('label') ?? el).getBoundingClientRect();
+      if (el.offsetParent === null && !el.closest('label')?.offsetParent) continue; // hidden
+      if (box.width === 0 && box.height === 0) continue;
+      if (box.height < 40 || box.width < 40) bad.push(`${el.id || el.name || el.tagName} ${Math.round(box.width)}×${Math.round(box.height)}`);
+      if (box.right > 390.5) bad.push(`${el.id || el.tagName} reaches x=${Math.round(box.right)}`);
+    }
+    return bad;
+  });
+  assert.deepEqual(small, [], 'controls too small or off-screen on a phone');
+  await page.tap('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  await shot(page, 'phone-390');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('an invalid field names itself; the preset menu says Custom for a model a link set', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&sizes=784-100-784`);
+  assert.equal(await page.inputValue('#preset'), 'custom');
+  await page.selectOption('#preset', 'deep');
+  assert.equal(await page.inputValue('#sizes'), '784-128-64-32-64-128-784');
+  await page.fill('#lr', '');
+  await page.locator('#lr').dispatchEvent('change');
+  await waitError(page, /Learning rate/);
+  await page.click('#start');
+  await waitError(page, /Learning rate/);
+  await page.fill('#lr', '0.001');
+  await page.locator('#lr').dispatchEvent('change');
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 1);
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  // paused: the form is locked and the page says what unlocks it
+  assert.equal(await page.locator('#sizes').isDisabled(), true);
+  assert.match(await page.locator('#form-lock').textContent(), /Stop/);
+  assert.equal(await page.locator('#form-lock').isVisible(), true);
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('sizes').disabled);
+  assert.equal(await page.locator('#form-lock').isVisible(), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('loading a model shows its test loss instead of wiping the numbers', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await trainFor(page, 30);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const file = await download.path();
+  await page.click('#stop');
+  await page.click('#reset');
+  await page.waitForFunction(() => document.getElementById('n-step').textContent === '0');
+  await page.setInputFiles('#load', file);
+  await page.waitForFunction(() => /Loaded/.test(document.getElementById('engine').textContent));
+  await page.waitForFunction(() => Number(document.getElementById('n-test').textContent) > 0);
+  const loss = Number(await page.locator('#n-test').textContent());
+  assert.ok(loss > 0.05 && loss < 0.5, `test loss of the loaded model: ${loss}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a run that explodes without reaching NaN (SGD at lr 1e9) stops with a message and keeps its last good weights', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&opt=sgd&lr=1000000000`);
+  await page.click('#start');
+  await waitError(page, /diverged/);
+  assert.match(await errorText(page), /learning rate/);
+  await page.waitForFunction(() => !document.getElementById('start').disabled || !document.getElementById('resume').disabled);
+  // the numbers show the last sound step, and the kept weights still reconstruct (not a blank or NaN canvas)
+  const step = Number(await page.locator('#n-step').textContent());
+  assert.ok(step >= 0 && step < 5, `rolled back to step ${step}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,49 @@
+/* libFuzzer target: the model fields of a shared link (#sizes=...&hidden=...&code=...&out=...), which the
+ * page hands to ae_arch_parse (and ae_init_parse) exactly as ae_wasm_model_create does. The input is the
+ * fields separated by NUL bytes, in the order sizes, hidden, code, output, loss, init; a missing field is
+ * NULL (the engine's default), as is an empty code field. An accepted architecture must pass
+ * ae_arch_check, print back to the same widths, and, when small, build a model that runs forward. */
+#include "fuzz.h"
+
+#define MAX_FLOATS (1 << 16) /* models up to this many parameters are built; larger ones only parsed */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *s = malloc(size + 1), *field[6] = {0};
+    FUZZ_ASSERT(s, "out of memory");
+    memcpy(s, data, size);
+    s[size] = 0;
+    for (size_t i = 0, k = 0; k < 6 && i <= size; k++) {
+        field[k] = s + i;
+        i += strlen(s + i) + 1;
+    }
+    ae_arch a, back;
+    ae_clear_error();
+    int rc = ae_arch_parse(&a, field[0], field[1], field[2] && *field[2] ? field[2] : NULL, field[3], field[4]);
+    fuzz_check_rc(rc, "ae_arch_parse");
+    if (!rc && field[5] && *field[5]) {
+        rc = ae_init_parse(field[5], &a.init);
+        FUZZ_ASSERT(rc == AE_OK || rc == AE_ERR_ARG, "ae_init_parse returned %d", rc);
+    }
+    if (!rc) {
+        FUZZ_ASSERT(ae_arch_check(&a) == AE_OK, "parsed an invalid architecture: %s", ae_last_error());
+        char str[AE_MAX_LAYERS * 9];
+        ae_arch_sizes_str(&a, str, sizeof str);
+        FUZZ_ASSERT(ae_arch_parse(&back, str, NULL, NULL, NULL, NULL) == AE_OK && back.n_layers == a.n_layers &&
+                        !memcmp(back.sizes, a.sizes, sizeof a.sizes),
+                    "'%s' does not parse back: %s", str, ae_last_error());
+        size_t floats = 0;
+        for (int l = 0; l < a.n_layers; l++) floats += (size_t)a.sizes[l] * a.sizes[l + 1] + (size_t)a.sizes[l + 1];
+        if (floats <= MAX_FLOATS) {
+            ae_model m;
+            ae_clear_error();
+            rc = ae_model_init(&m, &a, 1, 1);
+            FUZZ_ASSERT(rc == AE_OK, "a %zu-parameter model: %s", floats, ae_last_error());
+            FUZZ_ASSERT(m.n_params == floats, "n_params %zu, expected %zu", m.n_params, floats);
+            memset(ae_model_input(&m), 0, (size_t)a.sizes[0] * sizeof(float));
+            FUZZ_ASSERT(ae_model_forward(&m, 1) == AE_OK, "forward: %s", ae_last_error());
+            ae_model_free(&m);
+        }
+    }
+    free(s);
+    return 0;
+}
