@@ -45,7 +45,7 @@ MNIST_FILES = train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-u
 DATA_GZ  = $(MNIST_FILES:%=data/%.gz)
 WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css)
 
-.PHONY: all native wasm site data serve test test-c test-asan test-fuzz test-node test-browser quality bench fuzz deps npm clean
+.PHONY: all native wasm site data serve test test-c test-asan test-fuzz test-node test-browser quality bench bench-base fuzz deps npm clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -215,9 +215,19 @@ test-fuzz: $(FUZZ_BINS) build/fuzz/seeds/.stamp
 # Training speed on every engine, interleaved, with GFLOP/s against the measured SIMD peak; then the
 # page's own speed after a tour of every panel and with a core busy elsewhere, as ratios that must hold
 # (scripts/bench-page.mjs; docs/benchmarks.md).
-bench: build/aelab build/site/.stamp $(DATA_GZ)
-	$(NODE) scripts/bench.mjs
+# BASE=rev (for example BASE=HEAD~1) also builds that commit in build/base and runs its engines interleaved
+# with ours, ending with the speed ratios: the check that a change lost no speed.
+bench: build/aelab build/site/.stamp $(DATA_GZ) $(if $(BASE),bench-base)
+	$(NODE) scripts/bench.mjs $(if $(BASE),--base build/base)
 	$(NODE) scripts/bench-page.mjs
+
+bench-base: node_modules/.package-lock.json $(DATA_GZ)
+	rm -rf build/base && git worktree prune && git worktree add --detach build/base $(BASE)
+	ln -s $(CURDIR)/node_modules build/base/node_modules
+	@# the base's package files no newer than the installed modules, so its make never runs npm ci through the link
+	touch -r node_modules/.package-lock.json build/base/package.json build/base/package-lock.json
+	mkdir -p build/base/data && cp $(DATA_GZ) build/base/data/
+	$(MAKE) -C build/base build/aelab build/site/.stamp
 
 clean:
 	rm -rf build

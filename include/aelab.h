@@ -193,8 +193,10 @@ double ae_model_train_flops(const ae_model *m);
 int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed);
 void ae_model_free(ae_model *m);
 void ae_model_reset(ae_model *m, uint64_t seed); /* fresh initialisation, zero optimizer state */
-float *ae_model_weight(ae_model *m, int layer);  /* (sizes[l+1], sizes[l]) */
-float *ae_model_bias(ae_model *m, int layer);    /* (sizes[l+1]) */
+/* Layer l's weights (sizes[l+1], sizes[l]) and bias (sizes[l+1]) in the current state. Valid until the next
+ * ae_model_step or ae_model_undo_step, which switch to the other copy of the state: ask again after one. */
+float *ae_model_weight(ae_model *m, int layer);
+float *ae_model_bias(ae_model *m, int layer);
 float *ae_model_input(ae_model *m);              /* (max_batch, sizes[0]): write a batch here */
 const float *ae_model_output(const ae_model *m); /* (B, sizes[n_layers]) after a forward pass */
 const float *ae_model_code(const ae_model *m);   /* (B, sizes[code]) after a forward pass */

@@ -5,7 +5,10 @@
 // to TensorFlow.js's wasm backend and to aelab's own 1-thread SIMD build, the 2-thread speedups, and the
 // wasm memory after a full-MNIST W1 run. Engines: aelab native (1 and 2 threads), aelab wasm threads
 // build (2 threads), SIMD and scalar builds (1 thread), TensorFlow.js wasm and cpu backends (npm).
-//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2] [--no-tfjs]
+//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2] [--no-tfjs] [--base DIR]
+// --base DIR: a checkout of another commit with its own build/aelab and build/site (`make bench BASE=rev`
+// makes one in build/base); its native and wasm engines run interleaved with ours, and the report ends with
+// this commit's speed as a ratio of that one's, the median of per-round ratios.
 // All workloads: ReLU hidden, sigmoid output, BCE, Adam lr 1e-3, batch 256, float32, MNIST training images.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,19 +31,29 @@ const WORKLOADS = [
 ].filter(([w]) => !arg('only') || arg('only').split(',').includes(w));
 const BATCH = 256;
 
+const BASE = arg('base') ? path.resolve(arg('base')) : null;
 const images = gunzipIfNeeded(fs.readFileSync(path.join(root, 'data/train-images-idx3-ubyte.gz')));
 const wasm = {};
 for (const [name, variant, threads] of [['aelab wasm threads, 2 threads', 'threads', 2], ['aelab wasm SIMD, 1 thread', 'simd', 1], ['aelab wasm scalar, 1 thread', 'scalar', 1]]) {
   const ae = await loadAelab({ variant, threads });
   wasm[name] = { ae, data: ae.dataset(await images) };
 }
+const based = {}; // our engine name -> the base commit's engine of the same kind
+if (BASE) {
+  const old = await import(path.join(BASE, 'build/site/aelab.js'));
+  for (const [name, variant, threads] of [['aelab wasm threads, 2 threads', 'threads', 2], ['aelab wasm SIMD, 1 thread', 'simd', 1]]) {
+    const ae = await old.loadAelab({ variant, threads });
+    wasm[`base: ${name}`] = { ae, data: ae.dataset(await images) };
+    based[name] = `base: ${name}`;
+  }
+}
 const SIMD1 = 'aelab wasm SIMD, 1 thread';
 const TFJS = 'TF.js wasm (SIMD), 1 thread';
 
 const lastJson = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 
-function nativeRun(sizes, threads) {
-  const out = execFileSync(path.join(root, 'build/aelab'), ['bench', '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS), '--threads', String(threads)], { cwd: root, encoding: 'utf8' });
+function nativeRun(sizes, threads, dir = root) {
+  const out = execFileSync(path.join(dir, 'build/aelab'), ['bench', '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS), '--threads', String(threads)], { cwd: root, encoding: 'utf8' });
   return lastJson(out).samples_per_s;
 }
 
@@ -55,6 +68,10 @@ function tfjsRun(sizes, backend) {
 const engines = {
   'aelab native, 1 thread': [(s) => nativeRun(s, 1), 'native', 1],
   'aelab native, 2 threads': [(s) => nativeRun(s, 2), 'native', 2],
+  ...(BASE ? {
+    'base: aelab native, 1 thread': [(s) => nativeRun(s, 1, BASE), 'native', 1],
+    'base: aelab native, 2 threads': [(s) => nativeRun(s, 2, BASE), 'native', 2],
+  } : {}),
   ...Object.fromEntries(Object.entries(wasm).map(([name, e]) => [name, [(s) => wasmRun(e, s), 'wasm simd', e.ae.threads]])),
   ...(process.argv.includes('--no-tfjs') ? {} : {
     [TFJS]: [(s) => tfjsRun(s, 'wasm'), 'wasm simd', 1],
@@ -64,7 +81,7 @@ const engines = {
 
 function wasmRun({ ae, data }, sizes) {
   const model = ae.model({ sizes, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: BATCH, seed: 1 });
-  model.initOutputBias(data); // as the native bench does
+  model.initOutputBias?.(data); // as the native bench does (older builds did it in the trainer)
   const tr = ae.trainer(model, data, { batch: BATCH, optimizer: 'adam', lr: 1e-3 });
   try {
     // warm-up: V8 optimises a wasm function once it is called again, so call run() in short chunks
@@ -160,6 +177,12 @@ lines.push('2 threads against 1, median of per-round ratios: ' + WORKLOADS.map((
   const r = results[w];
   return `${w} wasm ${ratio(r, 'aelab wasm threads, 2 threads', SIMD1)}, native ${ratio(r, 'aelab native, 2 threads', 'aelab native, 1 thread')}`;
 }).join('; ') + '.');
+if (BASE) {
+  for (const n of ['aelab native, 1 thread', 'aelab native, 2 threads']) based[n] = `base: ${n}`;
+  lines.push('');
+  lines.push(`This commit against the base (${BASE}), median of per-round ratios (above 1: faster now):`);
+  for (const [w] of WORKLOADS) lines.push(`- ${w}: ` + Object.entries(based).map(([n, b]) => `${n} ${ratio(results[w], n, b)}`).join('; '));
+}
 lines.push('');
 lines.push(`wasm memory after one full-MNIST epoch of W1 (60,000 images as uint8, model, buffers): ${memMiB.toFixed(0)} MiB.`);
 console.log(lines.join('\n'));

@@ -11,11 +11,6 @@ int ae_fail(int code, const char *fmt, ...)
 /* Overflow-checked size arithmetic: 0 on success. Sizes that come from outside (layer widths, file
  * headers) are planned in 64 bits, so that wasm's 32-bit size_t never wraps, then checked against what
  * the build can address before they become a size_t. */
-static inline int ae_mul_size(size_t a, size_t b, size_t *out) {
-    if (a != 0 && b > (size_t)-1 / a) return -1;
-    *out = a * b;
-    return 0;
-}
 static inline int ae_mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
     if (a != 0 && b > UINT64_MAX / a) return -1;
     *out = a * b;

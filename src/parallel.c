@@ -39,7 +39,8 @@ static double seconds(void) {
 /* The claim word: generation (32 bits) | next task (16) | task count (16). A claim is a CAS from
  * (g, i, n) to (g, i + 1, n) with i < n; it can only succeed while job g is current, and job g cannot end
  * (its caller waits for all n tasks to be done) while task i is unclaimed, so fn and ctx read after a
- * successful claim are job g's. The generation only grows, so a stale word never compares equal. */
+ * successful claim are job g's. A stale word could compare equal only if exactly 2^32 jobs started between
+ * a worker's read and its CAS, which a worker that was descheduled that long would need: not a practical ABA. */
 #define CLAIM(g, i, n) (((uint64_t)(g) << 32) | ((uint64_t)(i) << 16) | (uint64_t)(n))
 #define C_GEN(c) ((uint32_t)((c) >> 32))
 #define C_NEXT(c) ((int)(((c) >> 16) & 0xffff))
@@ -144,7 +145,7 @@ int ae_set_threads(int n) {
 int ae_threads(void) { return P.n; }
 
 void ae_parallel_for(int n, ae_task_fn fn, void *ctx) {
-    if (P.n <= 1 || n <= 1 || n > MAX_TASKS) {
+    if (P.n <= 1 || n <= 1 || n > MAX_TASKS) { /* more tasks than a claim word counts: here, same results */
         for (int i = 0; i < n; i++) fn(ctx, i);
         return;
     }

@@ -128,8 +128,8 @@ static int diverged(ae_trainer *t, double loss) {
     t->rng = k.rng;
     if (k.reshuffled) { uint32_t *p = t->perm; t->perm = t->perm_prev; t->perm_prev = p; }
     t->mark.valid = 0;
-    return ae_fail(AE_ERR_DIVERGED, "training diverged at step %ld (epoch %d): %s. The model and the run are back at the start of "
-                   "step %ld, the last step whose loss was sound. Try a smaller learning rate.", at, epoch, what, at - 1);
+    return ae_fail(AE_ERR_DIVERGED, "training diverged at step %ld (epoch %d): %s. Step %ld's update caused it, so the model and the "
+                   "run are back as they were before that update (%ld steps done). Try a smaller learning rate.", at, epoch, what, at - 1, at - 2);
 }
 
 int ae_trainer_step(ae_trainer *t, double *loss_out) {

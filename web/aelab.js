@@ -455,9 +455,10 @@ export class Trainer extends Handle {
 
 // ---- IDX files, gzip-compressed or not ----
 
-/** The most an IDX file may hold, inflated or read as it is. The engine holds a dataset twice while it
- * takes it in, within the builds' 2 GiB of memory, so much larger files could not be used anyway. */
-export const MAX_IDX_BYTES = 2 ** 30;
+/** The most an IDX file may hold, inflated or read as it is. The engine holds a new dataset twice while it
+ * takes it in (the bytes handed over, then its own copy), next to the data and model already loaded, within
+ * the builds' 2 GiB of memory: 512 MiB leaves room for all of that. */
+export const MAX_IDX_BYTES = 2 ** 29;
 // Compressed bytes handed to the inflater at a time. Deflate inflates at most about 1032:1, so the output
 // runs at most about 17 MB ahead of the check below: that bounds a gzip bomb's cost, not the file's size.
 // A Blob is read a larger piece at a time (reading one is asynchronous, in a browser another process's work).
@@ -490,7 +491,7 @@ function idxDeclared(head, name, limit) {
  * is gzip-compressed. Inflating streams (DecompressionStream, in browsers and Node alike) and stops as soon
  * as the output passes what the file's own IDX header declares, so a gzip bomb is refused after a few MB
  * of output instead of all of it, and its stream is cancelled. A header that declares more than `limit`
- * bytes (MAX_IDX_BYTES, 1 GiB) is refused as soon as it is read, and a plain Blob larger than that before
+ * bytes (MAX_IDX_BYTES, 512 MiB) is refused as soon as it is read, and a plain Blob larger than that before
  * it is read. Output shorter than declared is returned for the IDX parser to refuse. Plain bytes pass
  * through. `name` names the file in messages.
  */

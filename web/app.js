@@ -46,24 +46,25 @@ const ui = {
 // ---- words: the page says "digit" for MNIST and "image" for any other data ----
 const WORDING = [[/coloured by digit/g, 'coloured by label'], [/digit-like/g, 'realistic'], [/\ba digit\b/g, 'an image'], [/\bA digit\b/g, 'An image'],
   [/\bdigit(s?)\b/g, 'image$1'], [/\bDigit(s?)\b/g, 'Image$1']];
-const originalText = new WeakMap();
-
 /** s in the current data's words. */
 function say(s) {
   return ui.noun === 'digit' ? s : WORDING.reduce((t, [re, w]) => t.replace(re, w), s);
 }
 
-/** Reword the page's own text and accessible names for the loaded data (kept originals make it reversible). */
+// The page's own words, read once at start: rewording always starts from them, so going back to MNIST
+// restores every one. Text the page writes later goes through say() when it is written.
+let wording = null;
+
+/** Reword the page's own text and accessible names for the loaded data. */
 function reword() {
-  const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    if (!originalText.has(n)) originalText.set(n, n.nodeValue);
-    n.nodeValue = say(originalText.get(n));
+  if (!wording) {
+    wording = { text: [], labels: [] };
+    const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) if (/digit/i.test(n.nodeValue)) wording.text.push([n, n.nodeValue]);
+    for (const el of document.querySelectorAll('main [aria-label]')) wording.labels.push([el, el.getAttribute('aria-label')]);
   }
-  for (const el of document.querySelectorAll('main [aria-label]')) {
-    el.dataset.label ??= el.getAttribute('aria-label');
-    el.setAttribute('aria-label', say(el.dataset.label));
-  }
+  for (const [n, t] of wording.text) n.nodeValue = say(t);
+  for (const [el, t] of wording.labels) el.setAttribute('aria-label', say(t));
 }
 
 function showError(message) {
@@ -126,7 +127,15 @@ function readHash() {
     if (!p.has(k)) continue;
     const el = $(id);
     if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === p.get(k))) bad.push(k);
-    else el.value = p.get(k);
+    else {
+      // a value the field itself refuses (letters for sizes, a level of 7) keeps the default instead
+      const before = el.value;
+      el.value = p.get(k);
+      if (!el.checkValidity()) {
+        el.value = before;
+        bad.push(k);
+      }
+    }
   }
   if (p.has('panels')) {
     const names = p.get('panels').split(',').filter(Boolean);
@@ -134,7 +143,7 @@ function readHash() {
     if (unknown.length) bad.push(`panels (${unknown.join(', ')})`);
     showPanels(names.filter((k) => PANELS[k]));
   }
-  return bad.length ? `Ignored unknown values in the link: ${bad.join(', ')}.` : '';
+  return bad.length ? `Ignored unusable values in the link (the defaults are used instead): ${bad.join(', ')}.` : '';
 }
 
 /** The label text of a form control, without the text of its own options. */
@@ -143,12 +152,19 @@ function fieldName(el) {
   return label ? label.firstChild.textContent.trim() : el.id;
 }
 
+/** The browser's own words for what is wrong with a field, or the field's title where the browser only says
+ * "match the requested format"; without a final full stop, for a list. */
+function validityText(el) {
+  const t = el.validity.patternMismatch && el.title ? el.title : el.validationMessage;
+  return t.replace(/\.$/, '');
+}
+
 function readConfig() {
   const form = $('config');
   const invalid = [...form.elements].filter((el) => el.willValidate && !el.checkValidity());
   if (invalid.length) {
     form.reportValidity();
-    throw new Error(`Fix ${invalid.length === 1 ? 'this field' : 'these fields'} first: ${invalid.map((el) => `${fieldName(el)} (${el.validationMessage})`).join('; ')}.`);
+    throw new Error(`Fix ${invalid.length === 1 ? 'this field' : 'these fields'} first: ${invalid.map((el) => `${fieldName(el)}: ${validityText(el)}`).join('; ')}.`);
   }
   const [output, loss] = $('outloss').value.split('/');
   const num = (id) => Number($(id).value);
@@ -300,6 +316,8 @@ const on = {
     ui.cols = m.cols;
     ui.nTest = m.test;
     ui.ready = true;
+    for (const el of document.querySelectorAll('.dims')) el.textContent = `${m.rows}×${m.cols}`;
+    for (const el of document.querySelectorAll('.npix')) el.textContent = String(m.rows * m.cols);
     const noun = m.name === 'MNIST' ? 'digit' : 'image';
     if (noun !== ui.noun) {
       ui.noun = noun;
@@ -323,6 +341,7 @@ const on = {
         sizes[0] = String(dim);
         sizes[sizes.length - 1] = String(dim);
         $('sizes').value = sizes.join('-');
+        syncPreset();
         writeHash();
       }
       configureFromForm();
@@ -372,7 +391,7 @@ const on = {
     ui.paused = !!m.paused && !m.running;
     if (m.finished) {
       ui.paused = false;
-      $('n-eta').textContent = 'done';
+      $('n-eta').textContent = m.stopped ? 'stopped' : 'done';
     }
     setButtons();
     drawChart(true);
@@ -557,9 +576,10 @@ function redrawLatent() {
     ctx.fillStyle = '#000';
     ctx.fillText('★', px, py);
   }
+  const some = `${n.toLocaleString('en')} test digits`, by = m.labels ? ', coloured by digit' : '';
   $('latent-note').textContent = say(m.dims === 2
-    ? 'The 2-unit codes of 2,000 test digits, coloured by digit. Click or drag anywhere to decode that point.'
-    : `The ${m.dims}-unit codes of 2,000 test digits, projected onto their two principal components (PCA), coloured by digit. Click or drag to decode a point of that plane.`);
+    ? `The 2-unit codes of ${some}${by}. Click or drag anywhere to decode that point.`
+    : `The ${m.dims}-unit codes of ${some}, projected onto their two principal components (PCA)${by}. Click or drag to decode a point of that plane.`);
   $('latent-legend').innerHTML = m.labels ? DIGIT_COLOURS.map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('') : '';
 }
 
@@ -828,18 +848,34 @@ function ago(ms) {
   return h < 48 ? `${h} hours ago` : `${Math.round(h / 24)} days ago`;
 }
 
+/** A stored run as the restore bar names it: its layers, data, how far it got and when it was saved. */
+function describeRun(r) {
+  const end = r.finished ? (r.step >= r.epochs * r.stepsPerEpoch ? ', finished' : ', stopped') : '';
+  const where = r.step ? `epoch ${Math.ceil(r.step / r.stepsPerEpoch)} of ${r.epochs}, step ${r.step}${end}` : 'loaded from a file';
+  const data = r.data === 'MNIST' ? '' : ` (trained on ${r.data})`;
+  return `${r.sizes}${data}, ${where}, saved ${ago(Date.now() - r.at)}`;
+}
+
 const keepHandlers = {
-  /** At start: the run a reload or a crash interrupted, or null. */
+  /** At start: the run a reload or a crash interrupted (run) and an earlier one that new work set aside
+   * (earlier), either null. Restore takes the latest; Restore earlier, shown when there are both, the other. */
   offer(m) {
     const bar = $('restore');
-    bar.dataset.state = m.run ? 'offer' : 'none';
-    bar.hidden = !m.run;
-    if (!m.run) return;
-    const r = m.run;
-    const end = r.finished ? (r.step >= r.epochs * r.stepsPerEpoch ? ', finished' : ', stopped') : '';
-    const where = r.step ? `epoch ${Math.ceil(r.step / r.stepsPerEpoch)} of ${r.epochs}, step ${r.step}${end}` : 'loaded from a file';
-    const data = r.data === 'MNIST' ? '' : ` (trained on ${r.data})`;
-    $('restore-text').textContent = `Restore the model you were training: ${r.sizes}${data}, ${where}, saved ${ago(Date.now() - r.at)}.`;
+    bar.dataset.state = m.run || m.earlier ? 'offer' : 'none';
+    bar.hidden = !(m.run || m.earlier);
+    if (bar.hidden) return;
+    bar.dataset.which = m.run ? 'current' : 'previous';
+    $('restore-earlier').hidden = !(m.run && m.earlier);
+    $('restore-text').textContent = m.run
+      ? `Restore the model you were training: ${describeRun(m.run)}.${m.earlier ? ` An earlier run is kept too: ${describeRun(m.earlier)}.` : ''}`
+      : `Restore an earlier run: ${describeRun(m.earlier)}.`;
+  },
+  /** Start, Step or Load model with the offer unanswered: the offer goes, its run is kept for the next reload. */
+  declined(m) {
+    $('restore').hidden = true;
+    $('restore').dataset.state = 'declined';
+    $('keep-note').textContent = `The run offered at the top (${m.earlier.sizes}, step ${m.earlier.step}) is set aside, not lost: the next reload offers it again.`;
+    $('keep-note').hidden = false;
   },
   restored(m) {
     const c = m.config;
@@ -878,7 +914,8 @@ const keepHandlers = {
 
 function setupKeep() {
   Object.assign(on, keepHandlers);
-  $('restore-yes').addEventListener('click', () => { showError(''); send('restore'); });
+  $('restore-yes').addEventListener('click', () => { showError(''); send('restore', { which: $('restore').dataset.which }); });
+  $('restore-earlier').addEventListener('click', () => { showError(''); send('restore', { which: 'previous' }); });
   $('restore-no').addEventListener('click', () => { $('restore').hidden = true; send('discard'); });
   // Warn only when leaving would lose trained steps: not on a fresh page, not once they are kept or downloaded.
   addEventListener('beforeunload', (e) => {
@@ -889,6 +926,7 @@ function setupKeep() {
 }
 
 function main() {
+  reword(); // reads the page's own words before any are replaced
   setupPanels();
   fillSelect($('hidden'), ACTS);
   fillSelect($('code'), ACTS);

@@ -91,18 +91,26 @@ function destroyRun() {
 
 /** Build a fresh model (or adopt a given one) and its trainer from the page's configuration. */
 function configure(c, adopt = null) {
+  // The new model and trainer are built before the old ones go, so settings the engine refuses (a layer
+  // width of 0, a model too large) leave the current model, its run and the page's view of it as they were.
+  const m = adopt ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
+  let t;
+  try {
+    // a fresh autoencoder starts its output at the data's mean image; a loaded or kept model keeps its own biases
+    if (!adopt && m.outputSize === train.dim && ['sigmoid', 'linear'].includes(m.activations.at(-1))) m.initOutputBias(train);
+    t = ae.trainer(m, train, {
+      batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
+      noise: c.noise, noiseLevel: c.noiseLevel,
+    });
+  } catch (e) {
+    if (!adopt) m.destroy();
+    throw e;
+  }
   destroyRun();
-  if (model && model !== adopt) model.destroy();
-  model = null;
+  if (model && model !== m) model.destroy();
+  model = m;
+  trainer = t;
   cfg = c;
-  const loaded = adopt;
-  model = loaded ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
-  // a fresh autoencoder starts its output at the data's mean image; a loaded or kept model keeps its own biases
-  if (!loaded && ['sigmoid', 'linear'].includes(model.activations.at(-1))) model.initOutputBias(train);
-  trainer = ae.trainer(model, train, {
-    batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
-    noise: c.noise, noiseLevel: c.noiseLevel,
-  });
   finished = false;
   resumedAt = 0;
   history.reset();
@@ -219,15 +227,19 @@ function evaluateTest(epoch) {
 const stepNow = () => resumedAt + (trainer?.state?.step ?? 0);
 
 /** Train up to maxSteps and report the run's totals. A restored run's trainer starts at step 0 and counts
- * on from resumedAt; an epoch is always ceil(n / batch) steps, so the epoch and the position in it follow
- * from the total, and a chunk stops where the total ends an epoch (the interrupted epoch is finished on a
- * fresh shuffle). Without a restore the cap is where the trainer stops anyway. */
+ * on from resumedAt; an epoch is always spe = ceil(n / batch) steps, so the epoch and the position in it
+ * (in samples, as the trainer counts it: (step mod spe) * batch) follow from the total, and a chunk stops
+ * where the total ends an epoch. The new trainer's batches are not the ones the interrupted run had left:
+ * its first shuffle is the seed's epoch-0 order again, so the rest of the interrupted epoch trains on the
+ * first batches of that order, and from then on each counted epoch is the end of one of the trainer's
+ * shuffles and the start of the next (about n samples, some twice and some not at all). Without a restore
+ * the cap is where the trainer stops anyway. */
 function runCounted(maxSteps) {
   const spe = Math.ceil(train.n / cfg.batch);
   const s = trainer.run(Math.min(maxSteps, spe - (stepNow() % spe)), true);
   if (!resumedAt) return s;
   const step = resumedAt + s.step;
-  return { ...s, step, epoch: Math.floor(step / spe), pos: step % spe };
+  return { ...s, step, epoch: Math.floor(step / spe), pos: (step % spe) * cfg.batch };
 }
 
 /** The record persist.js keeps: the model's bytes and what the page needs to show the run and go on. */
@@ -309,15 +321,14 @@ const handlers = {
   step() {
     if (!trainer) configure(cfg);
     running = false;
-    chunk(1);
+    chunk(1); // its tick() writes at most every SAVE_EVERY_MS, as for a run: not once per click
     sendImages(true);
     post({ type: 'state', running: false, paused: true });
-    keeper.flush();
   },
   stop() {
     running = false;
     finished = true;
-    post({ type: 'state', running: false, finished: true });
+    post({ type: 'state', running: false, finished: true, stopped: true });
     sendImages(true);
     if (stepNow() > 0) keeper.touch(); // a restore brings it back stopped, as it is now
     keeper.flush();
@@ -330,7 +341,12 @@ const handlers = {
   load(msg) {
     running = false;
     // Parse first: a bad file leaves the current model and data untouched.
-    const loaded = ae.loadModel(new Uint8Array(msg.bytes), Math.max(cfg?.batch ?? 256, 1));
+    let loaded;
+    try {
+      loaded = ae.loadModel(new Uint8Array(msg.bytes), Math.max(cfg?.batch ?? 256, 1));
+    } catch (e) {
+      throw new Error(`Could not load ${msg.name}: ${sentence(e.message)} The current model is unchanged.`);
+    }
     if (loaded.inputSize !== train.rows * train.cols || loaded.outputSize !== loaded.inputSize) {
       loaded.destroy();
       throw new Error(`This model maps ${loaded.inputSize} inputs to ${loaded.outputSize} outputs; the ${dataName} images need a ${train.rows}×${train.cols} = ${train.dim}-pixel autoencoder.`);
@@ -530,11 +546,14 @@ const handlers = {
     configure(msg.config ?? cfg);
     post({ type: 'state', running: false });
   },
-  /** The run persist.js kept, offered at start: its weights, settings, counters and curves, ready to go on
-   * (paused, or stopped if it was). Adam's moments are not kept: they start afresh, as for a loaded file. */
-  restore() {
-    const rec = keeper.offer;
-    if (!rec) return; // already answered (a second click)
+  /** A run persist.js kept, offered at start (msg.which: 'current', or 'previous' for the earlier one): its
+   * weights, settings, counters and curves, ready to go on (paused, or stopped if it was). Adam's moments
+   * are not kept: they start afresh, as for a loaded file. Once the offer is answered (a second click, or
+   * Start, Step or Load model, which decline it) this does nothing, so it never replaces trained steps. */
+  restore(msg) {
+    const which = msg.which === 'previous' ? 'previous' : 'current';
+    const rec = keeper.offered(which);
+    if (!rec) return;
     const loaded = ae.loadModel(rec.model, Math.max(rec.config.batch, 1));
     if (loaded.inputSize !== train.dim) {
       loaded.destroy();
@@ -545,7 +564,7 @@ const handlers = {
     resumedAt = rec.step;
     history.reset(rec.history);
     finished = !!rec.finished;
-    keeper.taken();
+    keeper.taken(which);
     post({ type: 'restored', config: rec.config, data: rec.data, current: dataName, step: rec.step, stepsPerEpoch: Math.ceil(train.n / rec.config.batch), finished, history: history.save(), at: rec.at });
     post({ type: 'state', running: false, paused: !finished, finished });
   },
@@ -554,15 +573,18 @@ const handlers = {
   },
 };
 
-self.onmessage = async (ev) => {
+// Commands run one at a time, in the order they came: an async one (loading the engine, reading a file of
+// one's own) finishes before the next starts, so a Start or Reset sent during a long read cannot act on
+// data or a model that is being swapped out under it.
+let queue = Promise.resolve();
+self.onmessage = (ev) => {
   const msg = ev.data;
   const h = handlers[msg.type];
   if (!h) return fail(`unknown command '${msg.type}'`);
-  try {
-    await h(msg);
-  } catch (e) {
+  queue = queue.then(() => h(msg)).catch((e) => {
     running = false;
     fail(e);
-    post({ type: 'state', running: false });
-  }
+    // a refused command changed nothing: a run that was under way is paused, ready to resume
+    post({ type: 'state', running: false, paused: !!trainer && !finished && stepNow() > 0 });
+  });
 };

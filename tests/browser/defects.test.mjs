@@ -73,6 +73,10 @@ test('embedded with threads in an isolated course page on another origin: the if
     // the embedded page fits the 900 px iframe's width: nothing spills sideways
     const over = await frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(over <= 0, `embedded page overflows sideways by ${over} px`);
+    // and every field stays inside its panel
+    const spill = await frame.evaluate(() => [...document.querySelectorAll('section input, section select')]
+      .filter((el) => el.offsetParent && el.getBoundingClientRect().right > el.closest('section').getBoundingClientRect().right + 0.5).map((el) => el.id));
+    assert.deepEqual(spill, [], 'fields that spill over their panel');
     await shot(page, 'embedded-cross-origin');
     assert.deepEqual(errors, []);
     await page.close();
@@ -104,6 +108,8 @@ test('phone: 390×844 fits with no horizontal scroll and every control is a usab
     return bad;
   });
   assert.deepEqual(small, [], 'controls too small or off-screen on a phone');
+  // a finger dragged over the latent map moves the decoded point instead of scrolling the page
+  assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('latent')).touchAction), 'none');
   await page.tap('#step');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
   await shot(page, 'phone-390');
@@ -164,6 +170,42 @@ test('a run that explodes without reaching NaN (SGD at lr 1e9) stops with a mess
   // the numbers show the last sound step, and the kept weights still reconstruct (not a blank or NaN canvas)
   const step = Number(await page.locator('#n-step').textContent());
   assert.ok(step >= 0 && step < 5, `rolled back to step ${step}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a refused edit or file keeps the trained model and a paused run paused; the message is in view', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await trainFor(page, 20);
+  const step = await page.locator('#n-step').textContent();
+  // a bad model file while paused: still paused, Resume still there, the message on screen though the
+  // control that caused it is far down the page
+  await page.locator('#data-panel').scrollIntoViewIfNeeded();
+  await page.setInputFiles('#load', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await waitError(page, /Could not load broken\.safetensors: .*The current model is unchanged\./);
+  assert.equal(await page.locator('#resume').isDisabled(), false, 'the paused run can still be resumed');
+  const box = await page.locator('#error').boundingBox();
+  assert.ok(box.y >= 0 && box.y < 900, `error message at y=${box.y}, out of view`);
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('sizes').disabled);
+  assert.equal(await page.locator('#n-eta').textContent(), 'stopped');
+  // sizes the engine refuses: the trained model stays, and can still be saved
+  await page.fill('#sizes', '784-0-784');
+  await page.locator('#sizes').dispatchEvent('change');
+  await waitError(page, /widths must be/);
+  assert.equal(await page.locator('#n-step').textContent(), step);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  assert.match(download.suggestedFilename(), /784-32-784/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('unusable values in a link fall back to their defaults, named in one message, and the page has a model', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&sizes=abc&hidden=bogus&batch=-5&level=7&epochs=99999`);
+  await waitError(page, /Ignored unusable values in the link .*sizes, hidden, batch, epochs, level/);
+  assert.equal(await page.inputValue('#sizes'), '784-32-784');
+  assert.equal(await page.inputValue('#batch'), '256');
+  await page.waitForFunction(() => document.getElementById('n-params').textContent === '50,992');
   assert.deepEqual(errors, []);
   await page.close();
 });

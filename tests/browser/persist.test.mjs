@@ -1,7 +1,8 @@
 // Keeping the run across a reload (web/persist.js): the Worker keeps the model, its settings and its loss
 // curves in IndexedDB as it trains; after a reload the page offers them back, Restore brings back the same
-// weights, counters and curves and training goes on, Discard forgets them; leaving the page warns only when
-// trained steps would be lost; without IndexedDB the page still works and says so once.
+// weights, counters and curves and training goes on, Discard forgets them, and Start with the offer
+// unanswered sets the offered run aside for the next reload and keeps the new one; leaving the page warns
+// only when trained steps would be lost; without IndexedDB the page still works and says so once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -119,6 +120,37 @@ test('Discard forgets the kept run: the next reload offers nothing', async () =>
   await reload(page);
   await barState(page, 'none');
   assert.equal(await page.locator('#restore').isVisible(), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Start with the offer unanswered sets the offered run aside: the new run is kept, the next reload offers both', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await trainFor(page, 240); // into the second epoch, so the two runs differ
+  await keptAll(page);
+  const first = Number(await text(page, 'n-step'));
+  await reload(page);
+  await barState(page, 'offer');
+  assert.equal(await page.locator('#restore-earlier').isVisible(), false, 'Restore earlier offered with no earlier run');
+  await trainFor(page, 3); // ignore the bar and train
+  await barState(page, 'declined');
+  assert.equal(await page.locator('#restore').isVisible(), false, 'the offer stayed up over a new run, where Restore would throw it away');
+  assert.equal(await page.locator('#keep-note').isVisible(), true);
+  assert.equal(await text(page, 'keep-note'), `The run offered at the top (784-32-784, step ${first}) is set aside, not lost: the next reload offers it again.`);
+  await keptAll(page); // Pause wrote the new run, as it would with no offer
+  const second = Number(await text(page, 'n-step'));
+  assert.ok(second < first);
+  await reload(page);
+  await barState(page, 'offer');
+  const run = (step) => `784-32-784, epoch ${Math.ceil(step / 235)} of 5, step ${step}, saved [^.]+`; // "just now", "1 minute ago"
+  const offered = (latest, earlier) => new RegExp(`^Restore the model you were training: ${run(latest)}\\. An earlier run is kept too: ${run(earlier)}\\.$`);
+  assert.match(await text(page, 'restore-text'), offered(second, first));
+  await page.click('#restore-earlier');
+  await barState(page, 'restored');
+  assert.equal(await text(page, 'n-step'), String(first));
+  await reload(page); // the restored run is now the current one, the other the earlier one
+  await barState(page, 'offer');
+  assert.match(await text(page, 'restore-text'), offered(first, second));
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -57,7 +57,7 @@ test('data that cannot be IDX, or an IDX header declaring more than the limit, i
   await assert.rejects(gunzipIfNeeded(await bomb(Buffer.alloc(0), 50e6), { name: 'zeros.gz' }),
     { message: 'zeros.gz inflates to something that is not an IDX file (it starts 00 00 00 00; IDX images start 00 00 08 03, labels 00 00 08 01); refused' });
   await assert.rejects(gunzipIfNeeded(zlib.gzipSync(idxHeader([2e9, 28, 28])), { name: 'huge.gz' }),
-    { message: /^huge\.gz has an IDX header that declares 1460\.3 GiB \(2000000000 × 28 × 28 values and 16 bytes of header\), more than the 1\.0 GiB aelab reads; refused$/ });
+    { message: /^huge\.gz has an IDX header that declares 1460\.3 GiB \(2000000000 × 28 × 28 values and 16 bytes of header\), more than the 512\.0 MiB aelab reads; refused$/ });
   // labels: 8 + n bytes; and a limit of the caller's choosing
   const labels = Buffer.concat([idxHeader([5000]), Buffer.alloc(5000, 3)]);
   assert.deepEqual(Buffer.from(await gunzipIfNeeded(zlib.gzipSync(labels))), labels);

@@ -1,8 +1,15 @@
 // web/persist.js without a browser: the kept loss history stays under its cap with its shape, and the
-// writes stay bounded (none per chunk, at most one per SAVE_EVERY_MS of training, one at a time).
+// writes stay bounded (none per chunk, at most one per SAVE_EVERY_MS of training, one at a time); an offer
+// left unanswered is set aside by new work, not left to block every write; a blocked open is a refusal.
+// Then the built site's worker.js itself, run in Node over an in-memory IndexedDB: what Step, Load model,
+// Restore and Restore earlier write, across "reloads" (a fresh worker on the same store).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { History, Keeper, HISTORY_CAP, SAVE_EVERY_MS } from '../../web/persist.js';
+import { site } from './helpers.mjs';
 
 test('the history is thinned past its cap and keeps every test loss and its last point', () => {
   const h = new History();
@@ -27,11 +34,17 @@ test('the history is thinned past its cap and keeps every test loss and its last
   assert.deepEqual(copy.save(), h.save());
 });
 
-/** A stand-in for IndexedDB: transactions complete when the test says so. */
+/** A stand-in for an open IndexedDB database: transactions complete when the test says so. `puts` holds
+ * the records written to the current run's key, `ops` every change as [op, key, step]. */
 function fakeDb() {
-  const db = { puts: [], open: [] };
+  const db = { puts: [], ops: [], open: [] };
   db.transaction = () => {
-    const t = { objectStore: () => ({ put: (rec) => (db.puts.push(rec), {}), delete: () => ({}) }) };
+    const t = {
+      objectStore: () => ({
+        put: (rec, key) => (db.ops.push(['put', key, rec.step]), key === 'current' && db.puts.push(rec), {}),
+        delete: (key) => (db.ops.push(['delete', key]), {}),
+      }),
+    };
     db.open.push(t);
     return t;
   };
@@ -39,7 +52,9 @@ function fakeDb() {
   return db;
 }
 
-test('writes: none per chunk, one per SAVE_EVERY_MS of training, one at a time, none for an untrained model or while an offer waits', async () => {
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+test('writes: none per chunk, one per SAVE_EVERY_MS of training, one at a time, none for an untrained model', async () => {
   const posted = [];
   let step = 0, snapshots = 0;
   const k = new Keeper((m) => posted.push(m), () => (snapshots++, { step }));
@@ -72,9 +87,213 @@ test('writes: none per chunk, one per SAVE_EVERY_MS of training, one at a time, 
   k.newRun(); // Reset: a fresh model has nothing to keep, and the stored run stays
   k.flush();
   assert.equal(db.puts.length, 2);
-  k.offer = { step: 9 }; // an unanswered offer is never overwritten
-  k.touch();
-  k.flush();
-  assert.equal(db.puts.length, 2);
   assert.equal(snapshots, 2);
+});
+
+test('new work while an offer waits sets the offered run aside as the earlier one and is kept from then on', async () => {
+  const posted = [];
+  const k = new Keeper((m) => posted.push(m), () => ({ step: 3 }));
+  const db = (k.db = fakeDb());
+  const old = { step: 9, at: 1, config: { epochs: 5 } };
+  k.offers = { current: old, previous: { step: 2, at: 0, config: { epochs: 5 } } };
+  k.newRun(); // settings changed, nothing trained: still offered, nothing written
+  k.flush();
+  assert.deepEqual(db.ops, []);
+  k.touch(); // Start, Step or Load model
+  assert.equal(k.offered('current'), null);
+  assert.deepEqual(db.ops, [['put', 'previous', 9], ['delete', 'current']], 'the offered run was not moved aside');
+  assert.equal(posted[0].type, 'declined');
+  assert.equal(posted[0].earlier.step, 9);
+  k.flush(); // Pause: the new run is written, in a transaction after the one that moved the old run
+  assert.deepEqual(db.ops.at(-1), ['put', 'current', 3], 'writes stay blocked after the offer was declined');
+  assert.equal(db.open.length, 2);
+  db.complete();
+  db.complete();
+  await settle();
+  assert.deepEqual(posted.map((m) => m.type), ['declined', 'kept']);
+  await k.discard(); // a Discard that arrives after the offer was declined deletes nothing
+  assert.equal(db.ops.length, 3);
+});
+
+test('Restore earlier makes the earlier run the current one and keeps the other as the earlier one', () => {
+  const k = new Keeper(() => {}, () => null);
+  const db = (k.db = fakeDb());
+  k.offers = { current: { step: 9 }, previous: { step: 2 } };
+  assert.equal(k.offered('previous').step, 2);
+  k.taken('previous');
+  assert.deepEqual(db.ops, [['put', 'current', 2], ['put', 'previous', 9]]);
+  k.touch(); // trained on: no decline, nothing moved again
+  assert.equal(db.ops.length, 2);
+});
+
+test('a blocked open turns keeping off with a note instead of leaving start() waiting', async () => {
+  const posted = [];
+  const saved = globalThis.indexedDB;
+  let closed = false;
+  let req;
+  globalThis.indexedDB = {
+    open() {
+      req = {};
+      setTimeout(() => req.onblocked?.({}), 0); // another tab holds an older version open, and stays
+      return req;
+    },
+  };
+  try {
+    const k = new Keeper((m) => posted.push(m), () => ({ step: 1 }));
+    const hung = Symbol('hung');
+    let timer;
+    const got = await Promise.race([k.start(), new Promise((resolve) => (timer = setTimeout(() => resolve(hung), 2000)))]);
+    clearTimeout(timer);
+    assert.notEqual(got, hung, 'start() never settled on a blocked open');
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0].type, 'keepOff');
+    assert.match(posted[0].reason, /another tab/);
+    k.touch();
+    k.flush(); // the page trains on without storage
+    assert.equal(posted.length, 1);
+    req.result = { close: () => (closed = true) }; // the other tab closed after all: the late connection is let go
+    req.onsuccess();
+    assert.equal(closed, true);
+  } finally {
+    globalThis.indexedDB = saved;
+  }
+});
+
+/** IndexedDB as far as persist.js uses it, in memory: one store whose contents outlive a "reload"; each
+ * transaction applies its requests and commits on a later task, in the order the transactions were made.
+ * `writes` counts read-write transactions as they are made; `log` lists the changes as [op, key, step]. */
+function memoryIdb() {
+  const data = new Map();
+  const idb = { data, log: [], writes: 0 };
+  const db = {
+    createObjectStore() {},
+    close() {},
+    transaction(store, mode) {
+      if (mode === 'readwrite') idb.writes++;
+      const work = [];
+      const t = {};
+      const req = (fn) => {
+        const r = {};
+        work.push(() => (r.result = fn()));
+        return r;
+      };
+      t.objectStore = () => ({
+        get: (key) => req(() => data.get(key)),
+        put: (rec, key) => req(() => (idb.log.push(['put', key, rec.step]), data.set(key, structuredClone(rec)))),
+        delete: (key) => req(() => (idb.log.push(['delete', key]), data.delete(key))),
+      });
+      setTimeout(() => {
+        work.forEach((w) => w());
+        t.oncomplete();
+      }, 0);
+      return t;
+    },
+  };
+  idb.open = () => {
+    const r = { result: db };
+    setTimeout(() => {
+      r.onupgradeneeded?.();
+      r.onsuccess();
+    }, 0);
+    return r;
+  };
+  return idb;
+}
+
+const CONFIG = {
+  sizes: '784-32-784', hidden: 'relu', code: 'relu', output: 'sigmoid', loss: 'bce', init: 'glorot_uniform', optimizer: 'adam',
+  lr: 0.001, momentum: 0.9, weightDecay: 0, batch: 256, epochs: 5, seed: 1, noise: 'none', noiseLevel: 0,
+};
+let pages = 0;
+
+/** build/site/worker.js as a fresh page would start it (a module instance of its own, the engine, MNIST from
+ * build/site/data, the stored runs offered); `send` posts a command and resolves with the first message
+ * after it that `until` accepts. Commands run in order, so a later command's answer follows an earlier one's. */
+async function openWorker() {
+  const got = [];
+  let waiting = null;
+  globalThis.self = {
+    location: { href: pathToFileURL(`${site}/`).href },
+    postMessage(m) {
+      got.push(m);
+      if (waiting && waiting.until(m)) {
+        const w = waiting;
+        waiting = null;
+        w.resolve(m);
+      }
+    },
+  };
+  const me = globalThis.self;
+  await import(`${pathToFileURL(path.join(site, 'worker.js')).href}?page=${++pages}`);
+  const send = (msg, until) => new Promise((resolve) => {
+    waiting = until ? { until, resolve } : null;
+    me.onmessage({ data: msg });
+    if (!until) resolve();
+  });
+  const offer = await send({ type: 'init', engine: 'simd' }, (m) => m.type === 'offer' || m.type === 'keepOff');
+  await send({ type: 'configure', config: CONFIG }, (m) => m.type === 'state');
+  return { got, send, offer };
+}
+
+const isType = (t) => (m) => m.type === t;
+
+test('worker.js: Step does not write; Step or Load model with an offer waiting sets it aside; Restore earlier; a restored run counts its position in samples', async () => {
+  const idb = memoryIdb();
+  globalThis.indexedDB = idb;
+  globalThis.fetch = async (url) => {
+    const b = fs.readFileSync(new URL(url));
+    return { ok: true, status: 200, arrayBuffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) };
+  };
+  const clock = performance.now.bind(performance);
+  const now = clock();
+  performance.now = () => now; // Step clicks come within SAVE_EVERY_MS of each other, however slow this machine is
+  try {
+    // a first page: three Steps write nothing; Pause writes the run once
+    const a = await openWorker();
+    assert.deepEqual([a.offer.run, a.offer.earlier], [null, null]);
+    for (let i = 0; i < 3; i++) await a.send({ type: 'step' }, isType('state'));
+    const file = await a.send({ type: 'save' }, isType('file'));
+    assert.equal(idb.writes, 0, 'a Step wrote the whole model to IndexedDB');
+    const kept = await a.send({ type: 'pause' }, isType('kept'));
+    assert.equal(kept.step, 3);
+    assert.deepEqual(idb.log, [['put', 'current', 3]]);
+
+    // reload: the run is offered; a Step declines it, the offered run moves aside, a late Restore changes nothing
+    const b = await openWorker();
+    assert.equal(b.offer.run.step, 3);
+    assert.equal(b.offer.earlier, null);
+    const declined = await b.send({ type: 'step' }, isType('declined'));
+    assert.equal(declined.earlier.step, 3);
+    await b.send({ type: 'restore' });
+    await b.send({ type: 'save' }, isType('file'));
+    assert.equal(b.got.filter(isType('restored')).length, 0, 'Restore replaced a run with trained steps');
+    assert.equal((await b.send({ type: 'pause' }, isType('kept'))).step, 1);
+    assert.deepEqual(idb.log.slice(1), [['put', 'previous', 3], ['delete', 'current'], ['put', 'current', 1]]);
+
+    // reload: both are offered; Load model declines them: the latest moves aside, the older one gives way
+    const c = await openWorker();
+    assert.deepEqual([c.offer.run.step, c.offer.earlier.step], [1, 3]);
+    const bytes = file.bytes.buffer.slice(file.bytes.byteOffset, file.bytes.byteOffset + file.bytes.length);
+    assert.equal((await c.send({ type: 'load', bytes, name: 'a.safetensors' }, isType('kept'))).step, 0);
+    assert.equal(c.got.find(isType('declined')).earlier.step, 1);
+    assert.deepEqual(idb.log.slice(4), [['put', 'previous', 1], ['delete', 'current'], ['put', 'current', 0]]);
+    assert.deepEqual([...idb.data.keys()].sort(), ['current', 'previous']);
+
+    // reload: Restore earlier brings back the 1-step run; the loaded model becomes the earlier run
+    const d = await openWorker();
+    assert.deepEqual([d.offer.run.step, d.offer.earlier.step], [0, 1]);
+    assert.equal((await d.send({ type: 'restore', which: 'previous' }, isType('restored'))).step, 1);
+    // a restored run's position within its epoch is in samples, as a fresh run's is
+    const p = await d.send({ type: 'step' }, isType('progress'));
+    assert.deepEqual([p.step, p.epoch, p.pos], [2, 0, 2 * CONFIG.batch]);
+    const fresh = a.got.filter(isType('progress')).at(-1);
+    assert.deepEqual([fresh.step, fresh.pos], [3, 3 * CONFIG.batch]);
+    assert.equal((await d.send({ type: 'pause' }, isType('kept'))).step, 2);
+    assert.deepEqual(idb.log.slice(7), [['put', 'current', 1], ['put', 'previous', 0], ['put', 'current', 2]]);
+  } finally {
+    performance.now = clock;
+    delete globalThis.indexedDB;
+    delete globalThis.fetch;
+    delete globalThis.self;
+  }
 });
