@@ -622,7 +622,7 @@ function refreshPanels() {
 
 function requestBlend() {
   if (!ui.model || $('blend-panel').hidden) return;
-  const a = Number($('blend-a').value), b = Number($('blend-b').value);
+  const a = $('blend-a').value === '' ? NaN : Number($('blend-a').value), b = $('blend-b').value === '' ? NaN : Number($('blend-b').value);
   if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= ui.nTest || b >= ui.nTest) {
     $('blend-text').textContent = say(`Pick two test digits from 0 to ${ui.nTest - 1}.`);
     return;
@@ -866,6 +866,7 @@ const keepHandlers = {
     if (bar.hidden) return;
     bar.dataset.which = m.run ? 'current' : 'previous';
     $('restore-earlier').hidden = !(m.run && m.earlier);
+    $('restore-no').textContent = m.run && m.earlier ? 'Discard both' : 'Discard';
     $('restore-text').textContent = m.run
       ? `Restore the model you were training: ${describeRun(m.run)}.${m.earlier ? ` An earlier run is kept too: ${describeRun(m.earlier)}.` : ''}`
       : `Restore an earlier run: ${describeRun(m.earlier)}.`;

@@ -33,7 +33,9 @@ let resumedAt = 0; // steps the current model had trained before this trainer wa
 const history = new History(); // the loss chart's points, kept with the model
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
-const fail = (e) => post({ type: 'error', message: sentence(e && e.message ? e.message : String(e)) });
+/** A message shown on its own: a sentence with a capital letter (the engine's start in lower case). */
+const alone = (s) => { const m = sentence(s); return `${m.charAt(0).toUpperCase()}${m.slice(1)}`; };
+const fail = (e) => post({ type: 'error', message: alone(e && e.message ? e.message : String(e)) });
 /** The engine's messages are clauses without a full stop; end one before another sentence follows it. */
 const sentence = (s) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
 const keeper = new Keeper(post, snapshot);
@@ -257,7 +259,7 @@ function chunk(maxSteps) {
   } catch (e) {
     running = false;
     // the trainer is back at its last sound step: the page shows that step, not the one that blew up
-    post({ type: 'diverged', message: sentence(e.message), step: stepNow() });
+    post({ type: 'diverged', message: alone(e.message), step: stepNow() });
     post({ type: 'state', running: false });
     sendImages(true);
     keeper.touch(); // the last good weights
