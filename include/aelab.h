@@ -216,6 +216,9 @@ int ae_model_step(ae_model *m, const ae_optim_cfg *c, int from, int to);
  * and only if nothing else changed the state since (reset, load, ae_model_init_output_bias); else AE_ERR_ARG. */
 int ae_model_undo_step(ae_model *m);
 
+/* Layers [from, to) over any number of rows: x (B, sizes[from]) -> out (B, sizes[to]), run max_batch rows at a
+ * time through the model's buffers (which it overwrites); the same bits as one batch of each chunk. */
+int ae_model_map_rows(ae_model *m, int from, int to, const float *x, int B, float *out);
 /* Encoder and decoder as separate calls. x (B, sizes[0]) -> code (B, sizes[code]) and back. */
 int ae_model_encode(ae_model *m, const float *x, int B, float *code);
 int ae_model_decode(ae_model *m, const float *code, int B, float *out);

@@ -106,13 +106,7 @@ static int write_recon_png(ae_model *m, const ae_dataset *d, int n, ae_noise noi
     ae_rng r;
     ae_rng_seed(&r, seed, 7);
     ae_corrupt(noise, level, &r, noisy, (size_t)n * dim);
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i += m->max_batch) {
-        int B = n - i < m->max_batch ? n - i : m->max_batch;
-        memcpy(ae_model_input(m), noisy + (size_t)i * dim, (size_t)B * dim * sizeof(float));
-        rc = ae_model_forward(m, B);
-        if (!rc) memcpy(rec + (size_t)i * dim, ae_model_output(m), (size_t)B * dim * sizeof(float));
-    }
+    int rc = ae_model_map_rows(m, 0, m->arch.n_layers, noisy, n, rec);
     uint8_t *png = NULL;
     size_t len = 0;
     if (!rc) rc = ae_png_grid(tiles, rows * n, d->rows, d->cols, n, 2, &png, &len);

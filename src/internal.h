@@ -56,6 +56,12 @@ void ae_gemm_plan_init(ae_gemm_plan *g, int transA, int transB, int M, int N, in
                        int ldb, float *C, int ldc, const ae_epilogue *ep);
 void ae_gemm_plan_task(const ae_gemm_plan *g, int t);
 
+/* The one loop over "B rows in chunks of at most max_batch" (the rows the model's buffers hold): fn(m, first,
+ * b, ctx) for rows [first, first+b) in order; stops at and returns the first nonzero result. B = 0 calls
+ * nothing. ae_model_map_rows is the common case; ae_evaluate passes its own fn. */
+typedef int (*ae_chunk_fn)(ae_model *m, int first, int b, void *ctx);
+int ae_model_chunks(ae_model *m, int B, ae_chunk_fn fn, void *ctx);
+
 /* Dense layer (src/dense.c). x (B, in), W (out, in), b (out), z and y (B, out).
  * forward:  z = x W^T + b;  y = f(z)
  * backward, given dz = dL/dz (B, out):

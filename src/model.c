@@ -282,32 +282,45 @@ int ae_model_undo_step(ae_model *m) {
     return AE_OK;
 }
 
-int ae_model_encode(ae_model *m, const float *x, int B, float *code) {
+int ae_model_chunks(ae_model *m, int B, ae_chunk_fn fn, void *ctx) {
     if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    const int c = m->arch.code, in = m->arch.sizes[0];
-    if (c == 0) return ae_fail(AE_ERR_ARG, "this model has no code layer");
+    if (B < 0) return ae_fail(AE_ERR_ARG, "%d rows; give at least 0", B);
     for (int r = 0; r < B; r += m->max_batch) {
-        int b = B - r < m->max_batch ? B - r : m->max_batch;
-        memcpy(m->a[0], x + (size_t)r * in, (size_t)b * in * sizeof(float));
-        int rc = ae_model_forward_range(m, 0, c, b);
+        int rc = fn(m, r, B - r < m->max_batch ? B - r : m->max_batch, ctx);
         if (rc) return rc;
-        memcpy(code + (size_t)r * m->arch.sizes[c], m->a[c], (size_t)b * m->arch.sizes[c] * sizeof(float));
     }
     return AE_OK;
 }
 
+typedef struct { int from, to; const float *x; float *out; } map_ctx;
+
+/* rows [first, first+b): x rows into a[from], layers [from, to), a[to] out */
+static int map_chunk(ae_model *m, int first, int b, void *ctx) {
+    const map_ctx *c = ctx;
+    const int in = m->arch.sizes[c->from], ow = m->arch.sizes[c->to];
+    memcpy(m->a[c->from], c->x + (size_t)first * in, (size_t)b * in * sizeof(float));
+    int rc = ae_model_forward_range(m, c->from, c->to, b);
+    if (!rc) memcpy(c->out + (size_t)first * ow, m->a[c->to], (size_t)b * ow * sizeof(float));
+    return rc;
+}
+
+int ae_model_map_rows(ae_model *m, int from, int to, const float *x, int B, float *out) {
+    if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
+    if (from < 0 || to > m->arch.n_layers || from > to) return ae_fail(AE_ERR_ARG, "layer range [%d, %d) is outside the model", from, to);
+    map_ctx c = {from, to, x, out};
+    return ae_model_chunks(m, B, map_chunk, &c);
+}
+
+int ae_model_encode(ae_model *m, const float *x, int B, float *code) {
+    if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
+    if (m->arch.code == 0) return ae_fail(AE_ERR_ARG, "this model has no code layer");
+    return ae_model_map_rows(m, 0, m->arch.code, x, B, code);
+}
+
 int ae_model_decode(ae_model *m, const float *code, int B, float *out) {
     if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    const int c = m->arch.code, L = m->arch.n_layers, w = m->arch.sizes[c], ow = m->arch.sizes[L];
-    if (c == 0) return ae_fail(AE_ERR_ARG, "this model has no code layer");
-    for (int r = 0; r < B; r += m->max_batch) {
-        int b = B - r < m->max_batch ? B - r : m->max_batch;
-        memcpy(m->a[c], code + (size_t)r * w, (size_t)b * w * sizeof(float));
-        int rc = ae_model_forward_range(m, c, L, b);
-        if (rc) return rc;
-        memcpy(out + (size_t)r * ow, m->a[L], (size_t)b * ow * sizeof(float));
-    }
-    return AE_OK;
+    if (m->arch.code == 0) return ae_fail(AE_ERR_ARG, "this model has no code layer");
+    return ae_model_map_rows(m, m->arch.code, m->arch.n_layers, code, B, out);
 }
 
 double ae_model_train_flops(const ae_model *m) {

@@ -173,6 +173,35 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
     return AE_OK;
 }
 
+typedef struct {
+    const ae_dataset *d;
+    int supervised;
+    double sum; /* Σ over chunks of mean loss × rows */
+    int right;
+} eval_ctx;
+
+/* dataset rows [first, first+B): forward, loss against the clean input or the one-hot label, argmax hits */
+static int eval_chunk(ae_model *m, int first, int B, void *ctx) {
+    eval_ctx *c = ctx;
+    const ae_dataset *d = c->d;
+    const int in = m->arch.sizes[0], out = m->arch.sizes[m->arch.n_layers];
+    float *target = m->target;
+    ae_dataset_batch(d, NULL, first, B, ae_model_input(m));
+    if (c->supervised) ae_dataset_onehot(d, NULL, first, B, out, target);
+    else memcpy(target, ae_model_input(m), (size_t)B * in * sizeof(float));
+    ae_model_forward(m, B);
+    c->sum += ae_model_loss(m, target, B, 0) * B;
+    if (c->supervised) {
+        const float *y = ae_model_output(m);
+        for (int i = 0; i < B; i++) {
+            int best = 0;
+            for (int j = 1; j < out; j++) if (y[(size_t)i * out + j] > y[(size_t)i * out + best]) best = j;
+            c->right += best == d->labels[first + i];
+        }
+    }
+    return AE_OK;
+}
+
 int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (!d || !d->pixels || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
@@ -181,26 +210,10 @@ int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, 
     if (supervised && !d->labels) return ae_fail(AE_ERR_ARG, "evaluating a classifier needs labels");
     if (supervised && d->n_classes > out) return ae_fail(AE_ERR_ARG, "the labels have %d classes but the model outputs %d", d->n_classes, out);
     if (!supervised && out != in) return ae_fail(AE_ERR_ARG, "the model's output (%d) is not as wide as its input (%d)", out, in);
-    double sum = 0.0;
-    int right = 0;
-    float *target = m->target;
-    for (int r = 0; r < d->n; r += m->max_batch) {
-        int B = d->n - r < m->max_batch ? d->n - r : m->max_batch;
-        ae_dataset_batch(d, NULL, r, B, ae_model_input(m));
-        if (supervised) ae_dataset_onehot(d, NULL, r, B, out, target);
-        else memcpy(target, ae_model_input(m), (size_t)B * in * sizeof(float));
-        ae_model_forward(m, B);
-        sum += ae_model_loss(m, target, B, 0) * B;
-        if (supervised) {
-            const float *y = ae_model_output(m);
-            for (int i = 0; i < B; i++) {
-                int best = 0;
-                for (int j = 1; j < out; j++) if (y[(size_t)i * out + j] > y[(size_t)i * out + best]) best = j;
-                right += best == d->labels[r + i];
-            }
-        }
-    }
-    if (loss) *loss = sum / d->n;
-    if (correct) *correct = right;
+    eval_ctx c = {d, supervised, 0.0, 0};
+    int rc = ae_model_chunks(m, d->n, eval_chunk, &c);
+    if (rc) return rc;
+    if (loss) *loss = c.sum / d->n;
+    if (correct) *correct = c.right;
     return AE_OK;
 }

@@ -58,6 +58,46 @@ API int ae_wasm_set_threads(int n) {
 }
 API int ae_wasm_threads(void) { return ae_threads(); }
 
+/* ---- enum names: web/aelab.js builds its lists (ACTIVATIONS, ...) from these, so JS cannot drift from C.
+ * Kind k is named by ae_wasm_enum_kind(k) and has ae_wasm_enum_count(k) values, value i named
+ * ae_wasm_enum_name(k, i) (an index JS passes back as the enum); NULL / an error past the end. */
+typedef struct {
+    const char *kind;
+    int count;
+    const char *(*name)(int i);
+    int (*parse)(const char *s); /* the index, or -1 */
+} enum_kind;
+static const char *act_name(int i) { return ae_act_name((ae_act)i); }
+static const char *loss_name(int i) { return ae_loss_name((ae_loss)i); }
+static const char *init_name(int i) { return ae_init_name((ae_init)i); }
+static const char *opt_name(int i) { return ae_opt_name((ae_opt)i); }
+static const char *noise_name(int i) { return ae_noise_name((ae_noise)i); }
+static int act_parse(const char *s) { ae_act v; return ae_act_parse(s, &v) ? -1 : (int)v; }
+static int loss_parse(const char *s) { ae_loss v; return ae_loss_parse(s, &v) ? -1 : (int)v; }
+static int init_parse(const char *s) { ae_init v; return ae_init_parse(s, &v) ? -1 : (int)v; }
+static int opt_parse(const char *s) { ae_opt v; return ae_opt_parse(s, &v) ? -1 : (int)v; }
+static int noise_parse(const char *s) { ae_noise v; return ae_noise_parse(s, &v) ? -1 : (int)v; }
+static const enum_kind enums[] = {
+    {"activation", AE_ACT_COUNT, act_name, act_parse},   {"loss", AE_LOSS_COUNT, loss_name, loss_parse},
+    {"init", AE_INIT_COUNT, init_name, init_parse},       {"optimizer", AE_OPT_COUNT, opt_name, opt_parse},
+    {"noise", AE_NOISE_COUNT, noise_name, noise_parse},
+};
+#define N_ENUMS (int)(sizeof enums / sizeof enums[0])
+
+API const char *ae_wasm_enum_kind(int k) { return k >= 0 && k < N_ENUMS ? enums[k].kind : NULL; }
+API int ae_wasm_enum_count(int k) {
+    return k >= 0 && k < N_ENUMS ? enums[k].count : ae_fail(AE_ERR_ARG, "unknown enum kind %d (0..%d)", k, N_ENUMS - 1);
+}
+API const char *ae_wasm_enum_name(int k, int i) {
+    return k >= 0 && k < N_ENUMS && i >= 0 && i < enums[k].count ? enums[k].name(i) : NULL;
+}
+/* The value that name s parses to in kind k (the C parser, aliases included). */
+API int ae_wasm_enum_parse(int k, const char *s) {
+    if (k < 0 || k >= N_ENUMS) return ae_fail(AE_ERR_ARG, "unknown enum kind %d (0..%d)", k, N_ENUMS - 1);
+    int v = s ? enums[k].parse(s) : -1;
+    return v >= 0 ? v : ae_fail(AE_ERR_ARG, "unknown %s '%s'", enums[k].kind, s ? s : "(null)");
+}
+
 API int ae_wasm_destroy(int h) {
     if (h <= 0 || h >= MAX_HANDLES || !handles[h].kind) return ae_fail(AE_ERR_ARG, "invalid handle %d", h);
     handle *e = &handles[h];
@@ -207,14 +247,8 @@ API int ae_wasm_model_forward(int h, const float *x, int B, float *out) {
     if (!m) return AE_ERR_ARG;
     const int in = m->arch.sizes[0], ow = m->arch.sizes[m->arch.n_layers];
     int rc = check_count("forward", (int64_t)B * (in > ow ? in : ow), sizeof(float));
-    if (rc) return rc;
-    for (int r = 0; r < B; r += m->max_batch) {
-        int b = B - r < m->max_batch ? B - r : m->max_batch;
-        memcpy(ae_model_input(m), x + (size_t)r * in, (size_t)b * in * sizeof(float));
-        if ((rc = ae_model_forward(m, b))) return rc;
-        memcpy(out + (size_t)r * ow, ae_model_output(m), (size_t)b * ow * sizeof(float));
-    }
-    return B;
+    if (!rc) rc = ae_model_map_rows(m, 0, m->arch.n_layers, x, B, out);
+    return rc ? rc : B;
 }
 
 API int ae_wasm_model_encode(int h, const float *x, int B, float *code) {

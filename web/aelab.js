@@ -8,11 +8,31 @@
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
-export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softmax'];
-export const LOSSES = ['mse', 'bce', 'softmax_ce'];
-export const INITS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal'];
-export const OPTIMIZERS = ['sgd', 'adam'];
-export const NOISES = ['none', 'gaussian', 'mask', 'salt_pepper'];
+// The engine's enums, value i named ACTIVATIONS[i] and so on: filled in place from C (ae_wasm_enum_name in
+// src/wasm.c) when the first engine loads, so that JS cannot drift from C. Empty until then.
+export const ACTIVATIONS = [];
+export const LOSSES = [];
+export const INITS = [];
+export const OPTIMIZERS = [];
+export const NOISES = [];
+const ENUM_LISTS = { activation: ACTIVATIONS, loss: LOSSES, init: INITS, optimizer: OPTIMIZERS, noise: NOISES };
+
+/** The names of every C enum kind (ae_wasm_enum_kind) as { kind: [name of value 0, ...] }. */
+function readEnums(ae) {
+  const kinds = {};
+  for (let k = 0; ; k++) {
+    const kp = ae.M._ae_wasm_enum_kind(k);
+    if (!kp) break;
+    const kind = ae.readCString(kp);
+    const n = ae.check(ae.M._ae_wasm_enum_count(k));
+    kinds[kind] = Array.from({ length: n }, (_, i) => {
+      const p = ae.M._ae_wasm_enum_name(k, i);
+      if (!p) throw new AelabError(`the engine has no name for ${kind} value ${i} (of ${n})`);
+      return ae.readCString(p);
+    });
+  }
+  return kinds;
+}
 
 export class AelabError extends Error {
   constructor(message, code) {
@@ -132,6 +152,11 @@ export class Aelab {
     this.threads = module._ae_wasm_threads();
     this.encoder = new TextEncoder();
     this.decoder = new TextDecoder();
+    const kinds = readEnums(this);
+    for (const [kind, list] of Object.entries(ENUM_LISTS)) {
+      if (!kinds[kind]) throw new AelabError(`the engine does not name its ${kind} values`);
+      list.splice(0, list.length, ...kinds[kind]);
+    }
   }
 
   get heapBytes() {

@@ -72,6 +72,18 @@ int main(void) {
     CHECK(ae_model_decode(&m, code, 2, back) == AE_OK && back[0] == x[0] + 1 && back[3] == x[3] + 1 && back[1] == x[1], "decode adds bias");
     /* MSE of an output off by 1 in 2 of 6 entries: 2/6 */
     CHECK(close_to(ae_model_loss(&m, x, 2, 0), 2.0 / 6.0, 1e-6), "MSE %g", ae_model_loss(&m, x, 2, 0));
+    /* ae_model_map_rows: 5 rows through a model that holds 2 (chunks 2, 2, 1), every row x + (1, 0, 0) */
+    float x5[15], y5[15], c5[15];
+    for (int i = 0; i < 15; i++) x5[i] = (float)i - 7.5f;
+    CHECK(ae_model_map_rows(&m, 0, 2, x5, 5, y5) == AE_OK, "map_rows: %s", ae_last_error());
+    int rows_ok = 1;
+    for (int i = 0; i < 15; i++) rows_ok &= y5[i] == x5[i] + (i % 3 == 0 ? 1.0f : 0.0f);
+    CHECK(rows_ok, "map_rows over 5 rows in chunks of 2 gives x + bias in every row");
+    CHECK(ae_model_map_rows(&m, 1, 1, x5, 5, c5) == AE_OK && !memcmp(c5, x5, sizeof x5), "an empty layer range copies");
+    CHECK(ae_model_map_rows(&m, 0, 2, x5, 0, y5) == AE_OK, "no rows is nothing to do");
+    CHECK(ae_model_map_rows(&m, 1, 3, x5, 5, y5) == AE_ERR_ARG && strstr(ae_last_error(), "[1, 3)"), "range past the end: %s", ae_last_error());
+    CHECK(ae_model_map_rows(&m, 2, 1, x5, 5, y5) == AE_ERR_ARG, "reversed range");
+    CHECK(ae_model_map_rows(&m, 0, 2, x5, -1, y5) == AE_ERR_ARG && strstr(ae_last_error(), "-1 rows"), "negative rows: %s", ae_last_error());
     ae_model_free(&m);
 
     /* BCE from logits: z = 0 gives log 2 for any target; z = ±30 with matching targets ≈ 0. */
