@@ -52,12 +52,12 @@ int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
      * bytes actually there before anything is allocated */
     const uint64_t dim = (uint64_t)rows * cols, total = (uint64_t)dims[0] * dim;
     if (rows > AE_MAX_WIDTH || cols > AE_MAX_WIDTH || dim > AE_MAX_WIDTH)
-        return ae_fail(AE_ERR_FORMAT, "image file claims %ux%u images; at most %d pixels per image are supported", rows, cols, AE_MAX_WIDTH);
+        return ae_fail(AE_ERR_FORMAT, "image file claims %u×%u images; at most %d pixels per image are supported", rows, cols, AE_MAX_WIDTH);
     if (total > (uint64_t)(len - off))
-        return ae_fail(AE_ERR_FORMAT, "image file is truncated: the header promises %u images of %ux%u (%llu bytes) but only %zu bytes follow",
+        return ae_fail(AE_ERR_FORMAT, "image file is truncated: the header promises %u images of %u×%u (%llu bytes) but only %zu bytes follow",
                        dims[0], rows, cols, (unsigned long long)total, len - off);
     if (total < (uint64_t)(len - off))
-        return ae_fail(AE_ERR_FORMAT, "image file has %llu bytes after its %u images of %ux%u; it is not a valid IDX file",
+        return ae_fail(AE_ERR_FORMAT, "image file has %llu bytes after its %u images of %u×%u; it is not a valid IDX file",
                        (unsigned long long)(len - off - total), dims[0], rows, cols);
     d->pixels = malloc((size_t)total); /* total <= len: it fits a size_t */
     if (!d->pixels) return ae_fail(AE_ERR_NOMEM, "out of memory for %llu bytes of images", (unsigned long long)total);

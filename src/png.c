@@ -51,7 +51,7 @@ static int encode_gray(const uint8_t *img, int W, int H, uint8_t **png, size_t *
  * norm: 0 clips values to [0,1]; 1 stretches each tile's own min..max to 0..255 (for filters). */
 static int grid(const float *tiles, int n, int h, int w, int cols, int scale, int norm, uint8_t **png, size_t *len) {
     if (n < 1 || h < 1 || w < 1 || cols < 1 || scale < 1 || scale > 16 || h > 4096 || w > 4096)
-        return ae_fail(AE_ERR_ARG, "bad image grid: %d tiles of %dx%d, %d columns, scale %d", n, h, w, cols, scale);
+        return ae_fail(AE_ERR_ARG, "bad image grid: %d tiles of %d×%d, %d columns, scale %d", n, h, w, cols, scale);
     if (cols > n) cols = n;
     /* in 64 bits: cols·(w·scale+1) reaches 2^47, past wasm's 32-bit size_t. Within 16384², n·h·w is too. */
     const uint64_t rows = ((uint64_t)n + (uint64_t)cols - 1) / (uint64_t)cols;
@@ -91,7 +91,7 @@ int ae_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, ui
 int ae_png_filters(const ae_model *m, int h, int w, int cols, int scale, uint8_t **png, size_t *len) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if ((int64_t)h * w != m->arch.sizes[0])
-        return ae_fail(AE_ERR_ARG, "filters of %dx%d do not match the input width %d", h, w, m->arch.sizes[0]);
+        return ae_fail(AE_ERR_ARG, "filters of %d×%d do not match the input width %d", h, w, m->arch.sizes[0]);
     int n = m->arch.sizes[1] < 256 ? m->arch.sizes[1] : 256; /* the first 256 are plenty to look at */
     return grid(m->params + m->w_off[0], n, h, w, cols, scale, 1, png, len);
 }

@@ -62,7 +62,7 @@ int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_tr
     const ae_arch *a = &m->arch;
     const int L = a->n_layers, out = a->sizes[L];
     if (ae_dataset_dim(d) != a->sizes[0])
-        return ae_fail(AE_ERR_ARG, "the images have %d pixels (%dx%d) but the model's input is %d wide", ae_dataset_dim(d), d->rows,
+        return ae_fail(AE_ERR_ARG, "the images have %d pixels (%d×%d) but the model's input is %d wide", ae_dataset_dim(d), d->rows,
                        d->cols, a->sizes[0]);
     if (cfg->batch < 1 || cfg->batch > m->max_batch)
         return ae_fail(AE_ERR_ARG, "batch size %d is outside 1..%d", cfg->batch, m->max_batch);

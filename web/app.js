@@ -69,7 +69,7 @@ function reword() {
 
 function showError(message) {
   const el = $('error');
-  el.textContent = message;
+  $('error-text').textContent = message;
   el.hidden = !message;
 }
 
@@ -84,12 +84,20 @@ function applyPreset(name) {
   const p = PRESETS[name];
   if (!p) return; // 'custom' keeps the fields as they are
   for (const k of PRESET_FIELDS) $(k).value = p[k];
+  $('sizes').value = presetSizes(p);
   $('noiseLevel').value = p.noiseLevel ?? 0.3;
+}
+
+/** A preset's widths for the loaded data: the presets are written for MNIST's 784 pixels, and other data
+ * gets the same shape at its own width. */
+function presetSizes(p) {
+  const dim = ui.rows * ui.cols;
+  return dim === 784 ? p.sizes : p.sizes.replace(/^784-/, `${dim}-`).replace(/-784$/, `-${dim}`);
 }
 
 /** The preset menu names the preset the fields match, or Custom (a link, a loaded model or an edit set them). */
 function syncPreset() {
-  const same = (p) => PRESET_FIELDS.every((k) => String(p[k]) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3));
+  const same = (p) => PRESET_FIELDS.every((k) => String(k === 'sizes' ? presetSizes(p) : p[k]) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3));
   $('preset').value = Object.keys(PRESETS).find((k) => same(PRESETS[k])) ?? 'custom';
 }
 
@@ -580,7 +588,8 @@ function redrawLatent() {
   $('latent-note').textContent = say(m.dims === 2
     ? `The 2-unit codes of ${some}${by}. Click or drag anywhere to decode that point.`
     : `The ${m.dims}-unit codes of ${some}, projected onto their two principal components (PCA)${by}. Click or drag to decode a point of that plane.`);
-  $('latent-legend').innerHTML = m.labels ? DIGIT_COLOURS.map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('') : '';
+  const classes = m.labels ? Math.min(DIGIT_COLOURS.length, 1 + m.labels.reduce((a, b) => Math.max(a, b), 0)) : 0;
+  $('latent-legend').innerHTML = DIGIT_COLOURS.slice(0, classes).map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('');
 }
 
 function latentClick(ev) {
@@ -828,7 +837,7 @@ function send(type, extra = {}) {
 function command(type) {
   showError('');
   try {
-    if (type === 'start' || type === 'reset') send(type, { config: readConfig() });
+    if (type === 'start' || type === 'reset' || type === 'step') send(type, { config: readConfig() });
     else send(type);
   } catch (e) {
     showError(e.message);
@@ -891,7 +900,7 @@ const keepHandlers = {
     $('n-epoch').textContent = m.step ? `${Math.ceil(m.step / m.stepsPerEpoch)} of ${readEpochs()}` : '–';
     $('n-loss').textContent = last(h.train);
     $('n-test').textContent = last(h.test);
-    $('n-eta').textContent = m.finished ? 'done' : '–';
+    $('n-eta').textContent = m.finished ? (m.step >= readEpochs() * m.stepsPerEpoch ? 'done' : 'stopped') : '–';
     drawChart(true);
     $('restore').hidden = true;
     $('restore').dataset.state = 'restored';
@@ -935,6 +944,7 @@ function main() {
   const hashProblem = readHash();
   if (hashProblem) showError(hashProblem);
   syncPreset();
+  if (hashProblem) writeHash(); // the link in the address bar holds what is used, not the ignored values
   makeChart();
   $('preset').addEventListener('change', () => {
     showError('');
@@ -953,6 +963,7 @@ function main() {
   $('config').addEventListener('submit', (e) => e.preventDefault());
   for (const id of ['start', 'pause', 'resume', 'step', 'stop', 'reset']) $(id).addEventListener('click', () => command(id));
   $('save').addEventListener('click', () => send('save'));
+  $('error-close').addEventListener('click', () => showError(''));
   $('demo-level').addEventListener('input', requestNoiseDemo);
   $('latent').addEventListener('pointerdown', latentClick);
   $('latent').addEventListener('pointermove', latentClick);
@@ -988,7 +999,10 @@ function main() {
     if (!file) return;
     showError('');
     const bytes = await file.arrayBuffer();
-    ui.worker.postMessage({ type: 'load', bytes, name: file.name, config: readConfig() }, [bytes]);
+    // the form's settings only matter if there is no model yet; a field being edited must not stop a load
+    let config = null;
+    try { config = readConfig(); } catch { /* the worker keeps its own */ }
+    ui.worker.postMessage({ type: 'load', bytes, name: file.name, config }, [bytes]);
   });
   ui.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   ui.worker.onmessage = (ev) => {

@@ -91,6 +91,12 @@ function destroyRun() {
   trainer = null;
 }
 
+/** True if the page's settings `a` are not the ones the current model and trainer were made with. */
+function differs(a, b) {
+  if (!a) return false;
+  return !b || Object.keys(a).some((k) => String(a[k]) !== String(b[k]));
+}
+
 /** Build a fresh model (or adopt a given one) and its trainer from the page's configuration. */
 function configure(c, adopt = null) {
   // The new model and trainer are built before the old ones go, so settings the engine refuses (a layer
@@ -302,8 +308,10 @@ const handlers = {
   },
   start(msg) {
     // Start trains the current model: fresh after a change of settings or Reset, or a loaded one; a run
-    // that has finished or was stopped starts over.
-    if (!model || !trainer || finished) configure(msg.config ?? cfg);
+    // that has finished or was stopped starts over, and so does one whose settings the form has since
+    // changed (settings the engine refused stay refused: nothing trains under values the page shows but
+    // the model does not have).
+    if (!model || !trainer || finished || differs(msg.config, cfg)) configure(msg.config ?? cfg);
     running = true;
     post({ type: 'state', running: true });
     loop();
@@ -320,8 +328,9 @@ const handlers = {
     post({ type: 'state', running: true });
     loop();
   },
-  step() {
-    if (!trainer) configure(cfg);
+  step(msg) {
+    // one step of the current run; as Start does, a finished or stopped run, or changed settings, begin anew
+    if (!model || !trainer || finished || differs(msg.config, cfg)) configure(msg.config ?? cfg);
     running = false;
     chunk(1); // its tick() writes at most every SAVE_EVERY_MS, as for a run: not once per click
     sendImages(true);

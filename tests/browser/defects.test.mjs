@@ -209,3 +209,32 @@ test('unusable values in a link fall back to their defaults, named in one messag
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('Start after a refused setting trains nothing under it; Step after Stop starts a run that Resume continues', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await page.fill('#lr', '0');
+  await page.locator('#lr').dispatchEvent('change');
+  await waitError(page, /Learning rate must be a positive number/);
+  await page.click('#start');
+  await waitError(page, /Learning rate must be a positive number/);
+  // two round trips through the worker: nothing trained under lr 0
+  await page.click('#step');
+  await waitError(page, /Learning rate must be a positive number/);
+  assert.equal(await page.locator('#n-step').textContent(), '0');
+  // the message bar can be dismissed
+  await page.click('#error-close');
+  assert.equal(await page.locator('#error').isHidden(), true);
+  await page.fill('#lr', '0.001');
+  await page.locator('#lr').dispatchEvent('change');
+  await trainFor(page, 3);
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('start').disabled);
+  await page.click('#step');
+  await page.waitForFunction(() => document.getElementById('n-step').textContent === '1');
+  await page.click('#resume');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) > 3);
+  await page.click('#pause');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

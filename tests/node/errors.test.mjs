@@ -14,7 +14,7 @@ test('malformed IDX files are rejected with the reason', async () => {
   const good = await mnist('t10k-images-idx3-ubyte');
   throwsC(() => ae.dataset(new Uint8Array(0)), /empty/);
   throwsC(() => ae.dataset(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])), /wrong magic/);
-  throwsC(() => ae.dataset(good.subarray(0, 1000)), /truncated.*10000 images of 28x28/);
+  throwsC(() => ae.dataset(good.subarray(0, 1000)), /truncated.*10000 images of 28×28/);
   throwsC(() => ae.dataset(new Uint8Array([0x1f, 0x8b, 8, 0])), /gzip/);
   const huge = new Uint8Array(16);
   huge.set([0, 0, 8, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255]);
@@ -79,7 +79,7 @@ test('sizes past 32 bits are refused with what they would need, never wrapped (w
   // an IDX header whose n·rows·cols is 10^8 · 2^20 bytes: the right number, not one wrapped to 32 bits
   const hdr = new Uint8Array(32);
   hdr.set([0, 0, 8, 3, 0x05, 0xf5, 0xe1, 0x00, 0, 0, 4, 0, 0, 0, 4, 0]);
-  throwsC(() => ae.dataset(hdr), /promises 100000000 images of 1024x1024 \(104857600000000 bytes\) but only 16 bytes follow/);
+  throwsC(() => ae.dataset(hdr), /promises 100000000 images of 1024×1024 \(104857600000000 bytes\) but only 16 bytes follow/);
   // a PNG grid 65535·(4096·16+1)+1 = 2^32 pixels wide, which wrapped to 0: refused before a tile is read
   const M = ae.M;
   const pp = ae.alloc(16);
