@@ -223,16 +223,25 @@ int ae_model_map_rows(ae_model *m, int from, int to, const float *x, int B, floa
 int ae_model_encode(ae_model *m, const float *x, int B, float *code);
 int ae_model_decode(ae_model *m, const float *code, int B, float *out);
 
-/* ---- data (src/idx.c) ----
- * Pixels stay uint8 (60,000 MNIST images = 47 MB) and become floats x/255 a batch at a time. */
+/* ---- data (src/dataset.c; IDX files in src/idx.c) ----
+ * Two kinds, one type: pixels stay uint8 (60,000 MNIST images = 47 MB) and become floats x/255 a batch at
+ * a time; float datasets (points, a layer's codes as the next layer's data) are read as they are. Exactly
+ * one of pixels and values is set. */
 typedef struct {
-    int n, rows, cols;    /* n images of rows×cols */
-    uint8_t *pixels;      /* (n, rows*cols) */
+    int n, rows, cols;    /* n items of rows×cols (points: 1×dim) */
+    uint8_t *pixels;      /* (n, rows*cols) or NULL */
+    float *values;        /* (n, rows*cols) or NULL */
     uint8_t *labels;      /* (n) or NULL */
     int n_classes;        /* 1 + max label, 0 without labels */
 } ae_dataset;
+/* A float dataset of n items of rows×cols from x (n, rows*cols), copied. Refuses counts below 1, sizes past
+ * AE_MAX_WIDTH per item or the build's memory, and any NaN or ±Inf (naming the item). Labels can follow
+ * with ae_idx_labels_mem. */
+int ae_dataset_floats(ae_dataset *d, const float *x, int n, int rows, int cols);
+/* Whether d holds items of either kind. */
+int ae_dataset_loaded(const ae_dataset *d);
 /* Parse IDX (big-endian; magic 0x00000803 images, 0x00000801 labels) from memory. Copies the data.
- * Labels load after the images, one per image, and must be classes 0..K-1 with every class present at
+ * Labels load after the images (or the floats), one per item, and must be classes 0..K-1 with every class present at
  * least once: a stray 200 among the digits 0..9, or labels counted from 1, is refused with the label and
  * its position named. */
 int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len);
@@ -247,7 +256,7 @@ void ae_dataset_free(ae_dataset *d);
  * a held-out test set carved from one file. 1 <= keep < n; on failure d is unchanged. */
 int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail);
 int ae_dataset_dim(const ae_dataset *d);
-/* Rows idx[0..B) as floats x/255 into out (B, dim); idx NULL means rows first..first+B. */
+/* Rows idx[0..B) into out (B, dim): pixels as x/255, floats as they are; idx NULL means rows first..first+B. */
 void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out);
 /* One-hot labels (B, n_classes). */
 void ae_dataset_onehot(const ae_dataset *d, const uint32_t *idx, int first, int B, int n_classes, float *out);

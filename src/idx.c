@@ -9,8 +9,6 @@
 #include <zlib.h>
 #endif
 
-#define MAX_IMAGES 100000000 /* 1e8: far beyond any real set, small enough that n·dim stays sane */
-
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* Validate the header; on success dims[0..ndim) and the payload offset are set. */
@@ -34,7 +32,7 @@ static int parse_header(const uint8_t *buf, size_t len, const char *what, int wa
         dims[i] = be32(buf + 4 + 4 * i);
         if (dims[i] == 0) return ae_fail(AE_ERR_FORMAT, "%s file has a zero dimension (dimension %d)", what, i);
     }
-    if (dims[0] > MAX_IMAGES) return ae_fail(AE_ERR_FORMAT, "%s file claims %u items; at most %d are supported", what, dims[0], MAX_IMAGES);
+    if (dims[0] > AE_MAX_ITEMS) return ae_fail(AE_ERR_FORMAT, "%s file claims %u items; at most %d are supported", what, dims[0], AE_MAX_ITEMS);
     *ndim = nd;
     *off = 4 + 4 * (size_t)nd;
     return AE_OK;
@@ -69,7 +67,7 @@ int ae_idx_images_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
 }
 
 int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
-    if (!d->pixels) return ae_fail(AE_ERR_ARG, "load the images before the labels");
+    if (!ae_dataset_loaded(d)) return ae_fail(AE_ERR_ARG, "load the images (or floats) before the labels");
     uint32_t dims[1];
     int nd;
     size_t off;
@@ -79,7 +77,8 @@ int ae_idx_labels_mem(ae_dataset *d, const uint8_t *buf, size_t len) {
         return ae_fail(AE_ERR_FORMAT, "label file is truncated: the header promises %u labels but only %zu bytes follow", dims[0], len - off);
     if (dims[0] < len - off) return ae_fail(AE_ERR_FORMAT, "label file has %zu bytes after its %u labels", len - off - dims[0], dims[0]);
     if ((int)dims[0] != d->n)
-        return ae_fail(AE_ERR_FORMAT, "the label file has %u labels but the image file has %d images", dims[0], d->n);
+        return ae_fail(AE_ERR_FORMAT, "the label file has %u labels but the %s has %d %s", dims[0], d->pixels ? "image file" : "float dataset",
+                       d->n, d->pixels ? "images" : "items");
     /* Labels number the classes: K = 1 + the largest label, and one-hot targets are K wide. A label far above
      * the rest (a stray 200 among digits) would make most of those classes empty, so a file in which more
      * classes are missing than present is refused, naming its largest label. A few empty classes are fine:
@@ -159,56 +158,3 @@ int ae_idx_labels_file(ae_dataset *d, const char *path) {
     return rc;
 }
 #endif
-
-void ae_dataset_free(ae_dataset *d) {
-    if (!d) return;
-    free(d->pixels);
-    free(d->labels);
-    memset(d, 0, sizeof *d);
-}
-
-int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail) {
-    memset(tail, 0, sizeof *tail);
-    if (!d || !d->pixels || keep < 1 || keep >= d->n)
-        return ae_fail(AE_ERR_ARG, "cannot split %d items after item %d: both parts need at least one", d ? d->n : 0, keep);
-    size_t dim = (size_t)ae_dataset_dim(d), m = (size_t)(d->n - keep);
-    tail->pixels = malloc(m * dim);
-    tail->labels = d->labels ? malloc(m) : NULL;
-    if (!tail->pixels || (d->labels && !tail->labels)) {
-        free(tail->pixels); free(tail->labels);
-        memset(tail, 0, sizeof *tail);
-        return ae_fail(AE_ERR_NOMEM, "out of memory splitting a dataset of %d items", d->n);
-    }
-    memcpy(tail->pixels, d->pixels + (size_t)keep * dim, m * dim);
-    if (d->labels) memcpy(tail->labels, d->labels + keep, m);
-    tail->n = (int)m; tail->rows = d->rows; tail->cols = d->cols; tail->n_classes = d->n_classes;
-    d->n = keep; /* the tail's bytes stay allocated in d until it is freed: no realloc that could fail */
-    return AE_OK;
-}
-
-int ae_dataset_dim(const ae_dataset *d) { return d->rows * d->cols; }
-
-typedef struct { const ae_dataset *d; const uint32_t *idx; int first; float *out; } batch_job;
-
-static void batch_rows(void *p, size_t lo, size_t hi) {
-    const batch_job *j = p;
-    const size_t dim = (size_t)ae_dataset_dim(j->d);
-    for (size_t r = lo; r < hi; r++) {
-        const uint8_t *px = j->d->pixels + (size_t)(j->idx ? j->idx[r] : (uint32_t)(j->first + (int)r)) * dim;
-        float *o = j->out + r * dim;
-        for (size_t i = 0; i < dim; i++) o[i] = (float)px[i] * (1.0f / 255.0f);
-    }
-}
-
-void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out) {
-    batch_job j = {d, idx, first, out};
-    ae_parallel_range((size_t)B, 32, 1, batch_rows, &j);
-}
-
-void ae_dataset_onehot(const ae_dataset *d, const uint32_t *idx, int first, int B, int n_classes, float *out) {
-    memset(out, 0, (size_t)B * n_classes * sizeof *out);
-    for (int r = 0; r < B; r++) {
-        int lab = d->labels[idx ? idx[r] : (uint32_t)(first + r)];
-        if (lab < n_classes) out[(size_t)r * n_classes + lab] = 1.0f;
-    }
-}

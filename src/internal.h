@@ -18,6 +18,8 @@ static inline int ae_mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
 }
 /* The most bytes one buffer can have in this build: wasm32's whole memory is 2 GiB. */
 #define AE_ADDRESSABLE (SIZE_MAX <= 0xFFFFFFFFu ? ((uint64_t)1 << 31) : (uint64_t)SIZE_MAX / 2)
+/* The most items a dataset may hold (1e8): far beyond any real set, small enough that n·dim stays sane. */
+#define AE_MAX_ITEMS 100000000
 /* "3.2 GiB", "512 MiB", "12 KiB": for messages about sizes. Returns buf. */
 const char *ae_fmt_bytes(uint64_t bytes, char *buf, size_t cap);
 

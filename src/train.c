@@ -22,10 +22,11 @@ ae_train_cfg ae_train_default(void) {
 }
 
 /* Karpathy, "A Recipe for Training Neural Networks": init the last layer's bias to the target mean.
- * Exact integer sums, so every build computes the same bias. */
+ * Sums every build computes to the same bits: exact integers for pixels; for floats, doubles added in
+ * item order (no reassociation: -ffp-contract=off and no vector reduction here), so native and wasm agree. */
 int ae_model_init_output_bias(ae_model *m, const ae_dataset *d) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    if (!d || !d->pixels || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
+    if (!d || !ae_dataset_loaded(d) || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
     const int L = m->arch.n_layers, D = m->arch.sizes[L];
     const ae_act act = m->arch.act[L - 1];
     if (ae_dataset_dim(d) != D)
@@ -35,9 +36,16 @@ int ae_model_init_output_bias(ae_model *m, const ae_dataset *d) {
         return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean for a sigmoid or linear output, not %s", ae_act_name(act));
     float *b = ae_model_bias(m, L - 1);
     for (int j = 0; j < D; j++) {
-        uint64_t sum = 0;
-        for (int i = 0; i < d->n; i++) sum += d->pixels[(size_t)i * D + j];
-        float mean = (float)((double)sum / (255.0 * d->n));
+        float mean;
+        if (d->values) {
+            double sum = 0.0;
+            for (int i = 0; i < d->n; i++) sum += (double)d->values[(size_t)i * D + j];
+            mean = (float)(sum / d->n);
+        } else {
+            uint64_t sum = 0;
+            for (int i = 0; i < d->n; i++) sum += d->pixels[(size_t)i * D + j];
+            mean = (float)((double)sum / (255.0 * d->n));
+        }
         if (act == AE_ACT_IDENTITY) { b[j] = mean; continue; }
         mean = mean < 1e-3f ? 1e-3f : mean > 1.0f - 1e-3f ? 1.0f - 1e-3f : mean;
         b[j] = ae_logf(mean / (1.0f - mean));
@@ -58,7 +66,7 @@ static void shuffle(ae_trainer *t) {
 int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_train_cfg *cfg) {
     memset(t, 0, sizeof *t);
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    if (!d || !d->pixels || d->n < 1) return ae_fail(AE_ERR_ARG, "the training set is empty");
+    if (!d || !ae_dataset_loaded(d) || d->n < 1) return ae_fail(AE_ERR_ARG, "the training set is empty");
     const ae_arch *a = &m->arch;
     const int L = a->n_layers, out = a->sizes[L];
     if (ae_dataset_dim(d) != a->sizes[0])
@@ -204,7 +212,7 @@ static int eval_chunk(ae_model *m, int first, int B, void *ctx) {
 
 int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    if (!d || !d->pixels || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
+    if (!d || !ae_dataset_loaded(d) || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
     const int L = m->arch.n_layers, in = m->arch.sizes[0], out = m->arch.sizes[L];
     if (ae_dataset_dim(d) != in) return ae_fail(AE_ERR_ARG, "the images have %d pixels but the model's input is %d wide", ae_dataset_dim(d), in);
     if (supervised && !d->labels) return ae_fail(AE_ERR_ARG, "evaluating a classifier needs labels");

@@ -129,11 +129,24 @@ API int ae_wasm_dataset_idx(const uint8_t *img, int img_len, const uint8_t *lab,
     return h;
 }
 
-/* out: n, rows, cols, n_classes */
+/* n items of rows×cols floats x (n, rows*cols), copied, taken as they are (no /255); labels optional, as
+ * IDX label bytes. */
+API int ae_wasm_dataset_floats(const float *x, int n, int rows, int cols, const uint8_t *lab, int lab_len) {
+    if (lab && lab_len < 0) return ae_fail(AE_ERR_ARG, "negative file length");
+    ae_dataset *d = calloc(1, sizeof *d);
+    if (!d) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_dataset_floats(d, x, n, rows, cols);
+    if (!rc && lab) rc = ae_idx_labels_mem(d, lab, (size_t)lab_len);
+    int h = rc ? rc : put(H_DATA, d);
+    if (h < 0) { ae_dataset_free(d); free(d); }
+    return h;
+}
+
+/* out: n, rows, cols, n_classes, is_float */
 API int ae_wasm_dataset_info(int h, int *out) {
     ae_dataset *d = get(h, H_DATA);
     if (!d) return AE_ERR_ARG;
-    out[0] = d->n; out[1] = d->rows; out[2] = d->cols; out[3] = d->n_classes;
+    out[0] = d->n; out[1] = d->rows; out[2] = d->cols; out[3] = d->n_classes; out[4] = d->values != NULL;
     return AE_OK;
 }
 

@@ -237,6 +237,16 @@ export class Aelab {
     return this.withBytes(images, (ip, il) =>
       this.withBytes(labels, (lp, ll) => new Dataset(this, this.check(this.M._ae_wasm_dataset_idx(ip, il, lp, ll)))));
   }
+  /**
+   * n items of rows×cols floats from x (Float32Array, (n, rows*cols)), copied and read as they are (no /255):
+   * points (rows 1), a layer's codes as the next layer's data. Labels optional, as IDX label bytes.
+   */
+  floatDataset(x, n, rows, cols, labels = null) {
+    checkRows('floatDataset', x, n, rows * cols);
+    if (!(x instanceof Float32Array)) x = Float32Array.from(x);
+    return this.withFloats(x.length, (xp) =>
+      this.withBytes(labels, (lp, ll) => new Dataset(this, this.check(this.M._ae_wasm_dataset_floats(xp, n, rows, cols, lp, ll)))), x).r;
+  }
 
   /**
    * A model from a spec: { sizes: '784-32-784', hidden: 'relu', code, output: 'sigmoid', loss: 'bce',
@@ -309,10 +319,12 @@ export class Dataset extends Handle {
   }
   refresh() {
     const ae = this.ae;
-    const p = ae.alloc(16);
+    const p = ae.alloc(20);
     try {
       ae.check(ae.M._ae_wasm_dataset_info(this.handle, p));
-      [this.n, this.rows, this.cols, this.nClasses] = ae.M.HEAP32.slice(p >> 2, (p >> 2) + 4);
+      let floats;
+      [this.n, this.rows, this.cols, this.nClasses, floats] = ae.M.HEAP32.slice(p >> 2, (p >> 2) + 5);
+      this.floats = floats === 1; // values as given, not uint8 pixels / 255
     } finally {
       ae.free(p);
     }
@@ -332,7 +344,7 @@ export class Dataset extends Handle {
     this.refresh();
     return tail;
   }
-  /** Rows first..first+B as floats in [0,1], (B, dim). */
+  /** Rows first..first+B as floats, (B, dim): pixels in [0,1], a float dataset's values as they are. */
   batch(first, B) {
     return this.ae.withFloats(B * this.dim, (p) => this.ae.check(this.ae.M._ae_wasm_dataset_batch(this.handle, first, B, p))).out;
   }

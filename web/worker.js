@@ -464,21 +464,16 @@ const handlers = {
    * follows the curve. Small, so it trains in a moment between chunks of the main run. */
   curve(msg) {
     const n = 1000, steps = msg.steps ?? 3000;
-    const idx = new Uint8Array(16 + 2 * n);
-    new DataView(idx.buffer).setUint32(0, 0x803);
-    new DataView(idx.buffer).setUint32(4, n);
-    new DataView(idx.buffer).setUint32(8, 1);
-    new DataView(idx.buffer).setUint32(12, 2);
-    // a deterministic arc (three quarters of an ellipse), with a little jitter: the points as bytes
+    // a deterministic arc (three quarters of an ellipse) in the unit square, with a little jitter: x (n, 2)
+    const x = new Float32Array(2 * n);
     let r = 12345;
     const rnd = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.03;
     for (let i = 0; i < n; i++) {
       const t = (i / (n - 1)) * 1.5 * Math.PI - 0.25 * Math.PI;
-      idx[16 + 2 * i] = Math.round(255 * Math.min(1, Math.max(0, 0.5 + 0.42 * Math.cos(t) + rnd())));
-      idx[17 + 2 * i] = Math.round(255 * Math.min(1, Math.max(0, 0.5 + 0.3 * Math.sin(t) + rnd())));
+      x[2 * i] = 0.5 + 0.42 * Math.cos(t) + rnd();
+      x[2 * i + 1] = 0.5 + 0.3 * Math.sin(t) + rnd();
     }
-    const data = ae.dataset(idx);
-    const x = data.batch(0, n);
+    const data = ae.floatDataset(x, n, 1, 2);
     const fit = (spec, lr) => {
       const m = ae.model({ ...spec, maxBatch: n, seed: 7 });
       m.initOutputBias(data);
