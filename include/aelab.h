@@ -281,12 +281,25 @@ typedef struct {
     ae_optim_cfg opt;
     uint64_t seed;
     ae_noise noise; /* corruption applied afresh to every batch; the target stays clean */
-    float noise_level;
+    float noise_level; /* default 0.3 (used only when noise is not none) */
     int supervised; /* target is the one-hot label instead of the input */
     float diverge_factor; /* a batch loss above this times the reference ends training (ae_trainer_step);
                            * 0: only a loss that is not finite does. Default 100 */
 } ae_train_cfg;
 ae_train_cfg ae_train_default(void);
+/* The settings as text (src/train_cfg.c), what the wasm boundary and the CLI's --train-spec take:
+ * key=value pairs separated by spaces or commas, one key per field: batch opt lr momentum beta1 beta2 eps
+ * weight_decay seed noise noise_level supervised diverge_factor, enums by their C names ("opt=sgd
+ * noise=mask"). Starts from ae_train_default(); opt=K starts the optimizer's fields from
+ * ae_optim_default(K) wherever it stands, and the keys given then override them. An unknown or repeated key,
+ * a value that is not a number of the field's kind or is outside its range is AE_ERR_ARG with a message
+ * naming the key and the allowed values, and *c is left as it was. */
+int ae_train_cfg_parse(ae_train_cfg *c, const char *spec);
+/* Every field as a spec that ae_train_cfg_parse reads back to the same bits (floats as the shortest of
+ * %.6g..%.9g that round-trips). Returns buf, or NULL if cap is too small (AE_TRAIN_CFG_STR_CAP always
+ * suffices). */
+#define AE_TRAIN_CFG_STR_CAP 512
+char *ae_train_cfg_str(const ae_train_cfg *c, char *buf, size_t cap);
 
 /* What a rollback puts back: the trainer at the start of its last step that gave a sound loss. */
 typedef struct {

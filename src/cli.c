@@ -143,6 +143,10 @@ static const char *train_help =
     "  --supervised        train on the labels (a classifier) instead of reconstructing the input\n"
     "  --diverge-factor X  stop when a batch loss exceeds X times the first one (at least that of an output that\n"
     "                      knows nothing), with the model as it was before; 0: only when not finite (100)\n"
+    "  --train-spec S      all training settings at once, as the page and the wasm build pass them: key=value\n"
+    "                      separated by spaces or commas, keys batch opt lr momentum beta1 beta2 eps weight_decay\n"
+    "                      seed noise noise_level supervised diverge_factor (\"opt=sgd lr=0.05 batch=128\"); the\n"
+    "                      flags above then replace the fields they name\n"
     "Data (defaults: MNIST under $AELAB_DATA or ./data, gzip or plain IDX)\n"
     "  --train-images F  --train-labels F  --test-images F  --test-labels F\n"
     "  --train-limit N     use only the first N training images\n"
@@ -155,12 +159,18 @@ static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "out", "png", "filters", "quiet", "output-bias",
-                                        "threads", "diverge-factor", "help", NULL};
+                                        "threads", "diverge-factor", "train-spec", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
     if (check_known(&o, known)) return 2;
-    int supervised = get(&o, "supervised", NULL) != NULL;
+    /* --train-spec first, then each training flag given replaces its one field */
+    ae_train_cfg cfg = ae_train_default();
+    if (get(&o, "train-spec", NULL) && ae_train_cfg_parse(&cfg, get(&o, "train-spec", NULL))) {
+        fprintf(stderr, "aelab: --train-spec: %s\n", ae_last_error());
+        return 2;
+    }
+    int supervised = get(&o, "supervised", NULL) != NULL || cfg.supervised;
     ae_arch arch;
     if (ae_arch_parse(&arch, get(&o, "arch", supervised ? "784-128-10" : "784-32-784"), get(&o, "hidden", "relu"), get(&o, "code", NULL),
                       get(&o, "output", supervised ? "softmax" : "sigmoid"), get(&o, "loss", supervised ? "softmax_ce" : "bce")))
@@ -169,16 +179,17 @@ static int cmd_train(int argc, char **argv) {
         fprintf(stderr, "aelab: unknown --init '%s'\n", get(&o, "init", NULL));
         return 2;
     }
-    ae_train_cfg cfg = ae_train_default();
-    if (get(&o, "opt", NULL) && ae_opt_parse(get(&o, "opt", NULL), &cfg.opt.kind)) { fprintf(stderr, "aelab: --opt is adam or sgd\n"); return 2; }
-    ae_optim_cfg def = ae_optim_default(cfg.opt.kind);
+    ae_opt kind = cfg.opt.kind;
+    if (get(&o, "opt", NULL) && ae_opt_parse(get(&o, "opt", NULL), &kind)) { fprintf(stderr, "aelab: --opt is adam or sgd\n"); return 2; }
+    /* --opt naming another optimizer than the spec's starts from that optimizer's defaults */
+    ae_optim_cfg def = kind == cfg.opt.kind ? cfg.opt : ae_optim_default(kind);
     long batch, epochs, max_steps, seed, limit;
     double lr, mom, wd, level, factor;
-    if (get_int(&o, "batch", 256, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", 5, 0, 100000, &epochs) ||
-        get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 1, 0, 4294967295L, &seed) ||
+    if (get_int(&o, "batch", cfg.batch, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", 5, 0, 100000, &epochs) ||
+        get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 0, 0, 4294967295L, &seed) ||
         get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_float(&o, "lr", def.lr, 1e-12, 10, &lr) ||
-        get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", 0, 0, 1, &wd) ||
-        get_float(&o, "noise-level", 0.3, 0, 1, &level) || get_float(&o, "diverge-factor", cfg.diverge_factor, 0, 1e30, &factor))
+        get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", def.weight_decay, 0, 1, &wd) ||
+        get_float(&o, "noise-level", cfg.noise_level, 0, 1, &level) || get_float(&o, "diverge-factor", cfg.diverge_factor, 0, 1e30, &factor))
         return 2;
     if (factor > 0 && factor < 1) { fprintf(stderr, "aelab: --diverge-factor is 0 (off) or at least 1\n"); return 2; }
     long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
@@ -189,7 +200,7 @@ static int cmd_train(int argc, char **argv) {
     cfg.opt.lr = (float)lr;
     cfg.opt.momentum = (float)mom;
     cfg.opt.weight_decay = (float)wd;
-    cfg.seed = (uint64_t)seed;
+    if (get(&o, "seed", NULL)) cfg.seed = (uint64_t)seed;
     cfg.supervised = supervised;
     cfg.noise_level = (float)level;
     cfg.diverge_factor = (float)factor;
@@ -226,8 +237,8 @@ static int cmd_train(int argc, char **argv) {
     printf("model %s  activations", sizes);
     for (int l = 0; l < arch.n_layers; l++) printf("%s%s", l ? "," : " ", ae_act_name(arch.act[l]));
     printf("  loss %s  params %zu\n", ae_loss_name(arch.loss), m.n_params);
-    printf("train %d images of %dx%d  batch %d  %s lr %g  seed %ld%s%s\n", train.n, train.rows, train.cols, cfg.batch, ae_opt_name(cfg.opt.kind), lr,
-           seed, cfg.noise ? "  noise " : "", cfg.noise ? ae_noise_name(cfg.noise) : "");
+    printf("train %d images of %dx%d  batch %d  %s lr %g  seed %llu%s%s\n", train.n, train.rows, train.cols, cfg.batch, ae_opt_name(cfg.opt.kind), lr,
+           (unsigned long long)cfg.seed, cfg.noise ? "  noise " : "", cfg.noise ? ae_noise_name(cfg.noise) : "");
     fflush(stdout);
     const int spe = ae_trainer_steps_per_epoch(&t), tty = isatty(2) && !get(&o, "quiet", NULL);
     const double t0 = now();

@@ -15,6 +15,7 @@ ae_train_cfg ae_train_default(void) {
     c.opt = ae_optim_default(AE_OPT_ADAM);
     c.seed = 1;
     c.noise = AE_NOISE_NONE;
+    c.noise_level = 0.3f; /* what the CLI and the page start from when noise is switched on */
     /* A sane run's batch loss stays within a few times its reference; lr 1e9 reaches 1e5..1e20 times it at
      * once. Adam at lr 1 spikes to ~50× (35 BCE) and recovers, and is left to do so. */
     c.diverge_factor = 100.0f;

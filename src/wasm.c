@@ -300,27 +300,18 @@ API int ae_wasm_model_init_output_bias(int model, int data) {
 }
 
 /* ---- training ---- */
-API int ae_wasm_trainer_create(int model, int data, int batch, int opt, float lr, float momentum, float weight_decay,
-                               uint32_t seed, int noise, float noise_level, int supervised, float diverge_factor) {
+/* spec: the settings as key=value text (ae_train_cfg_parse), so JS names each one and C checks them all. */
+API int ae_wasm_trainer_create(int model, int data, const char *spec) {
     ae_model *m = get(model, H_MODEL);
     if (!m) return AE_ERR_ARG;
     ae_dataset *d = get(data, H_DATA);
     if (!d) return AE_ERR_ARG;
-    ae_train_cfg c = ae_train_default();
-    if ((unsigned)opt >= AE_OPT_COUNT) return ae_fail(AE_ERR_ARG, "unknown optimizer %d", opt);
-    c.batch = batch;
-    c.opt = ae_optim_default((ae_opt)opt);
-    c.opt.lr = lr;
-    c.opt.momentum = momentum;
-    c.opt.weight_decay = weight_decay;
-    c.seed = seed;
-    c.noise = (ae_noise)noise;
-    c.noise_level = noise_level;
-    c.supervised = supervised;
-    c.diverge_factor = diverge_factor;
+    ae_train_cfg c;
+    int rc = ae_train_cfg_parse(&c, spec);
+    if (rc) return rc;
     ae_trainer *t = calloc(1, sizeof *t);
     if (!t) return ae_fail(AE_ERR_NOMEM, "out of memory");
-    int rc = ae_trainer_init(t, m, d, &c);
+    rc = ae_trainer_init(t, m, d, &c);
     if (rc) { free(t); return rc; }
     int h = put(H_TRAINER, t);
     if (h < 0) { ae_trainer_free(t); free(t); return h; }
@@ -329,6 +320,14 @@ API int ae_wasm_trainer_create(int model, int data, int batch, int opt, float lr
     handles[model].refs++;
     handles[data].refs++;
     return h;
+}
+
+/* The trainer's settings as a spec (ae_train_cfg_str) in buf (cap bytes); returns its length. */
+API int ae_wasm_trainer_spec(int h, char *buf, int cap) {
+    ae_trainer *t = get(h, H_TRAINER);
+    if (!t) return AE_ERR_ARG;
+    if (cap < 1 || !ae_train_cfg_str(&t->cfg, buf, (size_t)cap)) return ae_fail(AE_ERR_ARG, "%d bytes cannot hold the trainer's settings", cap);
+    return (int)strlen(buf);
 }
 
 /* Up to `steps` minibatches, stopping early at the end of an epoch if stop_at_epoch is set.

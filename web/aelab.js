@@ -34,6 +34,28 @@ function readEnums(ae) {
   return kinds;
 }
 
+// ae.trainer's settings: each JS key and the ae_train_cfg_parse key (src/train_cfg.c) it becomes.
+const TRAIN_KEYS = {
+  batch: 'batch', optimizer: 'opt', lr: 'lr', momentum: 'momentum', beta1: 'beta1', beta2: 'beta2', eps: 'eps',
+  weightDecay: 'weight_decay', seed: 'seed', noise: 'noise', noiseLevel: 'noise_level', supervised: 'supervised',
+  divergeFactor: 'diverge_factor',
+};
+
+/** The C spec ("batch=64 opt=sgd ...") for ae.trainer's settings; C checks the values, this only the keys.
+ * A whole-number seed is taken modulo 2^32 as ae.model's is; supervised is truthy or not. */
+export function trainSpec(cfg = {}) {
+  const parts = [];
+  for (const [k, v] of Object.entries(cfg)) {
+    if (!Object.hasOwn(TRAIN_KEYS, k)) throw new AelabError(`unknown trainer setting '${k}' (${Object.keys(TRAIN_KEYS).join(', ')})`);
+    if (v === undefined) continue;
+    const text = k === 'supervised' ? (v ? '1' : '0') : k === 'seed' && Number.isInteger(v) ? String(v >>> 0) : String(v);
+    // a value must stay one token: C would otherwise read its pieces as further keys
+    if (text === '' || /[\s,=]/.test(text)) throw new AelabError(`trainer setting ${k}: '${text}' is not a single value`);
+    parts.push(`${TRAIN_KEYS[k]}=${text}`);
+  }
+  return parts.join(' ');
+}
+
 export class AelabError extends Error {
   constructor(message, code) {
     super(message);
@@ -268,23 +290,25 @@ export class Aelab {
   }
 
   /**
-   * A trainer: { batch: 256, optimizer: 'adam', lr, momentum: 0.9, weightDecay: 0, seed: 1,
-   * noise: 'none', noiseLevel: 0.3, supervised: false, divergeFactor: 100 }.
+   * A trainer: { batch: 256, optimizer: 'adam', lr, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-7,
+   * weightDecay: 0, seed: 1, noise: 'none', noiseLevel: 0.3, supervised: false, divergeFactor: 100 }; a key
+   * left out or undefined takes the engine's default (lr: 1e-3 for adam, 0.01 for sgd), an unknown key throws.
+   * The settings reach C as one key=value spec (TRAIN_KEYS), which C checks and refuses with a message.
    * divergeFactor: a batch loss above this times the reference (the first step's loss, at least that of
    * an output that knows nothing) stops training (see Trainer.run); 0 stops only on a loss that is not a
    * finite number. The trainer never changes the model's biases: for a fresh autoencoder, call
    * model.initOutputBias(data) first.
    */
   trainer(model, data, cfg = {}) {
-    const c = { batch: 256, optimizer: 'adam', momentum: 0.9, weightDecay: 0, seed: 1, noise: 'none', noiseLevel: 0.3, supervised: false, divergeFactor: 100, ...cfg };
-    const opt = OPTIMIZERS.indexOf(c.optimizer);
-    if (opt < 0) throw new AelabError(`unknown optimizer '${c.optimizer}' (${OPTIMIZERS.join(', ')})`);
-    const noise = NOISES.indexOf(c.noise);
-    if (noise < 0) throw new AelabError(`unknown noise '${c.noise}' (${NOISES.join(', ')})`);
-    const lr = c.lr ?? (c.optimizer === 'adam' ? 1e-3 : 0.01);
-    const h = this.check(this.M._ae_wasm_trainer_create(model.handle, data.handle, c.batch, opt, lr, c.momentum, c.weightDecay,
-      c.seed >>> 0, noise, c.noiseLevel, c.supervised ? 1 : 0, c.divergeFactor));
-    return new Trainer(this, h, model, data, c);
+    const spec = trainSpec(cfg);
+    const p = this.cstr(spec);
+    let h;
+    try {
+      h = this.check(this.M._ae_wasm_trainer_create(model.handle, data.handle, p));
+    } finally {
+      this.free(p);
+    }
+    return new Trainer(this, h, model, data, cfg);
   }
 
   /** Corrupt x (Float32Array, values in [0,1]) in a copy: the same noise as training uses. */
@@ -466,6 +490,14 @@ export class Trainer extends Handle {
     this.data = data;
     this.cfg = cfg;
     this.out = ae.alloc(8 * 8); // kept for the trainer's life: run() is called many times
+  }
+  /** The settings C holds for this trainer, as a spec (every key, each value as C reads it back). */
+  get spec() {
+    const ae = this.ae;
+    return ae.withBytes(new Uint8Array(512), (p, n) => {
+      ae.check(ae.M._ae_wasm_trainer_spec(this.handle, p, n));
+      return ae.readCString(p);
+    });
   }
   /**
    * Train up to `steps` minibatches (stopping at the end of an epoch when stopAtEpoch).
