@@ -18,7 +18,7 @@ THREADS  = -pthread -DAE_THREADS
 ALL_CFLAGS = $(CSTD) $(WARN) $(FPFLAGS) $(INCS) $(THREADS) $(CFLAGS) -MMD -MP
 LDLIBS   = -lz -lm -pthread
 
-CORE_SRC = $(filter-out src/cli.c src/wasm.c,$(wildcard src/*.c))
+CORE_SRC = $(filter-out src/cli.c src/wasm.c,$(wildcard src/*.c src/layers/*.c src/jobs/*.c))
 CORE_OBJ = $(CORE_SRC:src/%.c=build/obj/%.o)
 ASAN_OBJ = $(CORE_SRC:src/%.c=build/asan/%.o)
 CTEST_SRC = $(wildcard tests/c/test_*.c)
@@ -35,7 +35,7 @@ EMFLAGS  = $(CSTD) $(FPFLAGS) $(INCS) -O3 -Wall -Wextra -Wno-unused-parameter \
            -sFILESYSTEM=0 -sEXPORTED_FUNCTIONS=_malloc,_free -sTOTAL_STACK=1048576
 WASM_SRC = $(CORE_SRC) src/wasm.c
 WASM_OUT = build/wasm/aelab-simd.mjs build/wasm/aelab-scalar.mjs build/wasm/aelab-threads.mjs
-WASM_DEPS = $(WASM_SRC) include/aelab.h $(wildcard src/*.h) build/sysinc/.stamp
+WASM_DEPS = $(WASM_SRC) include/aelab.h $(wildcard src/*.h src/layers/*.h src/jobs/*.h) build/sysinc/.stamp
 # The threads build: SIMD plus pthreads on shared memory. Its pool holds Module.aeWorkers Web Workers
 # (set by web/aelab.js); asking for more threads than that fails cleanly (EAGAIN) instead of deadlocking.
 # It also runs under Node (worker_threads), whose pthread entry must be CommonJS: a .cjs copy.
@@ -43,7 +43,7 @@ THREADFLAGS = -pthread -DAE_THREADS -msimd128 -sPTHREAD_POOL_SIZE=Module.aeWorke
 
 MNIST_FILES = train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
 DATA_GZ  = $(MNIST_FILES:%=data/%.gz)
-WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css)
+WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css web/panels/*.js web/worker/*.js)
 
 .PHONY: all native wasm site data serve test test-c test-asan test-fuzz test-node test-browser quality bench bench-base fuzz deps npm clean
 .DELETE_ON_ERROR:
@@ -126,7 +126,7 @@ wasm: $(WASM_OUT)
 site: build/site/.stamp
 build/site/.stamp: $(WEB_SRC) $(WASM_OUT) $(DATA_GZ) node_modules/.package-lock.json
 	@rm -rf build/site && mkdir -p build/site/data build/site/vendor
-	cp $(WEB_SRC) build/site/
+	cd web && cp --parents $(WEB_SRC:web/%=%) ../build/site/ # keeps panels/ and worker/
 	cp build/wasm/aelab-*.mjs build/wasm/aelab-*.wasm build/wasm/aelab-threads.worker.* build/site/
 	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css build/site/vendor/
 	cp $(DATA_GZ) build/site/data/

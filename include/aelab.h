@@ -5,7 +5,8 @@
  *    readable message in ae_last_error(). Nothing here exits or aborts on bad input.
  *  - Tensors are row-major float32. Shapes are given in comments as (rows, cols); a batch of B examples
  *    of width D is (B, D).
- *  - A model is a stack of dense layers. sizes[0] is the input width, sizes[n_layers] the output width,
+ *  - A model is a chain of layers of registered kinds (dense today; src/layers/), written as a model spec
+ *    ("784-32-784", see ae_arch_parse). sizes[0] is the input width, sizes[n_layers] the output width,
  *    and sizes[code] the bottleneck: layers [0, code) are the encoder, [code, n_layers) the decoder.
  *  - All buffers are allocated by ae_model_init / ae_trainer_init; forward, backward and step allocate
  *    nothing.
@@ -137,29 +138,97 @@ void ae_optim_step(const ae_optim_cfg *c, long t, size_t n, float *p, const floa
 void ae_optim_step_to(const ae_optim_cfg *c, long t, size_t n, const float *p, const float *g, const float *m,
                       const float *v, float *po, float *mo, float *vo, const uint8_t *decay_mask);
 
-/* ---- model (src/model.c, layers in src/dense.c) ---- */
+/* ---- architectures (src/spec.c) and layer kinds (src/layers/) ----
+ * A model is a chain of layers, each of a registered kind (src/layers/registry.c), from an input of shape
+ * channels × height × width (a plain vector of n is n×1×1) to an output. The model spec is the one text
+ * form of an architecture, read and printed by the C core, used as it is by the CLI (--arch), the page's
+ * field, its URL hash and the model file's metadata:
+ *
+ *   spec   := input ('-' layer)+ (sep key '=' value)*          sep: spaces or ','
+ *   input  := W | H 'x' W | C 'x' H 'x' W                      784, 28x28, 1x28x28
+ *   layer  := ['*'] token [':' activation]                     '*' marks the code (bottleneck)
+ *   token  := a layer kind's own syntax; dense is its width:   32
+ *   keys   := hidden, code, output (activations of the layers that name none), loss, init
+ *
+ * "784-32-784" is a dense autoencoder: relu inside, sigmoid out, binary cross-entropy, the code at the
+ * narrowest interior layer. "784-256-10:softmax" is a classifier (its loss follows the output: softmax
+ * cross-entropy; sigmoid: BCE; anything else: MSE). ae_arch_spec prints a short spec that reads back to the
+ * same architecture, leaving out whatever equals these defaults. */
 typedef enum { AE_INIT_GLOROT_UNIFORM = 0, AE_INIT_GLOROT_NORMAL, AE_INIT_HE_UNIFORM, AE_INIT_HE_NORMAL,
                AE_INIT_COUNT } ae_init;
 const char *ae_init_name(ae_init i);
 int ae_init_parse(const char *s, ae_init *out);
 
+/* Every layer kind, X(ENUM, name). A new kind is its file src/layers/<name>.c, which defines
+ * ae_<name>_ops (src/layers/layer.h), and its line here (plus its own numbers in ae_layer below, if it has
+ * any); the enum, the registry (src/layers/registry.c) and the JS list LAYERS follow from this list. */
+#define AE_LAYER_KINDS(X) \
+    X(DENSE, dense)     /* fully connected: "32" */ \
+    X(CONV, conv)       /* 2-D convolution: "conv16k3", "conv8k3s2", "conv16k3v" (valid padding) */ \
+    X(CONVT, convt)     /* transposed 2-D convolution: "convt32k3s2" */ \
+    X(POOL, pool)       /* max pooling: "pool2" */ \
+    X(UP, up)           /* nearest upsampling: "up2" */ \
+    X(RESHAPE, reshape) /* a new shape for the same values: "8x7x7" */
+typedef enum {
+#define AE_X(e, name) AE_LAYER_##e,
+    AE_LAYER_KINDS(AE_X)
+#undef AE_X
+    AE_LAYER_COUNT
+} ae_layer_kind;
+const char *ae_layer_kind_name(ae_layer_kind k);
+
+typedef struct { int c, h, w; } ae_shape; /* a tensor per example, c×h×w, stored channels last (src/layers/layer.h) */
+#define AE_SHAPE_SIZE(s) ((int64_t)(s).c * (s).h * (s).w)
+
 typedef struct {
-    int n_layers;                  /* dense layers, 1..AE_MAX_LAYERS */
-    int sizes[AE_MAX_LAYERS + 1];  /* widths: input, hidden..., output */
-    ae_act act[AE_MAX_LAYERS];     /* activation of each layer's output */
-    int code;                      /* index into sizes of the bottleneck; 0 if the model has none */
+    ae_layer_kind kind;
+    ae_act act;       /* applied to the layer's output */
+    int units;        /* dense: output width; conv, convt: output channels */
+    int kernel, stride, valid; /* conv, convt: K×K kernel, stride S, 'valid' padding (0: 'same') */
+    int size;         /* pool: window side and stride P; up: factor F */
+    ae_shape shape;   /* reshape: the shape the same values are read as */
+} ae_layer;
+
+typedef struct {
+    int n_layers;                  /* 1..AE_MAX_LAYERS */
+    ae_shape input;
+    ae_layer layer[AE_MAX_LAYERS];
+    int code;                      /* index into shape/sizes of the bottleneck; 0 if the model has none */
     ae_loss loss;
     ae_init init;
+    /* Filled in by ae_arch_check from the above (shape inference through every layer's kind): */
+    ae_shape shape[AE_MAX_LAYERS + 1]; /* shape[0] input, shape[l+1] layer l's output */
+    int sizes[AE_MAX_LAYERS + 1];      /* their flat widths c·h·w */
 } ae_arch;
 
-/* Parse "784-128-32-128-784" into sizes; the code is the narrowest interior width (the first of equals),
- * or the one marked with '*' ("784-*1000-784"). Activations: `hidden` for every interior layer except
- * the code layer, which gets `code`, and `output` for the last. */
-int ae_arch_parse(ae_arch *a, const char *sizes, const char *hidden, const char *code, const char *output,
+/* Read a spec. hidden, code, output and loss (each may be NULL: relu, as hidden, sigmoid, by the output) are
+ * defaults for what the spec leaves unsaid; the spec's own keys and ':activation's win over them. Checks the
+ * result (ae_arch_check). */
+int ae_arch_parse(ae_arch *a, const char *spec, const char *hidden, const char *code, const char *output,
                   const char *loss);
-/* "784-32-784" into buf; returns buf. */
+/* A short spec that ae_arch_parse(…, NULL, NULL, NULL, NULL) reads back to *a (defaults left out); returns buf, or NULL if
+ * cap is too small (AE_SPEC_CAP always suffices). */
+#define AE_SPEC_CAP 1024
+char *ae_arch_spec(const ae_arch *a, char *buf, size_t cap);
+/* The same with nothing left to defaults (every ':activation', the code marked, loss= and init=): what model
+ * files store, so that a file means the same to any later version. */
+char *ae_arch_spec_full(const ae_arch *a, char *buf, size_t cap);
+/* Only the shapes, "784-32-784" or "28x28-32-784" (3x32x32 with channels): for messages. Returns buf. */
 char *ae_arch_sizes_str(const ae_arch *a, char *buf, size_t cap);
-int ae_arch_check(const ae_arch *a);
+/* Checks every field and infers shape[] and sizes[] through the layers' kinds. */
+int ae_arch_check(ae_arch *a);
+
+/* ---- model (src/model.c; each layer kind's forward and backward in src/layers/<kind>.c) ---- */
+/* One parameter tensor of a layer, as the model file and the page see it. */
+#define AE_MAX_TENSORS 2
+typedef struct {
+    const char *name;   /* "weight", "bias": the file names it "layers.L.<name>" */
+    int ndim, dims[4];  /* e.g. dense weight (out, in) */
+    size_t count;       /* product of dims */
+    int decay;          /* weight decay applies (weights yes, biases no) */
+    int random;         /* initialised at random from the fans (else zero) */
+    int fan_in, fan_out;
+} ae_tensor_info;
 
 typedef struct ae_model {
     ae_arch arch;
@@ -168,33 +237,42 @@ typedef struct ae_model {
     /* params, opt_m and opt_v point into one of two copies of the state, state[cur] (each (3, n_params):
      * params, m, v). An optimizer step reads that copy and writes the other, then flips cur, so the state
      * before the last step is still there for ae_model_undo_step; read these pointers after every step. */
-    float *params;   /* one block: for layer l, W_l (out, in) then b_l (out) */
+    float *params;   /* one block: layer by layer, each layer's tensors in order (dense: W (out, in), b (out)) */
     float *grads;    /* same layout */
     float *opt_m;    /* optimizer state, same layout */
     float *opt_v;
     float *state[2];
     int cur;
     int can_undo;    /* the last change to the state was an ae_model_step, which may be undone */
+    int fuse;        /* let layers fold activations into their products (default 1; 0 runs them as their
+                      * own steps: the same bits, slower; for tests) */
+    int data_floats; /* trained on float data (1) or on uint8 pixels / 255 (0): the model file says which */
     uint8_t *decay_mask;
-    size_t w_off[AE_MAX_LAYERS], b_off[AE_MAX_LAYERS];
+    int n_tensors[AE_MAX_LAYERS];
+    ae_tensor_info tensor[AE_MAX_LAYERS][AE_MAX_TENSORS];
+    size_t p_off[AE_MAX_LAYERS + 1]; /* layer l's parameters are [p_off[l], p_off[l+1]) */
+    size_t t_off[AE_MAX_LAYERS][AE_MAX_TENSORS];
     float *a[AE_MAX_LAYERS + 1];  /* a[0] input (B, sizes[0]); a[l+1] = f(z[l]) (B, sizes[l+1]) */
     float *z[AE_MAX_LAYERS];      /* pre-activations (B, sizes[l+1]) */
     float *dz[AE_MAX_LAYERS];     /* dL/dz (B, sizes[l+1]) */
+    float *scratch;               /* the largest scratch any layer asks for (for max_batch rows) */
     float *target;                /* (B, sizes[L]): what the loss compares the output with (trainer, ae_evaluate) */
     long t;                       /* optimizer steps taken */
     void *mem;                    /* the single allocation behind everything above */
 } ae_model;
 
-/* Floating-point operations of one training sample through a dense model: forward 2·in·out per layer,
- * backward 4·in·out (input and weight gradients; 2·in·out for the first layer, which needs no input
- * gradient). Biases and activations are not counted. */
+/* Floating-point operations of one training sample: each layer kind counts its products (dense: forward
+ * 2·in·out, backward 4·in·out, 2·in·out for the first layer, which needs no input gradient). Biases and
+ * activations are not counted. */
 double ae_model_train_flops(const ae_model *m);
 /* Refuses (AE_ERR_NOMEM, saying how much it would need) a model larger than AE_MAX_MODEL_BYTES. */
 int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed);
 void ae_model_free(ae_model *m);
 void ae_model_reset(ae_model *m, uint64_t seed); /* fresh initialisation, zero optimizer state */
-/* Layer l's weights (sizes[l+1], sizes[l]) and bias (sizes[l+1]) in the current state. Valid until the next
- * ae_model_step or ae_model_undo_step, which switch to the other copy of the state: ask again after one. */
+/* Layer l's tensor k (its shape in m->tensor[l][k]) in the current state, or NULL if there is none. Valid
+ * until the next ae_model_step or ae_model_undo_step, which switch to the other copy of the state: ask again
+ * after one. ae_model_weight and ae_model_bias are tensors 0 and 1 of a dense layer. */
+float *ae_model_tensor(ae_model *m, int layer, int k);
 float *ae_model_weight(ae_model *m, int layer);
 float *ae_model_bias(ae_model *m, int layer);
 float *ae_model_input(ae_model *m);              /* (max_batch, sizes[0]): write a batch here */
@@ -270,10 +348,12 @@ int ae_noise_parse(const char *s, ae_noise *out);
 void ae_corrupt(ae_noise kind, float level, ae_rng *r, float *x, size_t n);
 
 /* ---- training recipe (src/train.c) ---- */
-/* Start an autoencoder's output where the data is: bias_j = f^-1(mean of pixel j over d), for a sigmoid
- * (logit of the mean, clipped to [1e-3, 1-1e-3]) or linear output; AE_ERR_ARG for other outputs or if the
- * output is not as wide as d's images. For a fresh model: the first steps then learn the digits' structure
- * instead of their average brightness. A trained model keeps its biases unless this is called. */
+/* Start an autoencoder's output where the data is: bias_c = f^-1(mean of output channel c over d: a dense
+ * output's unit c, a convolution's channel c over every position), for a sigmoid (logit of the mean, clipped
+ * to [1e-3, 1-1e-3]) or linear output; AE_ERR_ARG for other outputs, a last layer without a bias per channel
+ * (pooling, upsampling, a reshape) or an output not as wide as d's items. For a fresh model: the first steps
+ * then learn the digits' structure instead of their average brightness. A trained model keeps its biases
+ * unless this is called. */
 int ae_model_init_output_bias(ae_model *m, const ae_dataset *d);
 
 typedef struct {
@@ -285,11 +365,14 @@ typedef struct {
     int supervised; /* target is the one-hot label instead of the input */
     float diverge_factor; /* a batch loss above this times the reference ends training (ae_trainer_step);
                            * 0: only a loss that is not finite does. Default 100 */
+    int epochs;     /* how long a training job runs; 0: until stopped. Default 0 */
+    int from, to;   /* the layers [from, to) are updated, the others stay frozen (their gradients still flow
+                     * through); to = 0 means through the last layer. Default all: 0, 0 */
 } ae_train_cfg;
 ae_train_cfg ae_train_default(void);
 /* The settings as text (src/train_cfg.c), what the wasm boundary and the CLI's --train-spec take:
  * key=value pairs separated by spaces or commas, one key per field: batch opt lr momentum beta1 beta2 eps
- * weight_decay seed noise noise_level supervised diverge_factor, enums by their C names ("opt=sgd
+ * weight_decay seed noise noise_level supervised diverge_factor epochs from to, enums by their C names ("opt=sgd
  * noise=mask"). Starts from ae_train_default(); opt=K starts the optimizer's fields from
  * ae_optim_default(K) wherever it stands, and the keys given then override them. An unknown or repeated key,
  * a value that is not a number of the field's kind or is outside its range is AE_ERR_ARG with a message
@@ -324,14 +407,20 @@ typedef struct {
     int epoch;         /* completed epochs */
     long step;         /* batches trained */
     int last_batch;    /* rows in the last batch trained */
-    int train_from;    /* layers [train_from, train_to) are updated; the rest stay frozen */
+    int train_from;    /* layers [train_from, train_to) are updated (cfg.from, cfg.to); the rest stay frozen */
     int train_to;
+    const ae_dataset *targets; /* what the loss compares with, row for row, instead of the input (NULL) */
     double last_loss;
     double uninformed; /* the loss of an output that knows nothing: ln 2 (BCE), 1/4 (MSE), ln D (softmax CE) */
     double ref_loss;   /* the divergence reference: max(the first step's loss, uninformed); 0 before it */
     ae_trainer_mark mark;
 } ae_trainer;
 int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_train_cfg *cfg);
+/* The same with the loss target as its own dataset ("another tensor"): row i of targets is what the model
+ * should output for item i of d (a layer's codes, clean copies of stored noisy inputs). As many items as d,
+ * as wide as the output, floats or pixels; not with cfg.supervised. NULL: the input, as ae_trainer_init.
+ * The trainer reads it at every step: keep it alive. */
+int ae_trainer_init_targets(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_dataset *targets, const ae_train_cfg *cfg);
 void ae_trainer_free(ae_trainer *t);
 /* One minibatch: returns AE_OK and the batch loss in *loss. An epoch ends after ceil(n / batch) steps (the
  * last one partial).
@@ -343,9 +432,50 @@ void ae_trainer_free(ae_trainer *t);
 int ae_trainer_step(ae_trainer *t, double *loss);
 int ae_trainer_steps_per_epoch(const ae_trainer *t);
 
+/* ---- jobs (src/jobs/): a piece of training work driven in slices ----
+ * A job owns its trainer(s) and schedule; the caller (the page's Worker, the CLI, a test) calls
+ * ae_job_step(n) until the state says done, drawing between slices. Kinds: "train", one phase of training
+ * (the settings of ae_train_cfg_parse, with epochs=N to end it; the test set, if given, is evaluated at
+ * every epoch's end; not with target data). */
+typedef struct {
+    long step;           /* batches trained */
+    int epoch;           /* completed epochs */
+    int epochs;          /* planned epochs, 0: until stopped */
+    int steps_per_epoch;
+    int phase, n_phases; /* where a schedule is; "train" is phase 0 of 1 */
+    int done;            /* the planned epochs are complete */
+    int epoch_ended;     /* the last ae_job_step ended an epoch (and evaluated the test set, if any) */
+    int pos;             /* items of this epoch already trained */
+    double loss;         /* the last batch's loss */
+    double test_loss;    /* at the last epoch's end; NaN before or without a test set */
+    double test_acc;     /* fraction right at the last epoch's end, supervised runs; NaN otherwise */
+    /* over the steps of the last ae_job_step call: */
+    int steps_run;
+    long samples;        /* items trained */
+    double loss_sum;     /* Σ batch losses (loss_sum / steps_run: their mean) */
+} ae_job_state;
+typedef struct ae_job ae_job;
+/* targets: see ae_trainer_init_targets (NULL: the input). test may be NULL. The model and the datasets must
+ * outlive the job. */
+int ae_job_create(ae_job **job, const char *kind, ae_model *m, const ae_dataset *train, const ae_dataset *targets,
+                  const ae_dataset *test, const char *spec);
+/* Train up to n batches; returns early when an epoch ends (so its test loss can be drawn) or the job is
+ * done. AE_ERR_DIVERGED leaves the job at its last sound step (ae_trainer_step); it can go on. *st is
+ * written either way. */
+int ae_job_step(ae_job *job, int n, ae_job_state *st);
+int ae_job_state_get(const ae_job *job, ae_job_state *st);
+/* The trainer the job is running now (its settings), or NULL; a schedule switches trainers between phases,
+ * so ask again after every ae_job_step. */
+ae_trainer *ae_job_trainer(ae_job *job);
+void ae_job_free(ae_job *job);
+const char *ae_job_kind_name(int i); /* the kinds, i = 0.. until NULL */
+
 /* Mean loss of the model over a dataset (in batches of at most max_batch); target is the clean input,
  * or the one-hot label when supervised. Also counts correct argmax predictions if correct != NULL. */
 int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct);
+/* The checks ae_evaluate makes before it starts (AE_OK if it can evaluate d), for callers that take a test
+ * set now and evaluate it later. */
+int ae_evaluate_check(const ae_model *m, const ae_dataset *d, int supervised);
 
 /* ---- PNG (src/png.c) ---- */
 /* Grid of n grayscale tiles h×w (values in [0,1], clipped) in `cols` columns with a 1-pixel gap,

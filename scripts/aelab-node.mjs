@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
 
-const defaults = { arch: '784-32-784', hidden: 'relu', code: undefined, output: 'sigmoid', loss: 'bce', opt: 'adam', lr: undefined, batch: 256, epochs: 5,
+const defaults = { arch: '784-32-784', hidden: 'relu', code: undefined, output: 'sigmoid', loss: '', opt: 'adam', lr: undefined, batch: 256, epochs: 5,
   seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': undefined, variant: undefined, threads: undefined, out: undefined, data: path.join(root, 'data') };
 const o = { ...defaults };
 const argv = process.argv.slice(2);

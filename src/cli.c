@@ -121,11 +121,14 @@ static const char *train_help =
     "usage: aelab train [options]\n"
     "Trains an autoencoder on MNIST (or your IDX files) and reports the test loss after every epoch.\n\n"
     "Model\n"
-    "  --arch W-W-...      layer widths; the narrowest interior one is the code, or mark it with * (784-32-784)\n"
+    "  --arch SPEC         the model spec: layer widths from input to output, the narrowest interior one the code\n"
+    "                      or the one marked with * (784-32-784, 784-*1000-784); a layer may name its activation\n"
+    "                      (784-32:linear-784) and keys may follow (\"784-32-784 hidden=tanh loss=mse\"); the\n"
+    "                      input may be an image, 28x28 or 1x28x28. docs/architecture.md has the grammar\n"
     "  --hidden ACT        hidden activation: linear, sigmoid, tanh, relu, leaky_relu (relu)\n"
     "  --code ACT          activation of the code layer (same as --hidden)\n"
     "  --output ACT        output activation (sigmoid; softmax with --supervised)\n"
-    "  --loss L            bce, mse, softmax_ce (bce)\n"
+    "  --loss L            bce, mse, softmax_ce (by the output: sigmoid bce, softmax softmax_ce, others mse)\n"
     "  --init I            glorot_uniform, glorot_normal, he_uniform, he_normal (glorot_uniform)\n"
     "  --output-bias B     mean: start the output bias at the data's mean pixel (sigmoid or linear outputs);\n"
     "                      zero: start at 0 (mean where the output allows it)\n"
@@ -150,6 +153,8 @@ static const char *train_help =
     "Data (defaults: MNIST under $AELAB_DATA or ./data, gzip or plain IDX)\n"
     "  --train-images F  --train-labels F  --test-images F  --test-labels F\n"
     "  --train-limit N     use only the first N training images\n"
+    "  --targets F         IDX images the output should match, row for row with the training images, instead of\n"
+    "                      the input (no test loss is reported then)\n"
     "Output\n"
     "  --out F.safetensors trained model   --png F.png reconstructions   --filters F.png first-layer weights\n"
     "  --quiet             no progress bar\n"
@@ -158,7 +163,7 @@ static const char *train_help =
 static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
-                                        "train-labels", "test-images", "test-labels", "train-limit", "out", "png", "filters", "quiet", "output-bias",
+                                        "train-labels", "test-images", "test-labels", "train-limit", "targets", "out", "png", "filters", "quiet", "output-bias",
                                         "threads", "diverge-factor", "train-spec", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
@@ -173,7 +178,7 @@ static int cmd_train(int argc, char **argv) {
     int supervised = get(&o, "supervised", NULL) != NULL || cfg.supervised;
     ae_arch arch;
     if (ae_arch_parse(&arch, get(&o, "arch", supervised ? "784-128-10" : "784-32-784"), get(&o, "hidden", "relu"), get(&o, "code", NULL),
-                      get(&o, "output", supervised ? "softmax" : "sigmoid"), get(&o, "loss", supervised ? "softmax_ce" : "bce")))
+                      get(&o, "output", supervised ? "softmax" : "sigmoid"), get(&o, "loss", NULL)))
         return fail();
     if (get(&o, "init", NULL) && ae_init_parse(get(&o, "init", NULL), &arch.init)) {
         fprintf(stderr, "aelab: unknown --init '%s'\n", get(&o, "init", NULL));
@@ -185,7 +190,7 @@ static int cmd_train(int argc, char **argv) {
     ae_optim_cfg def = kind == cfg.opt.kind ? cfg.opt : ae_optim_default(kind);
     long batch, epochs, max_steps, seed, limit;
     double lr, mom, wd, level, factor;
-    if (get_int(&o, "batch", cfg.batch, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", 5, 0, 100000, &epochs) ||
+    if (get_int(&o, "batch", cfg.batch, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", cfg.epochs ? cfg.epochs : 5, 0, 100000, &epochs) ||
         get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 0, 0, 4294967295L, &seed) ||
         get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_float(&o, "lr", def.lr, 1e-12, 10, &lr) ||
         get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", def.weight_decay, 0, 1, &wd) ||
@@ -208,7 +213,7 @@ static int cmd_train(int argc, char **argv) {
     if (ob && strcmp(ob, "mean") && strcmp(ob, "zero")) { fprintf(stderr, "aelab: --output-bias is mean or zero\n"); return 2; }
     /* the data mean by default where it applies (an autoencoder with a sigmoid or linear output); asked for
      * explicitly elsewhere, it is an error */
-    const ae_act out_act = arch.act[arch.n_layers - 1];
+    const ae_act out_act = arch.layer[arch.n_layers - 1].act;
     const int mean_bias = ob ? !strcmp(ob, "mean") : !supervised && (out_act == AE_ACT_SIGMOID || out_act == AE_ACT_IDENTITY);
     if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &cfg.noise)) {
         fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n");
@@ -222,58 +227,78 @@ static int cmd_train(int argc, char **argv) {
     const char *tri = get(&o, "train-images", p1), *trl = get(&o, "train-labels", supervised ? p2 : NULL);
     const char *tei = get(&o, "test-images", get(&o, "train-images", NULL) ? NULL : p3);
     const char *tel = get(&o, "test-labels", (supervised && tei == p3) ? p4 : NULL);
-    ae_dataset train, test = {0};
+    ae_dataset train, test = {0}, targets = {0};
     if (load_set(&train, tri, trl)) return fail();
     if (limit && limit < train.n) train.n = (int)limit;
-    if (tei && load_set(&test, tei, tel)) { ae_dataset_free(&train); return fail(); }
+    /* target images row for row (the loss compares the output with them instead of the input); a test set
+     * has no targets to go with it, so none is evaluated then */
+    if (get(&o, "targets", NULL)) {
+        if (load_set(&targets, get(&o, "targets", NULL), NULL)) { ae_dataset_free(&train); return fail(); }
+        if (limit && limit < targets.n) targets.n = (int)limit;
+        tei = NULL;
+    }
+    if (tei && load_set(&test, tei, tel)) { ae_dataset_free(&train); ae_dataset_free(&targets); return fail(); }
     ae_model m;
-    ae_trainer t;
+    ae_job *job = NULL;
     int rc = 1;
+    cfg.epochs = (int)epochs;
+    char spec[AE_TRAIN_CFG_STR_CAP], model_spec[AE_SPEC_CAP], sizes[256];
     if (ae_model_init(&m, &arch, cfg.batch, cfg.seed)) { fail(); goto out_data; }
     if (mean_bias && ae_model_init_output_bias(&m, &train)) { fail(); goto out_model; }
-    if (ae_trainer_init(&t, &m, &train, &cfg)) { fail(); goto out_model; }
-    char sizes[256];
+    /* the run is a "train" job, as in the page: the settings go in as one spec */
+    if (ae_job_create(&job, "train", &m, &train, ae_dataset_loaded(&targets) ? &targets : NULL, ae_dataset_loaded(&test) ? &test : NULL,
+                      ae_train_cfg_str(&cfg, spec, sizeof spec))) {
+        fail();
+        goto out_model;
+    }
+    /* the spec as the engine reads it back, then the shapes when the spec does not show them */
+    ae_arch_spec(&arch, model_spec, sizeof model_spec);
     ae_arch_sizes_str(&arch, sizes, sizeof sizes);
-    printf("model %s  activations", sizes);
-    for (int l = 0; l < arch.n_layers; l++) printf("%s%s", l ? "," : " ", ae_act_name(arch.act[l]));
-    printf("  loss %s  params %zu\n", ae_loss_name(arch.loss), m.n_params);
+    const int shapes_shown = !strncmp(model_spec, sizes, strlen(sizes));
+    printf("model %s%s%s%s  loss %s  params %zu\n", model_spec, shapes_shown ? "" : "  (", shapes_shown ? "" : sizes, shapes_shown ? "" : ")",
+           ae_loss_name(arch.loss), m.n_params);
     printf("train %d images of %dx%d  batch %d  %s lr %g  seed %llu%s%s\n", train.n, train.rows, train.cols, cfg.batch, ae_opt_name(cfg.opt.kind), lr,
            (unsigned long long)cfg.seed, cfg.noise ? "  noise " : "", cfg.noise ? ae_noise_name(cfg.noise) : "");
     fflush(stdout);
-    const int spe = ae_trainer_steps_per_epoch(&t), tty = isatty(2) && !get(&o, "quiet", NULL);
+    ae_job_state st;
+    ae_job_state_get(job, &st);
+    const int spe = st.steps_per_epoch, tty = isatty(2) && !get(&o, "quiet", NULL);
     const double t0 = now();
-    int stopped = 0, diverged = 0;
-    for (long e = 0; e < epochs && !stopped; e++) {
+    int diverged = 0;
+    while (epochs > 0 && !st.done && !(max_steps && st.step >= max_steps)) {
+        const int e = st.epoch;
         double te = now(), sum = 0.0;
         long samples = 0;
         int steps = 0;
-        for (int s = 0; s < spe; s++) {
-            if (max_steps && t.step >= max_steps) { stopped = 1; break; }
-            double loss;
-            int step_rc = ae_trainer_step(&t, &loss);
-            if (step_rc == AE_ERR_DIVERGED) { diverged = stopped = 1; break; } /* the model is back at its last sound state */
-            if (step_rc) { fail(); goto out_trainer; }
-            sum += loss;
-            samples += t.last_batch;
+        do {
+            int step_rc = ae_job_step(job, 1, &st);
+            if (step_rc == AE_ERR_DIVERGED) { diverged = 1; break; } /* the model is back at its last sound state */
+            if (step_rc) { fail(); goto out_job; }
+            sum += st.loss_sum;
+            samples += st.samples;
             steps++;
-            if (tty && (s % 10 == 0 || s == spe - 1)) {
+            if (tty && (steps % 10 == 1 || st.epoch_ended)) {
                 double el = now() - te;
-                int bar = (int)(30.0 * (s + 1) / spe);
-                fprintf(stderr, "\repoch %ld/%ld [%.*s%*s] step %d/%d  loss %.4f  %.0f samples/s ", e + 1, epochs, bar,
-                        "==============================", 30 - bar, "", s + 1, spe, loss, el > 0 ? samples / el : 0.0);
+                int bar = (int)(30.0 * steps / spe);
+                fprintf(stderr, "\repoch %d/%ld [%.*s%*s] step %d/%d  loss %.4f  %.0f samples/s ", e + 1, epochs, bar,
+                        "==============================", 30 - bar, "", steps, spe, st.loss, el > 0 ? samples / el : 0.0);
             }
-        }
+        } while (!st.epoch_ended && !(max_steps && st.step >= max_steps));
         if (tty) fprintf(stderr, "\r%*s\r", 100, "");
         if (diverged) { fail(); break; }
         if (!steps) break;
         double el = now() - te;
-        printf("epoch %ld/%ld  train_loss %.5f", e + 1, epochs, sum / steps);
-        if (test.pixels) {
-            double tl;
-            int correct;
-            if (ae_evaluate(&m, &test, supervised, &tl, &correct)) { fail(); goto out_trainer; }
+        printf("epoch %d/%ld  train_loss %.5f", e + 1, epochs, sum / steps);
+        if (ae_dataset_loaded(&test)) {
+            /* the job evaluated the test set at the epoch's end; a run cut short by --max-steps is evaluated here */
+            double tl = st.test_loss, acc = st.test_acc;
+            int correct = 0;
+            if (!st.epoch_ended) {
+                if (ae_evaluate(&m, &test, supervised, &tl, &correct)) { fail(); goto out_job; }
+                acc = (double)correct / test.n;
+            }
             printf("  test_loss %.5f", tl);
-            if (supervised) printf("  test_acc %.4f", (double)correct / test.n);
+            if (supervised) printf("  test_acc %.4f", acc);
         }
         printf("  %.1f s  %.0f samples/s\n", el, samples / el);
         fflush(stdout);
@@ -296,13 +321,14 @@ static int cmd_train(int argc, char **argv) {
         else free(png);
     }
     if (diverged) rc = 1;
-out_trainer:
-    ae_trainer_free(&t);
+out_job:
+    ae_job_free(job);
 out_model:
     ae_model_free(&m);
 out_data:
     ae_dataset_free(&train);
     ae_dataset_free(&test);
+    ae_dataset_free(&targets);
     return rc;
 }
 

@@ -64,7 +64,11 @@ void ae_gemm_plan_task(const ae_gemm_plan *g, int t);
 typedef int (*ae_chunk_fn)(ae_model *m, int first, int b, void *ctx);
 int ae_model_chunks(ae_model *m, int B, ae_chunk_fn fn, void *ctx);
 
-/* Dense layer (src/dense.c). x (B, in), W (out, in), b (out), z and y (B, out).
+/* Parameters of an architecture checked by ae_arch_check, counted without building it (model files check
+ * their size against it first). -1 if the count does not fit the build's memory. */
+int ae_arch_n_params(const ae_arch *a, uint64_t *n);
+
+/* Dense layer (src/layers/dense.c). x (B, in), W (out, in), b (out), z and y (B, out).
  * forward:  z = x W^T + b;  y = f(z)
  * backward, given dz = dL/dz (B, out):
  *           dW += dz^T x;  db += Σ_batch dz;

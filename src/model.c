@@ -1,115 +1,30 @@
-/* The autoencoder model: a stack of dense layers with a named bottleneck (the code). Layers [0, code)
- * are the encoder, [code, n_layers) the decoder. Everything the model needs for a training step, at any
- * batch size up to max_batch, is carved out of one allocation here. */
-#include "internal.h"
+/* The model: a chain of layers (each kind's arithmetic in src/layers/) with a named bottleneck (the code).
+ * Layers [0, code) are the encoder, [code, n_layers) the decoder. Everything the model needs for a
+ * training step, at any batch size up to max_batch, is carved out of one allocation here; the layers'
+ * activations run fused into their products where the kind can (dense), else as their own step. */
+#include "layers/layer.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const init_names[AE_INIT_COUNT] = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal"};
-const char *ae_init_name(ae_init i) { return (unsigned)i < AE_INIT_COUNT ? init_names[i] : "?"; }
-
-int ae_init_parse(const char *s, ae_init *out) {
-    if (!s) return AE_ERR_ARG;
-    if (!strcmp(s, "glorot") || !strcmp(s, "xavier")) { *out = AE_INIT_GLOROT_UNIFORM; return AE_OK; }
-    if (!strcmp(s, "he")) { *out = AE_INIT_HE_NORMAL; return AE_OK; }
-    for (int i = 0; i < AE_INIT_COUNT; i++)
-        if (!strcmp(s, init_names[i])) { *out = (ae_init)i; return AE_OK; }
-    return AE_ERR_ARG;
-}
-
-int ae_arch_check(const ae_arch *a) {
-    if (!a) return ae_fail(AE_ERR_ARG, "no architecture given");
-    if (a->n_layers < 1 || a->n_layers > AE_MAX_LAYERS)
-        return ae_fail(AE_ERR_ARG, "a model needs 1 to %d layers, got %d", AE_MAX_LAYERS, a->n_layers);
-    for (int i = 0; i <= a->n_layers; i++)
-        if (a->sizes[i] < 1 || a->sizes[i] > AE_MAX_WIDTH)
-            return ae_fail(AE_ERR_ARG, "layer width %d is %d; widths must be 1 to %d", i, a->sizes[i], AE_MAX_WIDTH);
-    if (a->code < 0 || a->code > a->n_layers)
-        return ae_fail(AE_ERR_ARG, "code index %d is outside 0..%d", a->code, a->n_layers);
-    if (a->code == a->n_layers)
-        return ae_fail(AE_ERR_ARG, "the code cannot be the output layer");
-    for (int l = 0; l < a->n_layers; l++) {
-        if ((unsigned)a->act[l] >= AE_ACT_COUNT) return ae_fail(AE_ERR_ARG, "layer %d has an unknown activation", l);
-        if (a->act[l] == AE_ACT_SOFTMAX && l != a->n_layers - 1)
-            return ae_fail(AE_ERR_ARG, "softmax is only allowed on the output layer");
-    }
-    ae_act out = a->act[a->n_layers - 1];
-    if ((unsigned)a->loss >= AE_LOSS_COUNT) return ae_fail(AE_ERR_ARG, "unknown loss");
-    if ((unsigned)a->init >= AE_INIT_COUNT) return ae_fail(AE_ERR_ARG, "unknown initialisation");
-    if (a->loss == AE_LOSS_BCE && out != AE_ACT_SIGMOID)
-        return ae_fail(AE_ERR_ARG, "binary cross-entropy needs a sigmoid output (it is computed from the logits), not %s", ae_act_name(out));
-    if (a->loss == AE_LOSS_SOFTMAX_CE && out != AE_ACT_SOFTMAX)
-        return ae_fail(AE_ERR_ARG, "softmax cross-entropy needs a softmax output, not %s", ae_act_name(out));
-    if (a->loss != AE_LOSS_SOFTMAX_CE && out == AE_ACT_SOFTMAX)
-        return ae_fail(AE_ERR_ARG, "a softmax output goes with the softmax_ce loss");
-    return AE_OK;
-}
-
-int ae_arch_parse(ae_arch *a, const char *sizes, const char *hidden, const char *code, const char *output,
-                  const char *loss) {
-    memset(a, 0, sizeof *a);
-    if (!sizes || !*sizes) return ae_fail(AE_ERR_ARG, "empty architecture: give widths like 784-32-784");
-    const char *p = sizes;
-    int n = 0, marked = -1;
-    while (*p) {
-        if (n > AE_MAX_LAYERS) return ae_fail(AE_ERR_ARG, "architecture '%s' has more than %d layers", sizes, AE_MAX_LAYERS);
-        if (*p == '*') { marked = n; p++; }
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 1 || v > AE_MAX_WIDTH)
-            return ae_fail(AE_ERR_ARG, "architecture '%s': widths must be whole numbers from 1 to %d, separated by '-'", sizes, AE_MAX_WIDTH);
-        a->sizes[n++] = (int)v;
-        p = end;
-        if (*p == '-') { p++; if (!*p) return ae_fail(AE_ERR_ARG, "architecture '%s' ends with '-'", sizes); }
-        else if (*p) return ae_fail(AE_ERR_ARG, "architecture '%s': unexpected '%c'", sizes, *p);
-    }
-    if (n < 2) return ae_fail(AE_ERR_ARG, "architecture '%s' needs at least an input and an output width", sizes);
-    a->n_layers = n - 1;
-    if (marked == 0 || marked == n - 1) return ae_fail(AE_ERR_ARG, "architecture '%s': the code ('*') must be an interior layer", sizes);
-    a->code = marked;
-    if (marked < 0) { /* the narrowest interior layer; none for a single-layer model */
-        a->code = 0;
-        for (int i = 1; i < n - 1; i++)
-            if (a->code == 0 || a->sizes[i] < a->sizes[a->code]) a->code = i;
-    }
-    ae_act h = AE_ACT_RELU, c, o = AE_ACT_SIGMOID;
-    if (hidden && ae_act_parse(hidden, &h)) return ae_fail(AE_ERR_ARG, "unknown activation '%s' (linear, sigmoid, tanh, relu, leaky_relu)", hidden);
-    c = h;
-    if (code && ae_act_parse(code, &c)) return ae_fail(AE_ERR_ARG, "unknown code activation '%s'", code);
-    if (output && ae_act_parse(output, &o)) return ae_fail(AE_ERR_ARG, "unknown output activation '%s'", output);
-    for (int l = 0; l < a->n_layers; l++) a->act[l] = (l + 1 == a->code) ? c : h;
-    a->act[a->n_layers - 1] = o;
-    a->loss = AE_LOSS_BCE;
-    if (loss && ae_loss_parse(loss, &a->loss)) return ae_fail(AE_ERR_ARG, "unknown loss '%s' (mse, bce, softmax_ce)", loss);
-    a->init = AE_INIT_GLOROT_UNIFORM;
-    return ae_arch_check(a);
-}
-
-char *ae_arch_sizes_str(const ae_arch *a, char *buf, size_t cap) {
-    size_t k = 0;
-    buf[0] = 0;
-    for (int i = 0; i <= a->n_layers && k < cap; i++)
-        k += (size_t)snprintf(buf + k, cap - k, "%s%s%d", i ? "-" : "", "", a->sizes[i]);
-    return buf;
-}
-
-/* Glorot: Var = 2/(fan_in+fan_out); He: Var = 2/fan_in. Uniform on [-L, L] has Var L²/3. Biases 0. */
+/* Each random tensor from its fans: Glorot Var = 2/(fan_in+fan_out), He Var = 2/fan_in; uniform on [-L, L]
+ * has Var L²/3. Other tensors (biases) start at 0. Tensors are drawn in layout order from one stream. */
 void ae_model_reset(ae_model *m, uint64_t seed) {
     ae_rng r;
     ae_rng_seed(&r, seed, 0x61656c6162ULL /* "aelab" */);
     const ae_arch *a = &m->arch;
-    for (int l = 0; l < a->n_layers; l++) {
-        int in = a->sizes[l], out = a->sizes[l + 1];
-        float *W = m->params + m->w_off[l];
-        double var = (a->init == AE_INIT_HE_UNIFORM || a->init == AE_INIT_HE_NORMAL) ? 2.0 / in : 2.0 / (in + out);
-        int uniform = a->init == AE_INIT_GLOROT_UNIFORM || a->init == AE_INIT_HE_UNIFORM;
-        float lim = (float)sqrt(3.0 * var), sd = (float)sqrt(var);
-        for (size_t i = 0; i < (size_t)in * out; i++)
-            W[i] = uniform ? lim * (2.0f * ae_rng_uniform(&r) - 1.0f) : sd * ae_rng_normal(&r);
-        memset(m->params + m->b_off[l], 0, (size_t)out * sizeof(float));
-    }
+    const int he = a->init == AE_INIT_HE_UNIFORM || a->init == AE_INIT_HE_NORMAL;
+    const int uniform = a->init == AE_INIT_GLOROT_UNIFORM || a->init == AE_INIT_HE_UNIFORM;
+    for (int l = 0; l < a->n_layers; l++)
+        for (int k = 0; k < m->n_tensors[l]; k++) {
+            const ae_tensor_info *ti = &m->tensor[l][k];
+            float *T = m->params + m->t_off[l][k];
+            if (!ti->random) { memset(T, 0, ti->count * sizeof(float)); continue; }
+            double var = he ? 2.0 / ti->fan_in : 2.0 / (ti->fan_in + ti->fan_out);
+            float lim = (float)sqrt(3.0 * var), sd = (float)sqrt(var);
+            for (size_t i = 0; i < ti->count; i++) T[i] = uniform ? lim * (2.0f * ae_rng_uniform(&r) - 1.0f) : sd * ae_rng_normal(&r);
+        }
     size_t bytes = m->n_params * sizeof(float);
     memset(m->grads, 0, bytes);
     memset(m->opt_m, 0, bytes);
@@ -126,55 +41,93 @@ static void use_state(ae_model *m, int c) {
     m->opt_v = m->state[c] + 2 * m->n_params;
 }
 
+int ae_arch_n_params(const ae_arch *a, uint64_t *n) {
+    *n = 0;
+    for (int l = 0; l < a->n_layers; l++) {
+        ae_tensor_info t[AE_MAX_TENSORS];
+        int nt = ae_layer_ops_of(a->layer[l].kind)->tensors(&a->layer[l], a->shape[l], a->shape[l + 1], t);
+        for (int k = 0; k < nt; k++) {
+            uint64_t c = 1;
+            for (int d = 0; d < t[k].ndim; d++)
+                if (ae_mul_u64(c, (uint64_t)t[k].dims[d], &c)) return -1;
+            if (c > AE_ADDRESSABLE || *n + c < *n) return -1;
+            *n += c;
+        }
+    }
+    return 0;
+}
+
 /* How much one allocation holds, in 64 bits so that nothing wraps in wasm's 32-bit size_t: two copies of
  * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; z and dz over
- * widths 1..L; the target at the output width), and one decay-mask byte per parameter. Widths are at most
- * AE_MAX_WIDTH (2^20) and layers AE_MAX_LAYERS, so these sums cannot overflow 64 bits; the products are
- * checked all the same. */
-static int plan(const ae_arch *a, int max_batch, uint64_t *n_params, uint64_t *bytes) {
+ * widths 1..L; the target at the output width), the largest layer scratch, and one decay-mask byte per
+ * parameter. Widths are at most AE_MAX_WIDTH (2^20) and layers AE_MAX_LAYERS; every product is checked. */
+static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes, uint64_t *n_scratch) {
+    const ae_arch *a = &m->arch;
     const int L = a->n_layers;
-    uint64_t n = 0, acts = 0, w, act_floats, floats;
+    uint64_t n = 0, acts = 0, act_floats, floats, scratch = 0;
     for (int l = 0; l < L; l++) {
-        if (ae_mul_u64((uint64_t)a->sizes[l], (uint64_t)a->sizes[l + 1], &w)) return -1;
-        n += w + (uint64_t)a->sizes[l + 1];
+        const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
+        m->n_tensors[l] = ops->tensors(&a->layer[l], a->shape[l], a->shape[l + 1], m->tensor[l]);
+        for (int k = 0; k < m->n_tensors[l]; k++) {
+            uint64_t c = 1;
+            for (int d = 0; d < m->tensor[l][k].ndim; d++)
+                if (ae_mul_u64(c, (uint64_t)m->tensor[l][k].dims[d], &c)) return -1;
+            m->tensor[l][k].count = (size_t)c; /* used only if the whole plan fits the build (ae_model_init) */
+            n += c;
+        }
+        uint64_t s = ops->scratch(&a->layer[l], a->shape[l], a->shape[l + 1], max_batch);
+        scratch = s > scratch ? s : scratch;
     }
     for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i] * (i ? 3 : 1);
     acts += (uint64_t)a->sizes[L];
     if (ae_mul_u64(acts, (uint64_t)max_batch, &act_floats) || ae_mul_u64(n, 7, &floats) || floats + act_floats < floats ||
-        ae_mul_u64(floats + act_floats, sizeof(float), bytes) || *bytes + n < *bytes)
+        floats + act_floats + scratch < scratch || ae_mul_u64(floats + act_floats + scratch, sizeof(float), bytes) || *bytes + n < *bytes)
         return -1;
     *bytes += n;
     *n_params = n;
+    *n_scratch = scratch;
     return 0;
 }
 
-int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed) {
+int ae_model_init(ae_model *m, const ae_arch *arch, int max_batch, uint64_t seed) {
     memset(m, 0, sizeof *m);
-    int rc = ae_arch_check(a);
-    if (rc) return rc;
-    if (max_batch < 1 || max_batch > AE_MAX_BATCH)
+    if (!arch) return ae_fail(AE_ERR_ARG, "no architecture given");
+    m->arch = *arch;
+    int rc = ae_arch_check(&m->arch);
+    if (rc) { memset(m, 0, sizeof *m); return rc; }
+    const ae_arch *a = &m->arch;
+    if (max_batch < 1 || max_batch > AE_MAX_BATCH) {
+        memset(m, 0, sizeof *m);
         return ae_fail(AE_ERR_ARG, "batch size %d is outside 1..%d", max_batch, AE_MAX_BATCH);
+    }
     const int L = a->n_layers;
-    uint64_t n64 = 0, need = UINT64_MAX;
+    uint64_t n64 = 0, need = UINT64_MAX, scratch64 = 0;
     char sizes[256], need_s[32], cap[32];
     ae_arch_sizes_str(a, sizes, sizeof sizes);
-    if (plan(a, max_batch, &n64, &need) || need > AE_MAX_MODEL_BYTES)
+    if (plan(m, max_batch, &n64, &need, &scratch64) || need > AE_MAX_MODEL_BYTES) {
+        memset(m, 0, sizeof *m);
         return ae_fail(AE_ERR_NOMEM, "model %s would need %s of memory (%llu parameters, batches of up to %d); this build can hold "
                        "at most %s%s. Use narrower layers.", sizes, ae_fmt_bytes(need, need_s, sizeof need_s), (unsigned long long)n64, max_batch,
                        ae_fmt_bytes(AE_MAX_MODEL_BYTES, cap, sizeof cap), SIZE_MAX <= 0xFFFFFFFFu ? " (WebAssembly's 32-bit memory)" : "");
-    const size_t n = (size_t)n64, bytes = (size_t)need;
-    m->arch = *a;
+    }
+    const size_t n = (size_t)n64, bytes = (size_t)need, n_scratch = (size_t)scratch64;
     m->max_batch = max_batch;
     m->n_params = n;
+    m->fuse = 1;
     size_t off = 0;
     for (int l = 0; l < L; l++) {
-        m->w_off[l] = off;
-        off += (size_t)a->sizes[l] * a->sizes[l + 1];
-        m->b_off[l] = off;
-        off += (size_t)a->sizes[l + 1];
+        m->p_off[l] = off;
+        for (int k = 0; k < m->n_tensors[l]; k++) {
+            m->t_off[l][k] = off;
+            off += m->tensor[l][k].count;
+        }
     }
+    m->p_off[L] = off;
     float *mem = malloc(bytes);
-    if (!mem) return ae_fail(AE_ERR_NOMEM, "out of memory allocating %s for model %s", ae_fmt_bytes(need, need_s, sizeof need_s), sizes);
+    if (!mem) {
+        memset(m, 0, sizeof *m);
+        return ae_fail(AE_ERR_NOMEM, "out of memory allocating %s for model %s", ae_fmt_bytes(need, need_s, sizeof need_s), sizes);
+    }
     memset(mem, 0, bytes);
     m->mem = mem;
     float *p = mem;
@@ -188,11 +141,11 @@ int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed) {
         if (i) { m->z[i - 1] = p; p += sz; m->dz[i - 1] = p; p += sz; }
     }
     m->target = p; p += (size_t)a->sizes[L] * max_batch;
+    m->scratch = n_scratch ? p : NULL; p += n_scratch;
     m->decay_mask = (uint8_t *)p;
-    for (int l = 0; l < L; l++) {
-        memset(m->decay_mask + m->w_off[l], 1, (size_t)a->sizes[l] * a->sizes[l + 1]);
-        memset(m->decay_mask + m->b_off[l], 0, (size_t)a->sizes[l + 1]);
-    }
+    for (int l = 0; l < L; l++)
+        for (int k = 0; k < m->n_tensors[l]; k++)
+            memset(m->decay_mask + m->t_off[l][k], m->tensor[l][k].decay ? 1 : 0, m->tensor[l][k].count);
     ae_model_reset(m, seed);
     return AE_OK;
 }
@@ -203,8 +156,12 @@ void ae_model_free(ae_model *m) {
     memset(m, 0, sizeof *m);
 }
 
-float *ae_model_weight(ae_model *m, int l) { return m->params + m->w_off[l]; }
-float *ae_model_bias(ae_model *m, int l) { return m->params + m->b_off[l]; }
+float *ae_model_tensor(ae_model *m, int l, int k) {
+    if (!m->mem || l < 0 || l >= m->arch.n_layers || k < 0 || k >= m->n_tensors[l]) return NULL;
+    return m->params + m->t_off[l][k];
+}
+float *ae_model_weight(ae_model *m, int l) { return ae_model_tensor(m, l, 0); }
+float *ae_model_bias(ae_model *m, int l) { return ae_model_tensor(m, l, 1); }
 float *ae_model_input(ae_model *m) { return m->a[0]; }
 const float *ae_model_output(const ae_model *m) { return m->a[m->arch.n_layers]; }
 const float *ae_model_code(const ae_model *m) { return m->a[m->arch.code]; }
@@ -215,14 +172,30 @@ static int check_batch(const ae_model *m, int B) {
     return AE_OK;
 }
 
+/* Layer l's view of the model's buffers for a batch of B rows. */
+static void layer_ctx(ae_model *m, int l, int B, ae_layer_ctx *c) {
+    const ae_arch *a = &m->arch;
+    *c = (ae_layer_ctx){.spec = &a->layer[l], .in = a->shape[l], .out = a->shape[l + 1], .B = B,
+                        .x = m->a[l], .z = m->z[l], .y = m->a[l + 1], .dz = m->dz[l], .fuse_below = -1, .scratch = m->scratch};
+    for (int k = 0; k < m->n_tensors[l]; k++) {
+        c->p[k] = m->params + m->t_off[l][k];
+        c->g[k] = m->grads + m->t_off[l][k];
+    }
+}
+
 int ae_model_forward_range(ae_model *m, int from, int to, int B) {
     int rc = check_batch(m, B);
     if (rc) return rc;
     const ae_arch *a = &m->arch;
     if (from < 0 || to > a->n_layers || from > to) return ae_fail(AE_ERR_ARG, "layer range [%d, %d) is outside the model", from, to);
-    for (int l = from; l < to; l++)
-        ae_dense_forward(m->a[l], m->params + m->w_off[l], m->params + m->b_off[l], m->z[l], m->a[l + 1], B,
-                         a->sizes[l], a->sizes[l + 1], a->act[l]);
+    for (int l = from; l < to; l++) {
+        ae_layer_ctx c;
+        layer_ctx(m, l, B, &c);
+        const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
+        c.apply_act = m->fuse && ops->fuses_act;
+        ops->forward(&c);
+        if (!c.apply_act) ae_act_forward(a->layer[l].act, c.z, c.y, (size_t)B * a->sizes[l + 1], a->sizes[l + 1]);
+    }
     return AE_OK;
 }
 
@@ -231,7 +204,7 @@ int ae_model_forward(ae_model *m, int B) { return ae_model_forward_range(m, 0, m
 double ae_model_loss(ae_model *m, const float *t, int B, int grad) {
     if (check_batch(m, B)) return NAN;
     const int L = m->arch.n_layers;
-    double loss = ae_loss_eval(m->arch.loss, m->arch.act[L - 1], m->z[L - 1], m->a[L], t, grad ? m->dz[L - 1] : NULL, B,
+    double loss = ae_loss_eval(m->arch.loss, m->arch.layer[L - 1].act, m->z[L - 1], m->a[L], t, grad ? m->dz[L - 1] : NULL, B,
                                m->arch.sizes[L]);
     return isfinite(loss) ? loss : NAN;
 }
@@ -244,12 +217,20 @@ int ae_model_backward(ae_model *m, int from, int B) {
     const ae_arch *a = &m->arch;
     const int L = a->n_layers;
     if (from < 0 || from >= L) return ae_fail(AE_ERR_ARG, "backward from layer %d: the model has layers 0..%d", from, L - 1);
-    /* dz[L-1] comes from the loss; each layer's input-gradient GEMM ends by multiplying with the layer
-     * below's f', which gives that layer's dz directly. */
-    for (int l = L - 1; l >= from; l--)
-        ae_dense_backward(m->a[l], m->params + m->w_off[l], m->dz[l], l > from ? m->dz[l - 1] : NULL,
-                          m->grads + m->w_off[l], m->grads + m->b_off[l], B, a->sizes[l], a->sizes[l + 1],
-                          l > 0 ? (int)a->act[l - 1] : -1);
+    /* dz[L-1] comes from the loss. Each layer writes the gradient of its input, which is the output y of the
+     * layer below; that layer's dz = f'(y) ⊙ dL/dy is either folded into the product (fuse_below) or
+     * applied here in place, as its own step. */
+    for (int l = L - 1; l >= from; l--) {
+        ae_layer_ctx c;
+        layer_ctx(m, l, B, &c);
+        const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
+        const int below = l > from;
+        const ae_act f = below ? a->layer[l - 1].act : AE_ACT_IDENTITY;
+        c.dx = below ? m->dz[l - 1] : NULL;
+        if (below && m->fuse && ops->fuses_below) c.fuse_below = (int)f;
+        ops->backward(&c);
+        if (below && c.fuse_below < 0) ae_act_backward(f, m->a[l], c.dx, c.dx, (size_t)B * a->sizes[l]);
+    }
     return AE_OK;
 }
 
@@ -257,7 +238,7 @@ int ae_model_step(ae_model *m, const ae_optim_cfg *c, int from, int to) {
     if (!m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (from < 0 || to > m->arch.n_layers || from >= to) return ae_fail(AE_ERR_ARG, "layer range [%d, %d) is outside the model", from, to);
     if (!(c->lr > 0.0f) || !isfinite(c->lr)) return ae_fail(AE_ERR_ARG, "learning rate must be a positive number");
-    const size_t n = m->n_params, lo = m->w_off[from], hi = m->b_off[to - 1] + (size_t)m->arch.sizes[to];
+    const size_t n = m->n_params, lo = m->p_off[from], hi = m->p_off[to];
     const float *src = m->state[m->cur];
     float *dst = m->state[!m->cur];
     /* the frozen layers' parameters and moments carry over to the other copy unchanged */
@@ -324,7 +305,8 @@ int ae_model_decode(ae_model *m, const float *code, int B, float *out) {
 }
 
 double ae_model_train_flops(const ae_model *m) {
+    const ae_arch *a = &m->arch;
     double f = 0.0;
-    for (int l = 0; l < m->arch.n_layers; l++) f += (l ? 6.0 : 4.0) * m->arch.sizes[l] * m->arch.sizes[l + 1];
+    for (int l = 0; l < a->n_layers; l++) f += ae_layer_ops_of(a->layer[l].kind)->flops(&a->layer[l], a->shape[l], a->shape[l + 1], l > 0);
     return f;
 }

@@ -90,8 +90,11 @@ int ae_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, ui
 
 int ae_png_filters(const ae_model *m, int h, int w, int cols, int scale, uint8_t **png, size_t *len) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
+    if (m->arch.layer[0].kind != AE_LAYER_DENSE)
+        return ae_fail(AE_ERR_ARG, "the filters view draws a dense first layer's weights; this model starts with a %s layer",
+                       ae_layer_kind_name(m->arch.layer[0].kind));
     if ((int64_t)h * w != m->arch.sizes[0])
         return ae_fail(AE_ERR_ARG, "filters of %d×%d do not match the input width %d", h, w, m->arch.sizes[0]);
     int n = m->arch.sizes[1] < 256 ? m->arch.sizes[1] : 256; /* the first 256 are plenty to look at */
-    return grid(m->params + m->w_off[0], n, h, w, cols, scale, 1, png, len);
+    return grid(m->params + m->t_off[0][0], n, h, w, cols, scale, 1, png, len); /* W (out, in): row j is unit j's filter */
 }

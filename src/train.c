@@ -22,34 +22,42 @@ ae_train_cfg ae_train_default(void) {
     return c;
 }
 
-/* Karpathy, "A Recipe for Training Neural Networks": init the last layer's bias to the target mean.
- * Sums every build computes to the same bits: exact integers for pixels; for floats, doubles added in
- * item order (no reassociation: -ffp-contract=off and no vector reduction here), so native and wasm agree. */
+/* Karpathy, "A Recipe for Training Neural Networks": init the last layer's bias to the target mean. The
+ * output is (h, w, c) channels last, and the last layer's bias has one value per channel (a dense layer: c
+ * units at one position; a convolution: c filters over every position), so bias_c is f^-1 of the mean of
+ * channel c over all positions and items. Sums every build computes to the same bits: exact integers for
+ * pixels; for floats, doubles added in item-then-position order (no reassociation: -ffp-contract=off and no
+ * vector reduction here), so native and wasm agree. */
 int ae_model_init_output_bias(ae_model *m, const ae_dataset *d) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (!d || !ae_dataset_loaded(d) || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
-    const int L = m->arch.n_layers, D = m->arch.sizes[L];
-    const ae_act act = m->arch.act[L - 1];
+    const int L = m->arch.n_layers, D = m->arch.sizes[L], C = m->arch.shape[L].c, P = D / C;
+    const ae_act act = m->arch.layer[L - 1].act;
     if (ae_dataset_dim(d) != D)
         return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean only when the output (%d wide) is an image of the "
                        "data's size (%d pixels)", D, ae_dataset_dim(d));
     if (act != AE_ACT_SIGMOID && act != AE_ACT_IDENTITY)
         return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean for a sigmoid or linear output, not %s", ae_act_name(act));
-    float *b = ae_model_bias(m, L - 1);
-    for (int j = 0; j < D; j++) {
+    float *b = ae_model_tensor(m, L - 1, 1);
+    if (!b || m->n_tensors[L - 1] != 2 || strcmp(m->tensor[L - 1][1].name, "bias") || m->tensor[L - 1][1].count != (size_t)C)
+        return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean only when the last layer has a bias per output channel; "
+                       "this model ends with a %s layer", ae_layer_kind_name(m->arch.layer[L - 1].kind));
+    for (int c = 0; c < C; c++) {
         float mean;
         if (d->values) {
             double sum = 0.0;
-            for (int i = 0; i < d->n; i++) sum += (double)d->values[(size_t)i * D + j];
-            mean = (float)(sum / d->n);
+            for (int i = 0; i < d->n; i++)
+                for (int p = 0; p < P; p++) sum += (double)d->values[(size_t)i * D + (size_t)p * C + c];
+            mean = (float)(sum / ((double)d->n * P));
         } else {
             uint64_t sum = 0;
-            for (int i = 0; i < d->n; i++) sum += d->pixels[(size_t)i * D + j];
-            mean = (float)((double)sum / (255.0 * d->n));
+            for (int i = 0; i < d->n; i++)
+                for (int p = 0; p < P; p++) sum += d->pixels[(size_t)i * D + (size_t)p * C + c];
+            mean = (float)((double)sum / (255.0 * d->n * P));
         }
-        if (act == AE_ACT_IDENTITY) { b[j] = mean; continue; }
+        if (act == AE_ACT_IDENTITY) { b[c] = mean; continue; }
         mean = mean < 1e-3f ? 1e-3f : mean > 1.0f - 1e-3f ? 1.0f - 1e-3f : mean;
-        b[j] = ae_logf(mean / (1.0f - mean));
+        b[c] = ae_logf(mean / (1.0f - mean));
     }
     m->can_undo = 0; /* an undo would bring the old bias back */
     return AE_OK;
@@ -65,6 +73,10 @@ static void shuffle(ae_trainer *t) {
 }
 
 int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_train_cfg *cfg) {
+    return ae_trainer_init_targets(t, m, d, NULL, cfg);
+}
+
+int ae_trainer_init_targets(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_dataset *targets, const ae_train_cfg *cfg) {
     memset(t, 0, sizeof *t);
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (!d || !ae_dataset_loaded(d) || d->n < 1) return ae_fail(AE_ERR_ARG, "the training set is empty");
@@ -85,15 +97,26 @@ int ae_trainer_init(ae_trainer *t, ae_model *m, const ae_dataset *d, const ae_tr
     if (cfg->supervised) {
         if (!d->labels) return ae_fail(AE_ERR_ARG, "supervised training needs labels");
         if (d->n_classes > out) return ae_fail(AE_ERR_ARG, "the labels have %d classes but the model outputs %d", d->n_classes, out);
+        if (targets) return ae_fail(AE_ERR_ARG, "a supervised run's targets are its labels; it takes no target dataset");
+    } else if (targets) {
+        if (!ae_dataset_loaded(targets) || targets->n != d->n)
+            return ae_fail(AE_ERR_ARG, "the targets must have one row per training item (%d), not %d", d->n, ae_dataset_loaded(targets) ? targets->n : 0);
+        if (ae_dataset_dim(targets) != out)
+            return ae_fail(AE_ERR_ARG, "the targets are %d wide but the model outputs %d", ae_dataset_dim(targets), out);
     } else if (out != a->sizes[0]) {
         return ae_fail(AE_ERR_ARG, "an autoencoder's output (%d) must be as wide as its input (%d)", out, a->sizes[0]);
     }
+    t->targets = targets;
     t->m = m;
     t->d = d;
     t->cfg = *cfg;
     t->n = d->n;
-    t->train_from = 0;
-    t->train_to = L;
+    if (cfg->from >= L || (cfg->to && (cfg->to > L || cfg->to <= cfg->from)))
+        return ae_fail(AE_ERR_ARG, "from=%d to=%d cannot be trained: the model has layers 0..%d, and from must be below to (to=0 means "
+                       "through the last)", cfg->from, cfg->to, L - 1);
+    t->train_from = cfg->from;
+    t->train_to = cfg->to ? cfg->to : L;
+    m->data_floats = d->values != NULL;
     t->uninformed = a->loss == AE_LOSS_BCE ? ae_logf(2.0f) : a->loss == AE_LOSS_MSE ? 0.25 : ae_logf((float)out);
     ae_rng_seed(&t->rng, cfg->seed, 0x7368756666ULL /* "shuff" */);
     t->perm = malloc((size_t)d->n * sizeof *t->perm);
@@ -145,8 +168,9 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
     if (!t->m || !t->perm) return ae_fail(AE_ERR_ARG, "the trainer is not initialised");
     ae_model *m = t->m;
     const ae_dataset *d = t->d;
-    if (d->n != t->n)
-        return ae_fail(AE_ERR_ARG, "the training set changed from %d to %d items under this trainer; make a new trainer", t->n, d->n);
+    if (d->n != t->n || (t->targets && t->targets->n != t->n))
+        return ae_fail(AE_ERR_ARG, "the training set or its targets changed from %d to %d items under this trainer; make a new trainer", t->n,
+                       d->n != t->n ? d->n : t->targets->n);
     const int L = m->arch.n_layers, in = m->arch.sizes[0], out = m->arch.sizes[L];
     const ae_trainer_mark start = {1, t->pos, t->epoch, t->last_batch, 0, t->step, m->t, t->last_loss, t->rng};
     const int B = t->n - t->pos < t->cfg.batch ? t->n - t->pos : t->cfg.batch;
@@ -154,6 +178,7 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
     float *x = ae_model_input(m);
     ae_dataset_batch(d, idx, 0, B, x); /* x (B, in) in [0,1] */
     if (t->cfg.supervised) ae_dataset_onehot(d, idx, 0, B, out, m->target);
+    else if (t->targets) ae_dataset_batch(t->targets, idx, 0, B, m->target);
     else ae_parallel_copy(m->target, x, (size_t)B * in); /* the clean digit is the target */
     ae_corrupt(t->cfg.noise, t->cfg.noise_level, &t->rng, x, (size_t)B * in);
 
@@ -211,7 +236,7 @@ static int eval_chunk(ae_model *m, int first, int B, void *ctx) {
     return AE_OK;
 }
 
-int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct) {
+int ae_evaluate_check(const ae_model *m, const ae_dataset *d, int supervised) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (!d || !ae_dataset_loaded(d) || d->n < 1) return ae_fail(AE_ERR_ARG, "the dataset is empty");
     const int L = m->arch.n_layers, in = m->arch.sizes[0], out = m->arch.sizes[L];
@@ -219,8 +244,14 @@ int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, 
     if (supervised && !d->labels) return ae_fail(AE_ERR_ARG, "evaluating a classifier needs labels");
     if (supervised && d->n_classes > out) return ae_fail(AE_ERR_ARG, "the labels have %d classes but the model outputs %d", d->n_classes, out);
     if (!supervised && out != in) return ae_fail(AE_ERR_ARG, "the model's output (%d) is not as wide as its input (%d)", out, in);
+    return AE_OK;
+}
+
+int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct) {
+    int rc = ae_evaluate_check(m, d, supervised);
+    if (rc) return rc;
     eval_ctx c = {d, supervised, 0.0, 0};
-    int rc = ae_model_chunks(m, d->n, eval_chunk, &c);
+    rc = ae_model_chunks(m, d->n, eval_chunk, &c);
     if (rc) return rc;
     if (loss) *loss = c.sum / d->n;
     if (correct) *correct = c.right;

@@ -37,6 +37,9 @@ static const key_def keys[] = {
     {"noise_level", "noise level", K_FLOAT, F(noise_level), 0, 1, 0, 0},
     {"supervised", "supervised", K_BOOL, F(supervised), 0, 1, 0, 0},
     {"diverge_factor", "divergence factor", K_FLOAT, F(diverge_factor), 1, FLT_MAX, 0, 0},
+    {"epochs", "number of epochs", K_INT, F(epochs), 0, 1000000, 0, 0},
+    {"from", "first layer trained", K_INT, F(from), 0, AE_MAX_LAYERS - 1, 0, 0},
+    {"to", "end of the layers trained", K_INT, F(to), 0, AE_MAX_LAYERS, 0, 0},
 };
 #undef F
 #define N_KEYS (int)(sizeof keys / sizeof keys[0])

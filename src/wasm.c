@@ -1,5 +1,5 @@
 /* The WebAssembly boundary: a handful of exported functions over integer handles and caller-provided
- * buffers. Models, datasets and trainers live here between calls; JS (web/aelab.js) only holds handles.
+ * buffers. Models, datasets and jobs live here between calls; JS (web/aelab.js) only holds handles.
  * Every function returns a value >= 0 on success or a negative AE_ERR_* code, with the message in
  * ae_wasm_error(); a bad handle is an error, never a crash. */
 #include "internal.h"
@@ -10,11 +10,15 @@
 #define MAX_HANDLES 1024
 #define API EMSCRIPTEN_KEEPALIVE
 
-typedef enum { H_FREE = 0, H_DATA, H_MODEL, H_TRAINER } hkind;
-typedef struct { hkind kind; void *p; int refs; int model, data; } handle;
+typedef enum { H_FREE = 0, H_DATA, H_MODEL, H_JOB } hkind;
+/* A job holds references to the handles it reads (deps, 0 for none); those cannot be destroyed
+ * before it. */
+typedef struct { hkind kind; void *p; int refs; int deps[4]; } handle;
 static handle handles[MAX_HANDLES]; /* slot 0 is never used, so 0 is never a valid handle */
 
-static const char *kind_name(hkind k) { return k == H_DATA ? "dataset" : k == H_MODEL ? "model" : k == H_TRAINER ? "trainer" : "nothing"; }
+static const char *kind_name(hkind k) {
+    return k == H_DATA ? "dataset" : k == H_MODEL ? "model" : k == H_JOB ? "job" : "nothing";
+}
 
 static void *get(int h, hkind kind) {
     if (h <= 0 || h >= MAX_HANDLES || handles[h].kind != kind) {
@@ -27,7 +31,7 @@ static void *get(int h, hkind kind) {
 
 static int put(hkind kind, void *p) {
     for (int h = 1; h < MAX_HANDLES; h++)
-        if (!handles[h].kind) { handles[h] = (handle){kind, p, 0, 0, 0}; return h; }
+        if (!handles[h].kind) { handles[h] = (handle){kind, p, 0, {0}}; return h; }
     return ae_fail(AE_ERR_NOMEM, "too many live objects (%d); destroy some first", MAX_HANDLES - 1);
 }
 
@@ -77,19 +81,34 @@ static int loss_parse(const char *s) { ae_loss v; return ae_loss_parse(s, &v) ? 
 static int init_parse(const char *s) { ae_init v; return ae_init_parse(s, &v) ? -1 : (int)v; }
 static int opt_parse(const char *s) { ae_opt v; return ae_opt_parse(s, &v) ? -1 : (int)v; }
 static int noise_parse(const char *s) { ae_noise v; return ae_noise_parse(s, &v) ? -1 : (int)v; }
+static const char *layer_name(int i) { return ae_layer_kind_name((ae_layer_kind)i); }
+static int layer_parse(const char *s) {
+    for (int i = 0; i < AE_LAYER_COUNT; i++)
+        if (!strcmp(s, ae_layer_kind_name((ae_layer_kind)i))) return i;
+    return -1;
+}
+static int job_count(void) { int n = 0; while (ae_job_kind_name(n)) n++; return n; }
+static const char *job_name(int i) { return ae_job_kind_name(i); }
+static int job_parse(const char *s) {
+    for (int i = 0; ae_job_kind_name(i); i++)
+        if (!strcmp(s, ae_job_kind_name(i))) return i;
+    return -1;
+}
 static const enum_kind enums[] = {
     {"activation", AE_ACT_COUNT, act_name, act_parse},   {"loss", AE_LOSS_COUNT, loss_name, loss_parse},
     {"init", AE_INIT_COUNT, init_name, init_parse},       {"optimizer", AE_OPT_COUNT, opt_name, opt_parse},
-    {"noise", AE_NOISE_COUNT, noise_name, noise_parse},
+    {"noise", AE_NOISE_COUNT, noise_name, noise_parse},   {"layer", AE_LAYER_COUNT, layer_name, layer_parse},
+    {"job", -1, job_name, job_parse}, /* counted by job_count() */
 };
 #define N_ENUMS (int)(sizeof enums / sizeof enums[0])
 
 API const char *ae_wasm_enum_kind(int k) { return k >= 0 && k < N_ENUMS ? enums[k].kind : NULL; }
 API int ae_wasm_enum_count(int k) {
+    if (k >= 0 && k < N_ENUMS && enums[k].count < 0) return job_count();
     return k >= 0 && k < N_ENUMS ? enums[k].count : ae_fail(AE_ERR_ARG, "unknown enum kind %d (0..%d)", k, N_ENUMS - 1);
 }
 API const char *ae_wasm_enum_name(int k, int i) {
-    return k >= 0 && k < N_ENUMS && i >= 0 && i < enums[k].count ? enums[k].name(i) : NULL;
+    return k >= 0 && k < N_ENUMS && i >= 0 && i < ae_wasm_enum_count(k) ? enums[k].name(i) : NULL;
 }
 /* The value that name s parses to in kind k (the C parser, aliases included). */
 API int ae_wasm_enum_parse(int k, const char *s) {
@@ -101,17 +120,15 @@ API int ae_wasm_enum_parse(int k, const char *s) {
 API int ae_wasm_destroy(int h) {
     if (h <= 0 || h >= MAX_HANDLES || !handles[h].kind) return ae_fail(AE_ERR_ARG, "invalid handle %d", h);
     handle *e = &handles[h];
-    if (e->refs) return ae_fail(AE_ERR_ARG, "this %s is in use by %d trainer(s); destroy them first", kind_name(e->kind), e->refs);
+    if (e->refs) return ae_fail(AE_ERR_ARG, "this %s is in use by %d job(s); destroy them first", kind_name(e->kind), e->refs);
     switch (e->kind) {
     case H_DATA: ae_dataset_free(e->p); break;
     case H_MODEL: ae_model_free(e->p); break;
-    case H_TRAINER:
-        ae_trainer_free(e->p);
-        handles[e->model].refs--;
-        handles[e->data].refs--;
-        break;
+    case H_JOB: ae_job_free(e->p); e->p = NULL; break;
     default: break;
     }
+    for (int i = 0; i < 4; i++)
+        if (e->deps[i]) handles[e->deps[i]].refs--;
     free(e->p);
     memset(e, 0, sizeof *e);
     return AE_OK;
@@ -150,10 +167,10 @@ API int ae_wasm_dataset_info(int h, int *out) {
     return AE_OK;
 }
 
-/* A trainer keeps the size of its dataset (its shuffle order covers every item), so a dataset in use by one
+/* A job's trainer keeps the size of its dataset (its shuffle order covers every item), so a dataset in use by one
  * keeps its size too. */
 static int check_unused(int h, const char *what) {
-    if (handles[h].refs) return ae_fail(AE_ERR_ARG, "cannot %s a dataset that %d trainer(s) use; destroy them first", what, handles[h].refs);
+    if (handles[h].refs) return ae_fail(AE_ERR_ARG, "cannot %s a dataset that %d job(s) use; destroy them first", what, handles[h].refs);
     return AE_OK;
 }
 
@@ -203,7 +220,9 @@ API int ae_wasm_dataset_labels(int h, int first, int n, uint8_t *out) {
 API int ae_wasm_model_create(const char *sizes, const char *hidden, const char *code, const char *output, const char *loss,
                              const char *init, int max_batch, uint32_t seed) {
     ae_arch a;
-    int rc = ae_arch_parse(&a, sizes, hidden, code && *code ? code : NULL, output, loss);
+    /* an empty string leaves that default to the spec grammar (include/aelab.h) */
+    int rc = ae_arch_parse(&a, sizes, hidden && *hidden ? hidden : NULL, code && *code ? code : NULL, output && *output ? output : NULL,
+                           loss && *loss ? loss : NULL);
     if (rc) return rc;
     if (init && *init && ae_init_parse(init, &a.init)) return ae_fail(AE_ERR_ARG, "unknown initialisation '%s'", init);
     ae_model *m = calloc(1, sizeof *m);
@@ -225,7 +244,8 @@ API int ae_wasm_model_load(const uint8_t *buf, int len, int max_batch) {
     return h;
 }
 
-/* out (ints): n_layers, code, max_batch, loss, init, n_params, sizes[0..n_layers], act[0..n_layers-1].
+/* out (ints): n_layers, code, max_batch, loss, init, n_params, sizes[0..n_layers], act[0..n_layers-1],
+ * kind[0..n_layers-1], then (c, h, w) of shape[0..n_layers].
  * n_params fits an int: ae_model_init refuses models over AE_MAX_MODEL_BYTES (2 GiB in wasm), which at
  * 28 bytes per parameter (two copies of weights and moments, the gradient) hold under 2^27. */
 API int ae_wasm_model_info(int h, int *out) {
@@ -237,11 +257,34 @@ API int ae_wasm_model_info(int h, int *out) {
     out[k++] = a->n_layers; out[k++] = a->code; out[k++] = m->max_batch; out[k++] = a->loss; out[k++] = a->init;
     out[k++] = (int)m->n_params;
     for (int i = 0; i <= a->n_layers; i++) out[k++] = a->sizes[i];
-    for (int i = 0; i < a->n_layers; i++) out[k++] = a->act[i];
+    for (int i = 0; i < a->n_layers; i++) out[k++] = a->layer[i].act;
+    for (int i = 0; i < a->n_layers; i++) out[k++] = a->layer[i].kind;
+    for (int i = 0; i <= a->n_layers; i++) { out[k++] = a->shape[i].c; out[k++] = a->shape[i].h; out[k++] = a->shape[i].w; }
     return k;
 }
 
-/* Pointer to the flat parameter block (n_params floats): layer l's W (out, in) then b (out). */
+/* The model's spec (ae_arch_spec) in buf (cap bytes); returns its length. */
+API int ae_wasm_model_spec(int h, char *buf, int cap) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    if (cap < 1 || !ae_arch_spec(&m->arch, buf, (size_t)cap)) return ae_fail(AE_ERR_ARG, "%d bytes cannot hold the model's spec", cap);
+    return (int)strlen(buf);
+}
+
+/* Layer l's tensor k in the current state (ae_model_tensor): its address, with out (ints) = ndim, dims[4];
+ * 0 if there is no such tensor. Ask again after training steps: the state alternates between two copies. */
+API float *ae_wasm_model_tensor(int h, int l, int k, int *out) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return NULL;
+    float *p = ae_model_tensor(m, l, k);
+    if (!p) { ae_fail(AE_ERR_ARG, "layer %d has no tensor %d", l, k); return NULL; }
+    const ae_tensor_info *t = &m->tensor[l][k];
+    out[0] = t->ndim;
+    for (int d = 0; d < 4; d++) out[1 + d] = d < t->ndim ? t->dims[d] : 1;
+    return p;
+}
+
+/* Pointer to the flat parameter block (n_params floats): layer by layer, each layer's tensors in order. */
 API float *ae_wasm_model_params(int h) {
     ae_model *m = get(h, H_MODEL);
     return m ? m->params : NULL;
@@ -262,6 +305,24 @@ API int ae_wasm_model_forward(int h, const float *x, int B, float *out) {
     int rc = check_count("forward", (int64_t)B * (in > ow ? in : ow), sizeof(float));
     if (!rc) rc = ae_model_map_rows(m, 0, m->arch.n_layers, x, B, out);
     return rc ? rc : B;
+}
+
+/* Every tensor one example makes on its way through the model: x (sizes[0]) in, out gets a[0], a[1], …,
+ * a[n_layers] one after another (Σ sizes floats; each a[l] channels last, of shape[l]): the page's feature
+ * maps. Overwrites the model's batch buffers, as any forward pass does. Returns the floats written. */
+API int ae_wasm_model_layers(int h, const float *x, float *out) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    const ae_arch *a = &m->arch;
+    memcpy(ae_model_input(m), x, (size_t)a->sizes[0] * sizeof(float));
+    int rc = ae_model_forward(m, 1);
+    if (rc) return rc;
+    size_t k = 0;
+    for (int l = 0; l <= a->n_layers; l++) {
+        memcpy(out + k, m->a[l], (size_t)a->sizes[l] * sizeof(float));
+        k += (size_t)a->sizes[l];
+    }
+    return (int)k;
 }
 
 API int ae_wasm_model_encode(int h, const float *x, int B, float *code) {
@@ -299,55 +360,52 @@ API int ae_wasm_model_init_output_bias(int model, int data) {
     return ae_model_init_output_bias(m, d);
 }
 
-/* ---- training ---- */
-/* spec: the settings as key=value text (ae_train_cfg_parse), so JS names each one and C checks them all. */
-API int ae_wasm_trainer_create(int model, int data, const char *spec) {
+/* ---- training: jobs (src/jobs/) ---- */
+/* A job (ae_job_create) of the named kind over a model, its training set, an optional target dataset and an
+ * optional test set (0 for none), with its settings as a spec. */
+API int ae_wasm_job_create(const char *kind, int model, int train, int targets, int test, const char *spec) {
     ae_model *m = get(model, H_MODEL);
     if (!m) return AE_ERR_ARG;
-    ae_dataset *d = get(data, H_DATA);
+    ae_dataset *d = get(train, H_DATA), *tg = NULL, *te = NULL;
     if (!d) return AE_ERR_ARG;
-    ae_train_cfg c;
-    int rc = ae_train_cfg_parse(&c, spec);
+    if (targets && !(tg = get(targets, H_DATA))) return AE_ERR_ARG;
+    if (test && !(te = get(test, H_DATA))) return AE_ERR_ARG;
+    ae_job *j;
+    int rc = ae_job_create(&j, kind, m, d, tg, te, spec);
     if (rc) return rc;
-    ae_trainer *t = calloc(1, sizeof *t);
-    if (!t) return ae_fail(AE_ERR_NOMEM, "out of memory");
-    rc = ae_trainer_init(t, m, d, &c);
-    if (rc) { free(t); return rc; }
-    int h = put(H_TRAINER, t);
-    if (h < 0) { ae_trainer_free(t); free(t); return h; }
-    handles[h].model = model;
-    handles[h].data = data;
-    handles[model].refs++;
-    handles[data].refs++;
+    int h = put(H_JOB, j);
+    if (h < 0) { ae_job_free(j); return h; }
+    const int deps[4] = {model, train, targets, test};
+    for (int i = 0; i < 4; i++) {
+        handles[h].deps[i] = deps[i];
+        if (deps[i]) handles[deps[i]].refs++;
+    }
     return h;
 }
 
-/* The trainer's settings as a spec (ae_train_cfg_str) in buf (cap bytes); returns its length. */
-API int ae_wasm_trainer_spec(int h, char *buf, int cap) {
-    ae_trainer *t = get(h, H_TRAINER);
-    if (!t) return AE_ERR_ARG;
-    if (cap < 1 || !ae_train_cfg_str(&t->cfg, buf, (size_t)cap)) return ae_fail(AE_ERR_ARG, "%d bytes cannot hold the trainer's settings", cap);
+/* The settings of the trainer the job runs now, as a spec (ae_train_cfg_str) in buf (cap bytes); returns its
+ * length. */
+API int ae_wasm_job_spec(int h, char *buf, int cap) {
+    ae_job *j = get(h, H_JOB);
+    if (!j) return AE_ERR_ARG;
+    ae_trainer *t = ae_job_trainer(j);
+    if (!t) return ae_fail(AE_ERR_ARG, "this job is not training now");
+    if (cap < 1 || !ae_train_cfg_str(&t->cfg, buf, (size_t)cap)) return ae_fail(AE_ERR_ARG, "%d bytes cannot hold the settings", cap);
     return (int)strlen(buf);
 }
 
-/* Up to `steps` minibatches, stopping early at the end of an epoch if stop_at_epoch is set.
- * out (doubles): last loss, mean loss over these steps, epoch, step, pos, steps_per_epoch, samples.
- * Returns the number of steps taken, or AE_ERR_DIVERGED (last good weights restored). */
-API int ae_wasm_trainer_run(int h, int steps, int stop_at_epoch, double *out) {
-    ae_trainer *t = get(h, H_TRAINER);
-    if (!t) return AE_ERR_ARG;
-    double sum = 0.0, loss = 0.0;
-    int done = 0, samples = 0, rc = AE_OK;
-    while (done < steps) {
-        if ((rc = ae_trainer_step(t, &loss))) break;
-        sum += loss;
-        samples += t->last_batch;
-        done++;
-        if (stop_at_epoch && t->pos == 0) break;
-    }
-    out[0] = t->last_loss; out[1] = done ? sum / done : 0.0; out[2] = t->epoch; out[3] = (double)t->step; out[4] = t->pos;
-    out[5] = ae_trainer_steps_per_epoch(t); out[6] = samples;
-    return rc ? rc : done;
+/* out (doubles), the job's state (ae_job_state) after up to n steps: step, epoch, epochs, steps_per_epoch,
+ * phase, n_phases, done, epoch_ended, pos, loss, test_loss, test_acc, steps_run, samples, loss_sum. Returns
+ * the steps taken, or an error (AE_ERR_DIVERGED: the last sound state is back; out holds that state). */
+API int ae_wasm_job_step(int h, int n, double *out) {
+    ae_job *j = get(h, H_JOB);
+    if (!j) return AE_ERR_ARG;
+    ae_job_state st;
+    int rc = ae_job_step(j, n, &st);
+    const double v[] = {(double)st.step, st.epoch, st.epochs, st.steps_per_epoch, st.phase, st.n_phases, st.done, st.epoch_ended, st.pos,
+                        st.loss, st.test_loss, st.test_acc, st.steps_run, (double)st.samples, st.loss_sum};
+    memcpy(out, v, sizeof v);
+    return rc ? rc : st.steps_run;
 }
 
 /* out (doubles): mean loss, correct predictions (supervised) */

@@ -15,7 +15,9 @@ export const LOSSES = [];
 export const INITS = [];
 export const OPTIMIZERS = [];
 export const NOISES = [];
-const ENUM_LISTS = { activation: ACTIVATIONS, loss: LOSSES, init: INITS, optimizer: OPTIMIZERS, noise: NOISES };
+export const LAYERS = []; // layer kinds (src/layers/registry.c)
+export const JOBS = []; // job kinds (src/jobs/job.c)
+const ENUM_LISTS = { activation: ACTIVATIONS, loss: LOSSES, init: INITS, optimizer: OPTIMIZERS, noise: NOISES, layer: LAYERS, job: JOBS };
 
 /** The names of every C enum kind (ae_wasm_enum_kind) as { kind: [name of value 0, ...] }. */
 function readEnums(ae) {
@@ -34,11 +36,12 @@ function readEnums(ae) {
   return kinds;
 }
 
-// ae.trainer's settings: each JS key and the ae_train_cfg_parse key (src/train_cfg.c) it becomes.
+// A training job's settings: each JS key and the ae_train_cfg_parse key (src/train_cfg.c) it becomes.
+// epochs: 0 runs until stopped; from/to: the layers [from, to) that learn (to 0: through the last).
 const TRAIN_KEYS = {
   batch: 'batch', optimizer: 'opt', lr: 'lr', momentum: 'momentum', beta1: 'beta1', beta2: 'beta2', eps: 'eps',
   weightDecay: 'weight_decay', seed: 'seed', noise: 'noise', noiseLevel: 'noise_level', supervised: 'supervised',
-  divergeFactor: 'diverge_factor',
+  divergeFactor: 'diverge_factor', epochs: 'epochs', from: 'from', to: 'to',
 };
 
 /** The C spec ("batch=64 opt=sgd ...") for ae.trainer's settings; C checks the values, this only the keys.
@@ -271,11 +274,13 @@ export class Aelab {
   }
 
   /**
-   * A model from a spec: { sizes: '784-32-784', hidden: 'relu', code, output: 'sigmoid', loss: 'bce',
-   * init: 'glorot_uniform', maxBatch: 256, seed: 1 }.
+   * A model: { sizes: '784-32-784', hidden: 'relu', code, output: 'sigmoid', loss, init, maxBatch: 256,
+   * seed: 1 }. sizes is a model spec in the C grammar (include/aelab.h: "784-*32:linear-784 loss=mse",
+   * "28x28-64-784"); hidden, code, output and loss fill only what it leaves unsaid (loss: by the output
+   * activation), init overrides it when given.
    */
   model(spec = {}) {
-    const s = { sizes: '784-32-784', hidden: 'relu', output: 'sigmoid', loss: 'bce', init: 'glorot_uniform', maxBatch: 256, seed: 1, ...spec };
+    const s = { sizes: '784-32-784', hidden: 'relu', output: 'sigmoid', loss: '', init: '', maxBatch: 256, seed: 1, ...spec };
     const ptrs = [s.sizes, s.hidden, s.code ?? '', s.output, s.loss, s.init].map((x) => this.cstr(x));
     try {
       return new Model(this, this.check(this.M._ae_wasm_model_create(...ptrs, s.maxBatch, s.seed >>> 0)));
@@ -290,25 +295,32 @@ export class Aelab {
   }
 
   /**
-   * A trainer: { batch: 256, optimizer: 'adam', lr, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-7,
-   * weightDecay: 0, seed: 1, noise: 'none', noiseLevel: 0.3, supervised: false, divergeFactor: 100 }; a key
-   * left out or undefined takes the engine's default (lr: 1e-3 for adam, 0.01 for sgd), an unknown key throws.
-   * The settings reach C as one key=value spec (TRAIN_KEYS), which C checks and refuses with a message.
-   * divergeFactor: a batch loss above this times the reference (the first step's loss, at least that of
-   * an output that knows nothing) stops training (see Trainer.run); 0 stops only on a loss that is not a
-   * finite number. The trainer never changes the model's biases: for a fresh autoencoder, call
+   * A training job of the given kind (JOBS; "train": one phase of training) on a model and its training set.
+   * opts: the settings (TRAIN_KEYS: batch, optimizer, lr, momentum, beta1, beta2, eps, weightDecay, seed,
+   * noise, noiseLevel, supervised, divergeFactor, epochs, from, to), plus targets (a Dataset, one row per
+   * training item, what the output should be instead of the input) and test (a Dataset evaluated at each
+   * epoch's end). A setting left out or undefined takes the engine's default (lr: 1e-3 for adam, 0.01 for
+   * sgd); an unknown key throws. The settings reach C as one key=value spec, which C checks and refuses with
+   * a message. divergeFactor: a batch loss above this times the reference (the first step's loss, at least
+   * that of an output that knows nothing) stops training (see Job.run); 0 stops only on a loss that is not a
+   * finite number. A job never changes the model's biases: for a fresh autoencoder, call
    * model.initOutputBias(data) first.
    */
-  trainer(model, data, cfg = {}) {
-    const spec = trainSpec(cfg);
-    const p = this.cstr(spec);
+  job(kind, model, data, opts = {}) {
+    const { targets = null, test = null, ...cfg } = opts;
+    const ps = [this.cstr(kind), this.cstr(trainSpec(cfg))];
     let h;
     try {
-      h = this.check(this.M._ae_wasm_trainer_create(model.handle, data.handle, p));
+      h = this.check(this.M._ae_wasm_job_create(ps[0], model.handle, data.handle, targets ? targets.handle : 0, test ? test.handle : 0, ps[1]));
     } finally {
-      this.free(p);
+      ps.forEach((p) => this.free(p));
     }
-    return new Trainer(this, h, model, data, cfg);
+    return new Job(this, h, model, data, cfg);
+  }
+
+  /** The "train" job: ae.job('train', model, data, cfg). */
+  trainer(model, data, cfg = {}) {
+    return this.job('train', model, data, cfg);
   }
 
   /** Corrupt x (Float32Array, values in [0,1]) in a copy: the same noise as training uses. */
@@ -387,7 +399,7 @@ export class Dataset extends Handle {
 export class Model extends Handle {
   constructor(ae, h) {
     super(ae, h);
-    const p = ae.alloc(4 * (6 + 2 * 17 + 1));
+    const p = ae.alloc(4 * (6 + 17 + 2 * 16 + 3 * 17));
     try {
       const k = ae.check(ae.M._ae_wasm_model_info(h, p));
       const v = ae.M.HEAP32.slice(p >> 2, (p >> 2) + k);
@@ -400,9 +412,16 @@ export class Model extends Handle {
       this.nParams = v[5];
       this.sizes = Array.from(v.slice(6, 7 + L));
       this.activations = Array.from(v.slice(7 + L, 7 + 2 * L), (a) => ACTIVATIONS[a]);
+      this.kinds = Array.from(v.slice(7 + 2 * L, 7 + 3 * L), (a) => LAYERS[a]);
+      // shapes[i] = [channels, height, width] of the input (i = 0) and of layer i-1's output
+      this.shapes = Array.from({ length: L + 1 }, (_, i) => Array.from(v.slice(7 + 3 * L + 3 * i, 10 + 3 * L + 3 * i)));
     } finally {
       ae.free(p);
     }
+    this.spec = ae.withBytes(new Uint8Array(1024), (q, n) => {
+      ae.check(ae.M._ae_wasm_model_spec(h, q, n));
+      return ae.readCString(q);
+    });
   }
   get inputSize() {
     return this.sizes[0];
@@ -413,21 +432,27 @@ export class Model extends Handle {
   get codeSize() {
     return this.sizes[this.code];
   }
-  get spec() {
-    return this.sizes.join('-');
-  }
-  /** A copy of the flat parameter block: for layer l, W (out, in) then b (out). */
+  /** A copy of the flat parameter block: layer by layer, each layer's tensors in order (dense: W (out, in),
+   * then b (out)). */
   params() {
     const p = this.ae.M._ae_wasm_model_params(this.handle);
     if (!p) throw new AelabError(this.ae.lastError());
     return this.ae.M.HEAPF32.slice(p >> 2, (p >> 2) + this.nParams);
   }
-  /** Layer l's weights (out, in) as a copy. */
+  /** Layer l's tensor k as { data (a copy), dims } (dense: 0 is the weight (out, in), 1 the bias (out)). */
+  tensor(l, k) {
+    const ae = this.ae;
+    return ae.withBytes(new Uint8Array(20), (q) => {
+      const p = ae.M._ae_wasm_model_tensor(this.handle, l, k, q);
+      if (!p) throw new AelabError(ae.lastError());
+      const d = ae.M.HEAP32.slice(q >> 2, (q >> 2) + 5);
+      const dims = Array.from(d.slice(1, 1 + d[0]));
+      return { data: ae.M.HEAPF32.slice(p >> 2, (p >> 2) + dims.reduce((a, b) => a * b, 1)), dims };
+    });
+  }
+  /** Layer l's weights (its first tensor) as a copy. */
   weights(l) {
-    const all = this.params();
-    let off = 0;
-    for (let i = 0; i < l; i++) off += this.sizes[i] * this.sizes[i + 1] + this.sizes[i + 1];
-    return all.slice(off, off + this.sizes[l] * this.sizes[l + 1]);
+    return this.tensor(l, 0).data;
   }
   reset(seed) {
     this.ae.check(this.ae.M._ae_wasm_model_reset(this.handle, seed >>> 0));
@@ -453,6 +478,19 @@ export class Model extends Handle {
   /** x (B, in) -> output (B, out). */
   forward(x, B) {
     return this.mapRows(this.ae.M._ae_wasm_model_forward, x, B, this.inputSize, this.outputSize);
+  }
+  /** Every tensor one example x (in) makes on its way through: [{ shape: [c, h, w], data }] for the input
+   * and each layer's output, data channels last ((y·w + x)·c + ch). For feature maps. */
+  layers(x) {
+    checkRows('model', x, 1, this.inputSize);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    const all = this.mapRows((h, pin, B, po) => this.ae.M._ae_wasm_model_layers(h, pin, po), x, 1, this.inputSize, total);
+    let k = 0;
+    return this.sizes.map((n, i) => {
+      const t = { shape: this.shapes[i], data: all.subarray(k, k + n) };
+      k += n;
+      return t;
+    });
   }
   /** x (B, in) -> code (B, codeSize): the encoder alone. */
   encode(x, B) {
@@ -483,35 +521,42 @@ export class Model extends Handle {
   }
 }
 
-export class Trainer extends Handle {
+export class Job extends Handle {
   constructor(ae, h, model, data, cfg) {
     super(ae, h);
     this.model = model;
     this.data = data;
     this.cfg = cfg;
-    this.out = ae.alloc(8 * 8); // kept for the trainer's life: run() is called many times
-  }
-  /** The settings C holds for this trainer, as a spec (every key, each value as C reads it back). */
-  get spec() {
-    const ae = this.ae;
-    return ae.withBytes(new Uint8Array(512), (p, n) => {
-      ae.check(ae.M._ae_wasm_trainer_spec(this.handle, p, n));
+    this.out = ae.alloc(8 * 15); // kept for the job's life: run() is called many times
+    this.spec = ae.withBytes(new Uint8Array(512), (p, n) => {
+      ae.check(ae.M._ae_wasm_job_spec(h, p, n));
       return ae.readCString(p);
     });
   }
   /**
-   * Train up to `steps` minibatches (stopping at the end of an epoch when stopAtEpoch).
-   * Returns { steps, loss, meanLoss, epoch, step, pos, stepsPerEpoch, samples }. On divergence (a loss that
-   * is not finite or exceeds divergeFactor times its reference) throws an AelabError with code -5 whose
-   * message names the loss and its reference; the model and this trainer are then back at the start of
-   * the last step whose loss was sound (weights, optimizer moments and step counts), and this.state says
-   * where that is.
+   * Train up to `steps` minibatches (stopping at the end of an epoch when stopAtEpoch, and when the planned
+   * epochs are done). Returns { steps, loss, meanLoss, epoch, step, pos, stepsPerEpoch, samples, done,
+   * epochEnded, testLoss, testAcc, epochEnds }: pos is the item the next batch starts at within its epoch;
+   * epochEnds lists { epoch, testLoss, testAcc } for every epoch this call completed (the test set's
+   * numbers NaN without one); testLoss and testAcc are the latest. On divergence (a loss that is not
+   * finite or exceeds divergeFactor times its reference) throws an AelabError with code -5 whose message
+   * names the loss and its reference; the model and this job are then back at the start of the last step
+   * whose loss was sound (weights, optimizer moments and step counts), and this.state says where that is.
    */
   run(steps, stopAtEpoch = false) {
     const ae = this.ae;
-    const rc = ae.M._ae_wasm_trainer_run(this.handle, steps, stopAtEpoch ? 1 : 0, this.out);
-    const o = ae.M.HEAPF64.subarray(this.out >> 3, (this.out >> 3) + 7);
-    this.state = { steps: Math.max(rc, 0), loss: o[0], meanLoss: o[1], epoch: o[2], step: o[3], pos: o[4], stepsPerEpoch: o[5], samples: o[6] };
+    const epochEnds = [];
+    let done = 0, sum = 0, samples = 0, rc = 0, o;
+    do { // the engine stops each call at an epoch's end; go on across it unless asked not to
+      rc = ae.M._ae_wasm_job_step(this.handle, steps - done, this.out);
+      o = ae.M.HEAPF64.slice(this.out >> 3, (this.out >> 3) + 15);
+      done += o[12];
+      samples += o[13];
+      sum += o[14];
+      if (o[7]) epochEnds.push({ epoch: o[1], testLoss: o[10], testAcc: o[11] });
+    } while (rc > 0 && done < steps && !o[6] && !(stopAtEpoch && o[7]));
+    this.state = { steps: done, loss: o[9], meanLoss: done ? sum / done : 0, epoch: o[1], step: o[0], pos: o[8], stepsPerEpoch: o[3],
+                   samples, done: !!o[6], epochEnded: !!o[7], testLoss: o[10], testAcc: o[11], epochEnds };
     ae.check(rc);
     return this.state;
   }

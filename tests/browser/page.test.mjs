@@ -3,6 +3,7 @@
 // the controls behave, and the console stays clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { suite, serve, openPage, shot, canvasStats, trainFor } from './browser.mjs';
 
 const env = suite();
@@ -128,6 +129,99 @@ test('a shared URL reopens the same configuration; embed=1 hides the chrome', as
   assert.match(await stale.page.locator('#error').textContent(), /different version/);
   assert.deepEqual([...errors, ...other.errors, ...embed.errors, ...stale.errors], []);
   for (const p of [page, other.page, embed.page, stale.page]) await p.close();
+});
+
+/** The float32 parameters of a .safetensors file aelab wrote (the data after the header). */
+function params(file) {
+  const b = fs.readFileSync(file);
+  const data = b.subarray(8 + Number(b.readBigUInt64LE(0)));
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+}
+
+const built = (page, re) => page.waitForFunction((s) => new RegExp(s).test(document.getElementById('built').textContent), re.source);
+const hashParams = (page) => new URLSearchParams(new URL(page.url()).hash.slice(1));
+
+test('the layer field is the model: a menu rewrites it, its keys set the menus, init= reaches the engine, the built spec shows', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await built(page, /^Built: 784-32-784 · relu, sigmoid · 50,992 parameters$/);
+  // a menu rewrites the field's keys; the link carries the field alone
+  await page.selectOption('#outloss', 'linear/mse');
+  assert.equal(await page.inputValue('#sizes'), '784-32-784 output=linear');
+  await built(page, /^Built: 784-32-784:linear · relu, linear · /);
+  assert.equal(hashParams(page).get('sizes'), '784-32-784 output=linear');
+  assert.deepEqual(['hidden', 'code', 'out'].filter((k) => hashParams(page).has(k)), []);
+  await page.selectOption('#preset', 'deep');
+  await page.selectOption('#code', 'linear');
+  assert.equal(await page.inputValue('#sizes'), '784-128-64-32-64-128-784 code=linear');
+  await built(page, / · relu, relu, linear, relu, relu, sigmoid · /);
+  // the field's own keys and activations set the menus; a menu then drops the ':act' it governs
+  await page.fill('#sizes', '784-128-*32:linear-128-784 hidden=tanh output=linear');
+  assert.deepEqual([await page.inputValue('#hidden'), await page.inputValue('#code'), await page.inputValue('#outloss')], ['tanh', 'linear', 'linear/mse']);
+  await page.locator('#sizes').dispatchEvent('change');
+  await built(page, / · tanh, linear, tanh, linear · /);
+  await page.selectOption('#code', 'relu');
+  assert.equal(await page.inputValue('#sizes'), '784-128-*32-128-784 hidden=tanh code=relu output=linear');
+  await built(page, / · tanh, relu, tanh, linear · /);
+  // an output/loss pair the menu does not list is shown, not left blank
+  await page.fill('#sizes', '784-16-784:tanh');
+  assert.equal(await page.inputValue('#outloss'), 'tanh/mse');
+  // init= is the engine's to use: nothing beside the spec overrides it
+  await page.fill('#sizes', '784-32-784 init=he_normal');
+  await page.locator('#sizes').dispatchEvent('change');
+  await built(page, /^Built: 784-32-784 init=he_normal · /);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('links from before the field held the whole spec (hidden=, code=, out=) still build their model', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&sizes=784-32-784&hidden=linear&code=linear&out=linear/mse`);
+  assert.equal(await page.inputValue('#sizes'), '784-32-784 hidden=linear output=linear');
+  assert.equal(await page.inputValue('#preset'), 'linear');
+  assert.deepEqual([await page.inputValue('#hidden'), await page.inputValue('#code'), await page.inputValue('#outloss')], ['linear', 'linear', 'linear/mse']);
+  await built(page, /^Built: 784-32-784:linear hidden=linear · linear, linear · 50,992 parameters$/);
+  // the address bar now holds the link as this version writes it, which reopens the same model
+  assert.deepEqual(['hidden', 'code', 'out'].filter((k) => hashParams(page).has(k)), []);
+  const again = await openPage(env.browser, page.url());
+  assert.equal(await again.page.inputValue('#preset'), 'linear');
+  // docs/instructors.md's 2-D code link, as it was written
+  const code2 = await openPage(env.browser, `${env.server.url}#v=1&sizes=784-256-64-2-64-256-784&code=linear&batch=128&epochs=10&panels=loss,latent`);
+  assert.equal(await code2.page.inputValue('#preset'), 'code2');
+  await built(code2.page, / · relu, relu, linear, relu, relu, sigmoid · /);
+  assert.deepEqual([...errors, ...again.errors, ...code2.errors], []);
+  for (const p of [page, again.page, code2.page]) await p.close();
+});
+
+test('a loaded model whose output and loss the menu does not list: its spec fills the field, and training goes on from its weights', async () => {
+  const { page, errors } = await openPage(env.browser, env.server.url);
+  await page.fill('#sizes', '784-16-784:tanh');
+  await page.locator('#sizes').dispatchEvent('change');
+  await page.fill('#lr', '0.01');
+  await page.locator('#lr').dispatchEvent('change');
+  await trainFor(page, 40);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  assert.equal(download.suggestedFilename(), 'aelab-784-16-784-tanh.safetensors');
+  const file = await download.path();
+  const saved = params(file);
+  await page.click('#stop');
+  await page.selectOption('#preset', 'simple');
+  await built(page, /^Built: 784-32-784 · /);
+  await page.setInputFiles('#load', file);
+  await page.waitForFunction(() => /Loaded .*: 784-16-784:tanh/.test(document.getElementById('engine').textContent));
+  assert.equal(await page.inputValue('#sizes'), '784-16-784:tanh');
+  assert.deepEqual([await page.inputValue('#hidden'), await page.inputValue('#code'), await page.inputValue('#outloss')], ['relu', 'relu', 'tanh/mse']);
+  await built(page, /^Built: 784-16-784:tanh · relu, tanh · /);
+  // Step, as Start does, goes on from the loaded weights when the form is as the load left it: one Adam
+  // step at lr 0.001 moves each weight by about 0.001 (a fresh model would be the seed's initial weights,
+  // 40 steps at lr 0.01 away)
+  await page.click('#step');
+  await page.waitForFunction(() => document.getElementById('n-step').textContent === '1');
+  const [again] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const now = params(await again.path());
+  assert.equal(now.length, saved.length);
+  const moved = now.reduce((m, v, i) => Math.max(m, Math.abs(v - saved[i])), 0);
+  assert.ok(moved < 0.003, `one step moved a weight by ${moved} from the loaded ones`);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('noise demo: the slider changes the corrupted digits; a denoising model restores them; no long tasks while training', async () => {

@@ -1,7 +1,8 @@
 // The exploration panels as a user works them, in headless Chromium: a linear and a non-linear
 // autoencoder on a curve, blending two digits through the code, erasing part of a digit and having it filled in, drawing a digit, bringing one's own IDX files
-// (good, bad, of another size, a gzip bomb and broken gzip), choosing the visible panels by link, the
-// keyboard on the latent map, and the scalar build. A screenshot of each panel goes to test-artifacts/.
+// (good, bad, of another size, a gzip bomb and broken gzip), choosing the visible panels by link, the page's
+// first frame (the sections the panels' modules declare already in place), the keyboard on the latent map, and
+// the scalar build. A screenshot of each panel goes to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -223,6 +224,32 @@ test('panels chosen by link; keyboard on the latent map; the scalar build runs w
   assert.deepEqual([...errors, ...scalar.errors], []);
   await page.close();
   await scalar.page.close();
+});
+
+test('the page is first drawn as it stays: the panels\' sections in page order, the Show switches, the embed layout, even with app.js slow to arrive', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // the page as the first animation frame finds it, which comes just before the first paint
+  const layout = () => ({
+    sections: [...document.querySelectorAll('main > section')].map((s) => `${s.id}${s.hidden ? ' hidden' : ''}`),
+    show: [...document.querySelectorAll('#panels input')].map((i) => i.id),
+    embed: document.body.classList.contains('embed'),
+  });
+  await page.addInitScript(`requestAnimationFrame(() => { window.firstFrame = (${layout})(); });`);
+  await page.route('**/app.js', async (r) => { await new Promise((s) => setTimeout(s, 500)); await r.continue(); });
+  await page.goto(`${env.server.url}#v=1&panels=loss,noise&embed=1`);
+  await page.waitForFunction(() => document.getElementById('start')?.disabled === false, null, { timeout: 60000 });
+  const now = await page.evaluate(layout);
+  assert.deepEqual(now.sections, ['setup', 'curves', 'recon-panel hidden', 'latent-panel hidden', 'noise-panel', 'linear-panel hidden',
+    'blend-panel hidden', 'infill-panel hidden', 'draw-panel hidden', 'data-panel hidden', 'filters-panel hidden']);
+  assert.deepEqual(now.show, ['show-loss', 'show-recon', 'show-latent', 'show-noise', 'show-linear', 'show-blend', 'show-infill', 'show-draw',
+    'show-data', 'show-filters']);
+  assert.equal(now.embed, true);
+  assert.deepEqual(await page.evaluate(() => window.firstFrame), now);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('linear or non-linear: the linear autoencoder finds the first principal component, the non-linear one follows the curve', async () => {

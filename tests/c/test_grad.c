@@ -4,7 +4,8 @@
  * models, small and large enough for the GEMM's full tiles and the vector loops. Points within h of a ReLU
  * kink are skipped; an all-zero analytic gradient fails. The tolerances are as tight as float rounding
  * allows, so that a derivative off by a quarter in a small term (a leaky-ReLU slope of 0.0125 for 0.01)
- * fails. */
+ * fails. The model checks run with the activation backward fused into the dense products and as its own
+ * step (m->fuse 0), and the two give the same bits through backward and several optimizer steps. */
 #include "aelab.h"
 #include "internal.h"
 #include "check.h"
@@ -147,11 +148,14 @@ static int relu_mask_changed(ae_model *m, uint8_t *mask, int B, int store) {
     return changed;
 }
 
+static int model_fuse = 1; /* m->fuse of the models check_model builds */
+
 static void check_model(const char *sizes, const char *hidden, const char *code, const char *output, const char *loss, int B) {
     ae_arch a;
     ae_model m;
     CHECK(ae_arch_parse(&a, sizes, hidden, code, output, loss) == AE_OK, "arch %s: %s", sizes, ae_last_error());
     CHECK(ae_model_init(&m, &a, B, 11) == AE_OK, "init: %s", ae_last_error());
+    m.fuse = model_fuse;
     const int L = a.n_layers, D = a.sizes[L];
     ae_rng g;
     ae_rng_seed(&g, 5, 5);
@@ -189,14 +193,70 @@ static void check_model(const char *sizes, const char *hidden, const char *code,
         if (c1 || c2) { s.skipped++; continue; } /* the step crossed a ReLU kink */
         cmp(&s, m.grads[i], (lp - lm) / (2.0 * H), scale);
     }
-    CHECK(s.max_err <= 1.0, "model %s %s/%s/%s %s: gradient error %.3g of tolerance", sizes, hidden, code ? code : hidden, output, loss, s.max_err);
+    CHECK(s.max_err <= 1.0, "model %s %s/%s/%s %s (fuse %d): gradient error %.3g of tolerance", sizes, hidden, code ? code : hidden, output, loss,
+          model_fuse, s.max_err);
     CHECK(s.nonzero > s.n / 4, "model %s %s: gradient is (nearly) all zero (%d of %d)", sizes, loss, s.nonzero, s.n);
     CHECK(s.skipped < s.n / 10, "model %s: %d of %d parameters skipped at kinks", sizes, s.skipped, s.n);
     free(mask); free(t); free(x);
     ae_model_free(&m);
 }
 
+/* ---- the activation backward fused into the dense GEMM's epilogue (m->fuse = 1) against the same step
+ * run on its own after the product (m->fuse = 0): the same bits in the gradients after every backward and
+ * in the parameters and moments after every Adam step, for backward from the first layer and from a middle
+ * one, on the given number of threads ---- */
+static void check_fuse(const char *sizes, const char *hidden, const char *code, const char *output, int B, int threads) {
+    ae_arch a;
+    ae_model m[2];
+    CHECK(ae_set_threads(threads) == AE_OK, "%s", ae_last_error());
+    CHECK(ae_arch_parse(&a, sizes, hidden, code, output, NULL) == AE_OK, "arch %s: %s", sizes, ae_last_error());
+    for (int k = 0; k < 2; k++) {
+        CHECK(ae_model_init(&m[k], &a, B, 21) == AE_OK, "init: %s", ae_last_error());
+        m[k].fuse = !k;
+    }
+    const int L = a.n_layers, in = a.sizes[0], D = a.sizes[L];
+    ae_rng g;
+    ae_rng_seed(&g, 17, (uint64_t)B);
+    float *x = malloc((size_t)B * in * 4), *t = malloc((size_t)B * D * 4);
+    for (int i = 0; i < B * D; i++) t[i] = a.loss == AE_LOSS_SOFTMAX_CE ? (float)(i % D == (i / D) % D) : ae_rng_uniform(&g);
+    const ae_optim_cfg opt = ae_optim_default(AE_OPT_ADAM);
+    const size_t bytes = m[0].n_params * 4;
+    int same_grads = 1, same_params = 1, nonzero = 0;
+    for (int step = 0; step < 4; step++) {
+        for (int i = 0; i < B * in; i++) x[i] = 2.0f * ae_rng_uniform(&g) - 0.5f; /* negative inputs too: ReLU's zero side */
+        const int from = step == 3 && L > 2 ? 1 : 0;
+        for (int k = 0; k < 2; k++) {
+            memcpy(ae_model_input(&m[k]), x, (size_t)B * in * 4);
+            CHECK(ae_model_forward(&m[k], B) == AE_OK, "%s", ae_last_error());
+            ae_model_loss(&m[k], t, B, 1);
+            ae_model_zero_grad(&m[k]);
+            CHECK(ae_model_backward(&m[k], from, B) == AE_OK, "%s", ae_last_error());
+        }
+        same_grads &= !memcmp(m[0].grads, m[1].grads, bytes);
+        for (size_t i = 0; i < m[0].n_params; i++) nonzero += m[0].grads[i] != 0.0f;
+        for (int k = 0; k < 2; k++) CHECK(ae_model_step(&m[k], &opt, from, L) == AE_OK, "%s", ae_last_error());
+        same_params &= !memcmp(m[0].params, m[1].params, bytes) && !memcmp(m[0].opt_m, m[1].opt_m, bytes) && !memcmp(m[0].opt_v, m[1].opt_v, bytes);
+    }
+    CHECK(same_grads, "%s %s/%s/%s B=%d, %d thread(s): fused and unfused gradients differ", sizes, hidden, code ? code : hidden, output, B, threads);
+    CHECK(same_params, "%s %s/%s/%s B=%d, %d thread(s): fused and unfused parameters differ", sizes, hidden, code ? code : hidden, output, B, threads);
+    CHECK(nonzero > (int)m[0].n_params, "%s: the gradients are (nearly) all zero", sizes);
+    ae_set_threads(1);
+    free(x); free(t);
+    ae_model_free(&m[0]);
+    ae_model_free(&m[1]);
+}
+
 int main(void) {
+    /* fused and unfused activation backward: every hidden activation, with another code activation, every
+     * output; small widths and widths past the GEMM's tiles and the vector loops' tails */
+    for (int th = 1; th <= 2; th++)
+        for (int h = 0; h < AE_ACT_SOFTMAX; h++) {
+            const char *hid = ae_act_name((ae_act)h), *code = ae_act_name((ae_act)((h + 2) % AE_ACT_SOFTMAX));
+            check_fuse("13-9-5-9-13", hid, code, "sigmoid", 3, th);
+            check_fuse("13-9-5-9-13", hid, code, ae_act_name((ae_act)((h + 1) % AE_ACT_SOFTMAX)), 5, th);
+            check_fuse("70-37-19-37-70", hid, code, "sigmoid", 24, th);
+            check_fuse("33-20-10", hid, NULL, "softmax", 7, th);
+        }
     for (int act = 0; act < AE_ACT_SOFTMAX; act++) check_act((ae_act)act);
     for (int act = 0; act < AE_ACT_SOFTMAX; act++) check_layer((ae_act)act);
     /* every loss's dL/dz with the outputs it accepts; B·D = 3, 12, and 1000 and 1001: blocks of 16 values
@@ -230,5 +290,12 @@ int main(void) {
     check_model("30-17-30", "leaky_relu", NULL, "sigmoid", "mse", 21);
     check_model("29-16-12-29", "tanh", "linear", "sigmoid", "bce", 13);
     check_model("40-24-10", "sigmoid", NULL, "softmax", "softmax_ce", 30);
+    /* the same checks with the activation backward as its own step */
+    model_fuse = 0;
+    check_model("6-5-4", "sigmoid", NULL, "softmax", "softmax_ce", 4);
+    check_model("8-7-5-3-5-7-8", "tanh", "linear", "sigmoid", "bce", 4);
+    check_model("8-7-5-3-5-7-8", "leaky_relu", "sigmoid", "tanh", "mse", 5);
+    check_model("6-5-6", "relu", NULL, "sigmoid", "bce", 3);
+    check_model("30-17-30", "sigmoid", NULL, "sigmoid", "bce", 24);
     return check_report("test_grad");
 }

@@ -9,7 +9,7 @@ static int same_cfg(const ae_train_cfg *a, const ae_train_cfg *b) {
     const float fa[] = {a->opt.lr, a->opt.momentum, a->opt.beta1, a->opt.beta2, a->opt.eps, a->opt.weight_decay, a->noise_level, a->diverge_factor};
     const float fb[] = {b->opt.lr, b->opt.momentum, b->opt.beta1, b->opt.beta2, b->opt.eps, b->opt.weight_decay, b->noise_level, b->diverge_factor};
     return a->batch == b->batch && a->opt.kind == b->opt.kind && a->seed == b->seed && a->noise == b->noise &&
-           a->supervised == b->supervised && !memcmp(fa, fb, sizeof fa);
+           a->supervised == b->supervised && a->epochs == b->epochs && a->from == b->from && a->to == b->to && !memcmp(fa, fb, sizeof fa);
 }
 
 /* A float drawn from all bit patterns in [lo, hi] (hi < 0: any finite value of at least lo), so that
@@ -48,7 +48,7 @@ int main(void) {
     CHECK(def.noise_level == 0.3f, "default noise level 0.3 (the CLI's and the page's), got %g", def.noise_level);
     CHECK(ae_train_cfg_str(&def, buf, sizeof buf) != NULL, "the defaults print");
     CHECK(!strcmp(buf, "batch=256 opt=adam lr=0.001 momentum=0.9 beta1=0.9 beta2=0.999 eps=1e-07 weight_decay=0 seed=1 noise=none "
-                       "noise_level=0.3 supervised=0 diverge_factor=100"),
+                       "noise_level=0.3 supervised=0 diverge_factor=100 epochs=0 from=0 to=0"),
           "the defaults print as '%s'", buf);
 
     /* random valid settings: print, parse, the same bits, and printing again gives the same text */
@@ -70,6 +70,9 @@ int main(void) {
         a.noise_level = rand_float(&r, 0, 1);
         a.supervised = (int)ae_rng_below(&r, 2);
         a.diverge_factor = ae_rng_below(&r, 4) ? rand_float(&r, 1, -1) : 0.0f;
+        a.epochs = (int)ae_rng_below(&r, 1000001);
+        a.from = (int)ae_rng_below(&r, AE_MAX_LAYERS);
+        a.to = (int)ae_rng_below(&r, AE_MAX_LAYERS + 1);
         int ok = ae_train_cfg_str(&a, buf, sizeof buf) != NULL;
         CHECK(ok, "config %d does not print", i);
         ok = ok && ae_train_cfg_parse(&c, buf) == AE_OK;
@@ -80,8 +83,8 @@ int main(void) {
     }
 
     /* every key reaches its field, and only its field */
-    struct { const char *spec; ae_train_cfg want; } one[13];
-    for (int k = 0; k < 13; k++) one[k].want = def;
+    struct { const char *spec; ae_train_cfg want; } one[16];
+    for (int k = 0; k < 16; k++) one[k].want = def;
     one[0].spec = "batch=17", one[0].want.batch = 17;
     one[1].spec = "opt=sgd", one[1].want.opt = ae_optim_default(AE_OPT_SGD);
     one[2].spec = "lr=0.25", one[2].want.opt.lr = 0.25f;
@@ -95,7 +98,10 @@ int main(void) {
     one[10].spec = "noise_level=0.75", one[10].want.noise_level = 0.75f;
     one[11].spec = "supervised=1", one[11].want.supervised = 1;
     one[12].spec = "diverge_factor=0", one[12].want.diverge_factor = 0.0f;
-    for (int k = 0; k < 13; k++)
+    one[13].spec = "epochs=7", one[13].want.epochs = 7;
+    one[14].spec = "from=2", one[14].want.from = 2;
+    one[15].spec = "to=3", one[15].want.to = 3;
+    for (int k = 0; k < 16; k++)
         CHECK(ae_train_cfg_parse(&c, one[k].spec) == AE_OK && same_cfg(&c, &one[k].want), "'%s' did not set just its field: %s", one[k].spec,
               ae_last_error());
     CHECK(one[1].want.opt.lr == 0.01f, "SGD's default lr is 0.01");
@@ -143,5 +149,12 @@ int main(void) {
     refused("supervised=yes", "must be 0 or 1");
     refused("diverge_factor=0.5", "divergence factor must be 0 (off) or a number of at least 1, not '0.5' (key diverge_factor)");
     refused("batch=8 opt=sgd lr=0.1 momentum=2", "momentum");
+    refused("epochs=-1", "number of epochs must be a whole number from 0 to 1000000, not '-1' (key epochs)");
+    refused("epochs=1000001", "number of epochs must be");
+    refused("epochs=1.5", "number of epochs must be");
+    refused("from=16", "first layer trained must be a whole number from 0 to 15, not '16' (key from)");
+    refused("from=-1", "first layer trained must be");
+    refused("to=17", "end of the layers trained must be a whole number from 0 to 16, not '17' (key to)");
+    refused("to=1 to=2", "to is given twice");
     return check_report("test_train_cfg");
 }

@@ -1,8 +1,9 @@
-/* libFuzzer target: the model fields of a shared link (#sizes=...&hidden=...&code=...&out=...), which the
- * page hands to ae_arch_parse (and ae_init_parse) exactly as ae_wasm_model_create does. The input is the
- * fields separated by NUL bytes, in the order sizes, hidden, code, output, loss, init; a missing field is
- * NULL (the engine's default), as is an empty code field. An accepted architecture must pass
- * ae_arch_check, print back to the same widths, and, when small, build a model that runs forward. */
+/* libFuzzer target: a model spec (the page's field, a shared link, the CLI's --arch, a model file's "spec")
+ * with the default fields that ae_arch_parse takes beside it, and the init that the page may set after it.
+ * The input is the fields separated by NUL bytes, in the order spec, hidden, code, output, loss, init; a
+ * missing field is NULL (the engine's default), as is an empty code field. An accepted architecture must
+ * pass ae_arch_check, print (ae_arch_spec) to a spec that parses back to the very same architecture and
+ * prints again to the same text, and, when small, build a model that runs forward. */
 #include "fuzz.h"
 
 #define MAX_FLOATS (1 << 16) /* models up to this many parameters are built; larger ones only parsed */
@@ -26,13 +27,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (!rc) {
         FUZZ_ASSERT(ae_arch_check(&a) == AE_OK, "parsed an invalid architecture: %s", ae_last_error());
-        char str[AE_MAX_LAYERS * 9];
-        ae_arch_sizes_str(&a, str, sizeof str);
-        FUZZ_ASSERT(ae_arch_parse(&back, str, NULL, NULL, NULL, NULL) == AE_OK && back.n_layers == a.n_layers &&
-                        !memcmp(back.sizes, a.sizes, sizeof a.sizes),
-                    "'%s' does not parse back: %s", str, ae_last_error());
+        char str[AE_SPEC_CAP], again[AE_SPEC_CAP], sizes[24];
+        FUZZ_ASSERT(ae_arch_spec(&a, str, sizeof str), "an accepted architecture does not print in AE_SPEC_CAP bytes");
+        ae_clear_error();
+        rc = ae_arch_parse(&back, str, NULL, NULL, NULL, NULL);
+        FUZZ_ASSERT(rc == AE_OK, "'%s' does not parse back: %s", str, ae_last_error());
+        /* every field, the inferred shapes and the unused layer slots (zero in both) */
+        FUZZ_ASSERT(!memcmp(&back, &a, sizeof a), "'%s' parses back to another architecture", str);
+        FUZZ_ASSERT(ae_arch_spec(&back, again, sizeof again) && !strcmp(str, again), "'%s' prints again as '%s'", str, again);
+        ae_arch_sizes_str(&a, sizes, sizeof sizes); /* a buffer too small for most: must truncate, not overrun */
         size_t floats = 0;
-        for (int l = 0; l < a.n_layers; l++) floats += (size_t)a.sizes[l] * a.sizes[l + 1] + (size_t)a.sizes[l + 1];
+        /* each kind's parameters, counted here from its definition: dense (in+1)·out; conv and convt
+         * K·K·C_in·C_out weights and C_out biases; pooling, upsampling and reshapes none */
+        for (int l = 0; l < a.n_layers; l++) {
+            const ae_layer *ly = &a.layer[l];
+            if (ly->kind == AE_LAYER_DENSE) floats += (size_t)a.sizes[l] * a.sizes[l + 1] + (size_t)a.sizes[l + 1];
+            else if (ly->kind == AE_LAYER_CONV || ly->kind == AE_LAYER_CONVT)
+                floats += (size_t)ly->kernel * ly->kernel * a.shape[l].c * ly->units + (size_t)ly->units;
+        }
         if (floats <= MAX_FLOATS) {
             ae_model m;
             ae_clear_error();

@@ -1,7 +1,7 @@
 /* libFuzzer target: a model file from memory (ae_model_load_mem, safetensors with aelab's metadata), as the
  * page gets it from "Load model" and the CLI from --load. An accepted file must give finite parameters and
- * a model that runs forward and saves to a file that loads back to the same architecture and the same
- * parameter bits. */
+ * a model that runs forward and saves to a file (format version 2, whichever version it came in) that loads
+ * back to the same architecture, input kind and parameter bits. */
 #include "fuzz.h"
 #include <math.h>
 
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t len;
     FUZZ_ASSERT(ae_model_save_mem(&m, &buf, &len) == AE_OK, "save: %s", ae_last_error());
     FUZZ_ASSERT(ae_model_load_mem(&again, buf, len, MAX_BATCH) == AE_OK, "reload of a saved model: %s", ae_last_error());
-    FUZZ_ASSERT(!memcmp(&again.arch, &m.arch, sizeof m.arch) && again.n_params == m.n_params &&
+    FUZZ_ASSERT(!memcmp(&again.arch, &m.arch, sizeof m.arch) && again.n_params == m.n_params && again.data_floats == m.data_floats &&
                     !memcmp(again.params, m.params, m.n_params * sizeof(float)),
                 "save/load does not round-trip");
     free(buf);

@@ -38,18 +38,51 @@ static size_t idx(uint8_t *b, int nd, const uint32_t *dims) {
     return o + n;
 }
 
-static void model(const char *name, const char *sizes, const char *hidden, const char *output, const char *loss) {
+/* A saved model; floats marks it as trained on float data (the "input" metadata). */
+static void model(const char *name, const char *sizes, const char *hidden, const char *output, const char *loss, int floats) {
     ae_arch a;
     ae_model m;
     uint8_t *buf;
     size_t len;
-    if (ae_arch_parse(&a, sizes, hidden, NULL, output, loss) || ae_model_init(&m, &a, 1, 7) || ae_model_save_mem(&m, &buf, &len)) {
+    if (ae_arch_parse(&a, sizes, hidden, NULL, output, loss) || ae_model_init(&m, &a, 1, 7)) {
         fprintf(stderr, "seeds: model %s: %s\n", sizes, ae_last_error());
         exit(1);
     }
+    m.data_floats = floats;
+    if (ae_model_save_mem(&m, &buf, &len)) { fprintf(stderr, "seeds: model %s: %s\n", sizes, ae_last_error()); exit(1); }
     put("model", name, buf, len);
     free(buf);
     ae_model_free(&m);
+}
+
+/* A format-version-1 file as aelab 0.1 wrote it (dense only: sizes, code, activations, loss, init), which
+ * still loads: widths w[0..L], the code index, activations "a,b,..", then L layers of weight and bias. */
+static void model_v1(const char *name, const int *w, int L, const char *code, const char *acts, const char *loss) {
+    char hdr[2048], sizes[128];
+    int k = 0, s = 0;
+    size_t off = 0;
+    for (int i = 0; i <= L; i++) s += snprintf(sizes + s, sizeof sizes - s, "%s%d", i ? "-" : "", w[i]);
+    k += snprintf(hdr + k, sizeof hdr - k, "{\"__metadata__\":{\"format\":\"aelab\",\"format_version\":\"1\",\"sizes\":\"%s\",\"code\":\"%s\","
+                  "\"activations\":\"%s\",\"loss\":\"%s\",\"init\":\"glorot_uniform\"}", sizes, code, acts, loss);
+    for (int l = 0; l < L; l++) {
+        k += snprintf(hdr + k, sizeof hdr - k, ",\"layers.%d.weight\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%zu,%zu]}", l,
+                      w[l + 1], w[l], off, off + 4 * (size_t)w[l + 1] * w[l]);
+        off += 4 * (size_t)w[l + 1] * w[l];
+        k += snprintf(hdr + k, sizeof hdr - k, ",\"layers.%d.bias\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]}", l,
+                      w[l + 1], off, off + 4 * (size_t)w[l + 1]);
+        off += 4 * (size_t)w[l + 1];
+    }
+    k += snprintf(hdr + k, sizeof hdr - k, "}");
+    while (k % 8) hdr[k++] = ' ';
+    uint8_t *b = calloc(1, 8 + (size_t)k + off);
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)((uint64_t)k >> (8 * i));
+    memcpy(b + 8, hdr, (size_t)k);
+    for (size_t i = 0; i < off / 4; i++) {
+        float v = 0.01f * (float)(int)(i % 17) - 0.08f;
+        memcpy(b + 8 + k + 4 * i, &v, 4);
+    }
+    put("model", name, b, 8 + (size_t)k + off);
+    free(b);
 }
 
 int main(int argc, char **argv) {
@@ -82,18 +115,23 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 12; i++) b[n - 12 + i] = (uint8_t)(i * 7 % 10);
     put("idx_labels", "12", b, n);
 
-    model("4-2-4", "4-2-4", "relu", "sigmoid", "bce");
-    model("5-3-2-3-5", "5-3-2-3-5", "tanh", "linear", "mse");
-    model("4-3-3-softmax", "4-3-3", "leaky_relu", "softmax", "softmax_ce");
-    model("3-2", "3-2", NULL, "sigmoid", "mse");
+    model("4-2-4", "4-2-4", "relu", "sigmoid", "bce", 0);
+    model("5-3-2-3-5", "5-3-2-3-5", "tanh", "linear", "mse", 0);
+    model("4-3-3-softmax", "4-3-3", "leaky_relu", "softmax", "softmax_ce", 0);
+    model("3-2", "3-2", NULL, "sigmoid", "mse", 1);
+    model("4x4-*6:tanh-3-16", "4x4-*6:tanh-3-16 init=he_normal", NULL, NULL, NULL, 1);
+    model("2x3x2-5-12", "2x3x2-5-12:linear hidden=leaky_relu", NULL, NULL, NULL, 0);
+    model_v1("v1-4-3-2-3-4", (const int[]){4, 3, 2, 3, 4}, 4, "2", "relu,linear,tanh,sigmoid", "bce");
+    model_v1("v1-3-2-3", (const int[]){3, 2, 3}, 2, "1", "tanh,linear", "mse");
 
-    /* link fields: sizes, hidden, code, output, loss, init, separated by NUL */
+    /* the arch target's fields: spec, hidden, code, output, loss, init, separated by NUL */
     static const char *const links[][6] = {
         {"784-32-784", "relu", "", "sigmoid", "bce", "glorot_uniform"},
         {"784-*1000-784", "tanh", "linear", "sigmoid", "bce", "he_normal"},
         {"784-128-64-32-64-128-784", "leaky_relu", "sigmoid", "linear", "mse", "glorot_normal"},
         {"784-128-10", "relu", "", "softmax", "softmax_ce", "he_uniform"},
         {"2-3-2", "linear", "", "linear", "mse", "he"},
+        {"16-8-16,output=linear,code=sigmoid,hidden=tanh", "relu", "", "sigmoid", "mse", "he_uniform"}, /* the spec's keys win */
     };
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
         char buf[256], name[16];
@@ -108,5 +146,18 @@ int main(int argc, char **argv) {
         put("arch", name, buf, k);
     }
     put("arch", "sizes-only", "10000-20-10000", 14);
+    /* a spec alone (the other fields NULL): its own keys, image inputs, marked codes, per-layer activations */
+    static const char *const specs[] = {
+        "28x28-*64:tanh-32-784 loss=mse init=he_normal",
+        "1x28x28-256-10:softmax",
+        "3x8x8-48-*12:linear-48-192:linear hidden=leaky_relu",
+        "784-1048576-784",
+        "1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1",
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "spec-%zu", i);
+        put("arch", name, specs[i], strlen(specs[i]));
+    }
     return 0;
 }

@@ -93,7 +93,7 @@ test('bad files: NaN weights, labels that are not classes 0..K-1, models too lar
 
 test('bad input gets a clear message and a non-zero exit', () => {
   const cases = [
-    [['train', '--arch', '784-abc-784'], /whole numbers/],
+    [['train', '--arch', '784-abc-784'], /unknown layer 'abc'; layers are written like 32 \(dense\), conv16k3/],
     [['train', '--lr', 'fast'], /--lr must be a number/],
     [['train', '--bogus', '1'], /unknown option --bogus/],
     [['train', '--train-images', 'README.md'], /README.md: .*not IDX|wrong magic/],

@@ -1,4 +1,4 @@
-// The enum names JS uses (ACTIVATIONS, LOSSES, INITS, OPTIMIZERS, NOISES in aelab.js) are C's: the same kinds,
+// The enum names JS uses (ACTIVATIONS, LOSSES, INITS, OPTIMIZERS, NOISES, LAYERS, JOBS in aelab.js) are C's: the same kinds,
 // the same count, the same name at every index, and each name parses back in C to its index. JS passes
 // indices into these lists to C, so a list out of step with C would silently train with another setting.
 import { test } from 'node:test';
@@ -9,7 +9,8 @@ import { site, loadAelab, mnist } from './helpers.mjs';
 const aelab = await import(path.join(site, 'aelab.js'));
 const ae = await loadAelab();
 const M = ae.M;
-const LISTS = { activation: aelab.ACTIVATIONS, loss: aelab.LOSSES, init: aelab.INITS, optimizer: aelab.OPTIMIZERS, noise: aelab.NOISES };
+const LISTS = { activation: aelab.ACTIVATIONS, loss: aelab.LOSSES, init: aelab.INITS, optimizer: aelab.OPTIMIZERS, noise: aelab.NOISES,
+  layer: aelab.LAYERS, job: aelab.JOBS };
 
 /** Every kind C names, read straight from the exports: { kind: { index, count, names } }. */
 function cEnums() {

@@ -26,7 +26,7 @@ test('malformed IDX files are rejected with the reason', async () => {
 });
 
 test('bad architectures, model files and handles', async () => {
-  throwsC(() => ae.model({ sizes: '784-x-784' }), /whole numbers/);
+  throwsC(() => ae.model({ sizes: '784-x-784' }), /unknown layer 'x'; layers are written like 32 \(dense\)/);
   throwsC(() => ae.model({ sizes: '784-32-784', output: 'relu', loss: 'bce' }), /sigmoid/);
   throwsC(() => ae.model({ sizes: '784-32-784', hidden: 'swish' }), /unknown activation 'swish'/);
   throwsC(() => ae.model({ sizes: '784-32-784', maxBatch: 0 }), /batch size/);
@@ -40,7 +40,7 @@ test('bad architectures, model files and handles', async () => {
   const small = ae.dataset(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]));
   throwsC(() => ae.trainer(m, small), /4 pixels.*784/);
   const t = ae.trainer(m, data, { batch: 64 });
-  throwsC(() => m.destroy(), /in use by 1 trainer/);
+  throwsC(() => m.destroy(), /in use by 1 job/);
   t.destroy();
   m.destroy();
   throwsC(() => m.forward(new Float32Array(784), 1), /invalid model handle/);
@@ -101,13 +101,13 @@ test('sizes past 32 bits are refused with what they would need, never wrapped (w
   assert.ok(M._ae_wasm_corrupt(1, 0.5, 1, 0, -3) < 0 && /corrupt: -3 values/.test(ae.lastError()));
 });
 
-test('a dataset in use by a trainer cannot be limited or split', async () => {
+test('a dataset in use by a job cannot be limited or split', async () => {
   const data = ae.dataset(await mnist('t10k-images-idx3-ubyte'));
   const m = ae.model({ sizes: '784-16-784', maxBatch: 64 });
   const t = ae.trainer(m, data, { batch: 64 });
   t.run(3);
-  throwsC(() => data.limit(100), /cannot limit a dataset that 1 trainer\(s\) use/);
-  throwsC(() => data.split(5000), /cannot split a dataset that 1 trainer\(s\) use/);
+  throwsC(() => data.limit(100), /cannot limit a dataset that 1 job\(s\) use/);
+  throwsC(() => data.split(5000), /cannot split a dataset that 1 job\(s\) use/);
   assert.equal(data.n, 10000);
   assert.equal(t.run(2).steps, 2, 'the trainer goes on');
   t.destroy();

@@ -1,7 +1,7 @@
 // web/persist.js without a browser: the kept loss history stays under its cap with its shape, and the
 // writes stay bounded (none per chunk, at most one per SAVE_EVERY_MS of training, one at a time); an offer
 // left unanswered is set aside by new work, not left to block every write; a blocked open is a refusal.
-// Then the built site's worker.js itself, run in Node over an in-memory IndexedDB: what Step, Load model,
+// Then the built site's worker (worker/main.js) itself, run in Node over an in-memory IndexedDB: what Step, Load model,
 // Restore and Restore earlier write, across "reloads" (a fresh worker on the same store).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -206,7 +206,7 @@ const CONFIG = {
 };
 let pages = 0;
 
-/** build/site/worker.js as a fresh page would start it (a module instance of its own, the engine, MNIST from
+/** build/site/worker/main.js as a fresh page would start it (a module instance of its own, the engine, MNIST from
  * build/site/data, the stored runs offered); `send` posts a command and resolves with the first message
  * after it that `until` accepts. Commands run in order, so a later command's answer follows an earlier one's. */
 async function openWorker() {
@@ -224,7 +224,7 @@ async function openWorker() {
     },
   };
   const me = globalThis.self;
-  await import(`${pathToFileURL(path.join(site, 'worker.js')).href}?page=${++pages}`);
+  await import(`${pathToFileURL(path.join(site, 'worker/main.js')).href}?page=${++pages}`);
   const send = (msg, until) => new Promise((resolve) => {
     waiting = until ? { until, resolve } : null;
     me.onmessage({ data: msg });
@@ -292,6 +292,42 @@ test('worker.js: Step does not write; Step or Load model with an offer waiting s
     assert.deepEqual(idb.log.slice(7), [['put', 'current', 1], ['put', 'previous', 0], ['put', 'current', 2]]);
   } finally {
     performance.now = clock;
+    delete globalThis.indexedDB;
+    delete globalThis.fetch;
+    delete globalThis.self;
+  }
+});
+
+test('worker/main.js: a run kept with the settings beside the spec (the version before) restores as one spec, and Step goes on with it', async () => {
+  const idb = memoryIdb();
+  globalThis.indexedDB = idb;
+  globalThis.fetch = async (url) => {
+    const b = fs.readFileSync(new URL(url));
+    return { ok: true, status: 200, arrayBuffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) };
+  };
+  try {
+    // the version before sent the menus' values beside the spec, and the run was kept with them
+    const older = { ...CONFIG, sizes: '784-64-32-64-784', hidden: 'tanh', code: 'relu', output: 'linear', loss: 'mse' };
+    const a = await openWorker();
+    const built = await a.send({ type: 'configure', config: older }, isType('model'));
+    assert.deepEqual(built.activations, ['tanh', 'relu', 'tanh', 'linear']);
+    for (let i = 0; i < 3; i++) await a.send({ type: 'step' }, isType('state'));
+    assert.equal((await a.send({ type: 'pause' }, isType('kept'))).step, 3);
+    assert.deepEqual(idb.data.get('current').config.hidden, 'tanh');
+
+    // reload and Restore: the settings arrive folded into the spec, the way the page now sends them
+    const b = await openWorker();
+    const restored = await b.send({ type: 'restore' }, isType('restored'));
+    const c = restored.config;
+    assert.deepEqual([c.sizes, c.hidden, c.code, c.output, c.loss, c.init], ['784-64-32-64-784 hidden=tanh code=relu output=linear', '', '', '', '', '']);
+    assert.equal(b.got.filter(isType('model')).at(-1).spec, built.spec);
+    // the page sends that config back with Step: the restored run goes on (a rebuilt one would be at step 1)
+    const p = await b.send({ type: 'step', config: c }, isType('progress'));
+    assert.equal(p.step, 4);
+    // and the spec alone builds the same model afresh
+    const fresh = await b.send({ type: 'reset', config: c }, isType('model'));
+    assert.deepEqual([fresh.spec, fresh.activations], [built.spec, built.activations]);
+  } finally {
     delete globalThis.indexedDB;
     delete globalThis.fetch;
     delete globalThis.self;

@@ -22,22 +22,25 @@ const CHECKS = {
   beta1: ['beta1', f32], beta2: ['beta2', f32], eps: ['eps', f32], weightDecay: ['weight_decay', f32],
   seed: ['seed', (js, c) => (js >>> 0) === Number(c)], noise: ['noise', (js, c) => js === c], noiseLevel: ['noise_level', f32],
   supervised: ['supervised', (js, c) => (js ? '1' : '0') === c], divergeFactor: ['diverge_factor', f32],
+  epochs: ['epochs', (js, c) => js === Number(c)], from: ['from', (js, c) => js === Number(c)], to: ['to', (js, c) => js === Number(c)],
 };
 
 test('the spec C holds for a trainer is what the JS object meant, for every option', () => {
   const model = ae.model({ sizes: '784-8-784', maxBatch: 512 });
+  const deep = ae.model({ sizes: '784-16-8-16-784', maxBatch: 512 });
   const classifier = ae.model({ sizes: '784-8-10', output: 'softmax', loss: 'softmax_ce', maxBatch: 512 });
   const cfgs = [
     { batch: 77, optimizer: 'sgd', lr: 0.3, momentum: 0.75, weightDecay: 1e-4, seed: 12345, noise: 'gaussian', noiseLevel: 0.1, divergeFactor: 0 },
     { batch: 512, optimizer: 'adam', lr: 1 / 3, beta1: 0.8, beta2: 0.995, eps: 1e-8, weightDecay: 0, seed: -1, noise: 'salt_pepper', noiseLevel: 1, divergeFactor: 3.5 },
     { optimizer: 'adam', lr: 2e-3, seed: 2 ** 32 + 5, noise: 'mask', noiseLevel: 0.25, supervised: true, divergeFactor: 1e6 },
     { noise: 'none', lr: undefined, momentum: undefined },
+    { epochs: 7, from: 1, to: 3 },
   ];
   for (const cfg of cfgs) {
-    const t = ae.trainer(cfg.supervised ? classifier : model, cfg.supervised ? labelled : data, cfg);
+    const t = ae.trainer(cfg.supervised ? classifier : cfg.to ? deep : model, cfg.supervised ? labelled : data, cfg);
     const got = fields(t.spec);
     assert.deepEqual(Object.keys(got), ['batch', 'opt', 'lr', 'momentum', 'beta1', 'beta2', 'eps', 'weight_decay', 'seed', 'noise', 'noise_level',
-      'supervised', 'diverge_factor']);
+      'supervised', 'diverge_factor', 'epochs', 'from', 'to']);
     for (const [k, v] of Object.entries(cfg)) {
       if (v === undefined) continue;
       const [ck, same] = CHECKS[k];
@@ -46,19 +49,20 @@ test('the spec C holds for a trainer is what the JS object meant, for every opti
     // what JS left out is C's default, the optimizer's own where it has one
     const sgd = cfg.optimizer === 'sgd';
     const defaults = { batch: '256', opt: 'adam', lr: sgd ? '0.01' : '0.001', momentum: '0.9', beta1: '0.9', beta2: '0.999', eps: '1e-07',
-      weight_decay: '0', seed: '1', noise: 'none', noise_level: '0.3', supervised: '0', diverge_factor: '100' };
+      weight_decay: '0', seed: '1', noise: 'none', noise_level: '0.3', supervised: '0', diverge_factor: '100', epochs: '0', from: '0', to: '0' };
     const given = new Set(Object.entries(cfg).filter(([, v]) => v !== undefined).map(([k]) => CHECKS[k][0]));
     for (const [ck, v] of Object.entries(defaults)) if (!given.has(ck)) assert.equal(got[ck], v, `${ck} left out: ${t.spec}`);
     t.destroy();
   }
   model.destroy();
+  deep.destroy();
   classifier.destroy();
 });
 
 test('an unknown JS key, or a value that is not one token, throws a clear AelabError', () => {
   const model = ae.model({ sizes: '784-8-784' });
   assert.throws(() => ae.trainer(model, data, { learningRate: 0.1 }), (e) => e instanceof AelabError &&
-    /unknown trainer setting 'learningRate' \(batch, optimizer, lr, .*divergeFactor\)/.test(e.message));
+    /unknown trainer setting 'learningRate' \(batch, optimizer, lr, .*divergeFactor, epochs, from, to\)/.test(e.message));
   assert.throws(() => ae.trainer(model, data, { opt: 'sgd' }), /unknown trainer setting 'opt'/); // C's name, not JS's
   assert.throws(() => ae.trainer(model, data, { optimizer: 'sgd lr=5' }), /optimizer: 'sgd lr=5' is not a single value/);
   assert.throws(() => ae.trainer(model, data, { noise: 'mask,batch=1' }), /not a single value/);

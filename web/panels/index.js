@@ -1,0 +1,18 @@
+// The page's modules (web/app.js takes them from here), in page order: their sections go on the page, their
+// checkboxes under Show and a message reaches their handlers in this order. The form comes first: others
+// read its fields when they handle the same message. A new panel is its file, its import here and its name
+// in the list. (A list, not `export … from` lines: a module's namespace orders its names alphabetically.)
+import model from './model.js';
+import keep from './keep.js';
+import loss from './loss.js';
+import recon from './recon.js';
+import latent from './latent.js';
+import noise from './noise.js';
+import linear from './linear.js';
+import blend from './blend.js';
+import infill from './infill.js';
+import draw from './draw.js';
+import data from './data.js';
+import filters from './filters.js';
+
+export default [model, keep, loss, recon, latent, noise, linear, blend, infill, draw, data, filters];

@@ -1,0 +1,129 @@
+// Infilling: erase part of a test image (drag, or a half at a time); the model's reconstruction of what is
+// left fills the erased pixels, and the errors on them are compared with leaving them blank.
+import { $, drawTiles } from '../common.js';
+
+const html = `
+  <section id="infill-panel" aria-labelledby="infill-h">
+    <h2 id="infill-h">Infilling</h2>
+    <p class="muted">Drag over the digit to erase part of it (shown in red). The autoencoder reconstructs the digit from what
+      is left, and its reconstruction fills the erased pixels in; the pixels you kept stay as they were.</p>
+    <div class="row">
+      <figure><canvas id="infill-in" width="28" height="28" tabindex="0" aria-label="Test digit with erased pixels in red; drag to erase"></canvas><figcaption>Erase here</figcaption></figure>
+      <figure><canvas id="infill-out" width="28" height="28" aria-label="The digit with its erased part filled in by the model"></canvas><figcaption>Filled in</figcaption></figure>
+      <figure><canvas id="infill-orig" width="28" height="28" aria-label="The original digit"></canvas><figcaption>Original</figcaption></figure>
+    </div>
+    <div class="buttons">
+      <button id="infill-new" class="secondary" disabled>Another digit</button>
+      <button id="infill-top" class="secondary" disabled>Erase top half</button>
+      <button id="infill-left" class="secondary" disabled>Erase left half</button>
+      <button id="infill-restore" class="secondary" disabled>Restore</button>
+    </div>
+    <p id="infill-text" aria-live="polite">–</p>
+  </section>`;
+
+let ctx;
+let infill = null; // { index, label, original, known }: the test image and which of its pixels are kept (1)
+
+function request() {
+  if (!ctx.ui.model || !infill || $('infill-panel').hidden) return;
+  ctx.send('infill', { original: infill.original, known: infill.known });
+}
+
+/** The image with erased pixels in red. */
+function drawInput() {
+  const { rows, cols } = ctx.ui;
+  const { original, known } = infill;
+  const c = $('infill-in');
+  c.width = cols;
+  c.height = rows;
+  const g = c.getContext('2d');
+  const img = g.createImageData(cols, rows);
+  for (let i = 0; i < original.length; i++) {
+    const v = Math.round(255 * original[i]);
+    img.data.set(known[i] ? [v, v, v, 255] : [200, 40, 40, 255], 4 * i);
+  }
+  g.putImageData(img, 0, 0);
+}
+
+function eraseAt(ev) {
+  if (!infill || (ev.type === 'pointermove' && !(ev.buttons & 1))) return;
+  const { rows, cols } = ctx.ui;
+  const r = $('infill-in').getBoundingClientRect();
+  const cx = ((ev.clientX - r.left) / r.width) * cols, cy = ((ev.clientY - r.top) / r.height) * rows;
+  let changed = false;
+  for (let y = 0; y < rows; y++)
+    for (let x = 0; x < cols; x++)
+      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= 2.2 ** 2 && infill.known[y * cols + x]) {
+        infill.known[y * cols + x] = 0;
+        changed = true;
+      }
+  if (changed) {
+    drawInput();
+    request();
+  }
+}
+
+function eraseRegion(which) {
+  if (!infill) return;
+  const { rows, cols } = ctx.ui;
+  const { known } = infill;
+  for (let y = 0; y < rows; y++)
+    for (let x = 0; x < cols; x++) {
+      const i = y * cols + x;
+      if (which === 'restore') known[i] = 1;
+      else if (which === 'top' ? y < rows / 2 : x < cols / 2) known[i] = 0;
+    }
+  drawInput();
+  request();
+}
+
+export default {
+  name: 'infill',
+  section: 'infill-panel',
+  label: 'Infilling',
+  html,
+  setup(c) {
+    ctx = c;
+    $('infill-in').addEventListener('pointerdown', (ev) => { $('infill-in').setPointerCapture(ev.pointerId); eraseAt(ev); });
+    $('infill-in').addEventListener('pointermove', eraseAt);
+    $('infill-new').addEventListener('click', () => ctx.send('digit', { index: Math.floor(Math.random() * ctx.ui.nTest), purpose: 'infill' }));
+    $('infill-top').addEventListener('click', () => eraseRegion('top'));
+    $('infill-left').addEventListener('click', () => eraseRegion('left'));
+    $('infill-restore').addEventListener('click', () => eraseRegion('restore'));
+  },
+  on: {
+    data(m) {
+      for (const id of ['infill-in', 'infill-out', 'infill-orig']) {
+        $(id).width = m.cols;
+        $(id).height = m.rows;
+      }
+      infill = null;
+    },
+    model() {
+      if (!infill) ctx.send('digit', { index: 0, purpose: 'infill' });
+    },
+    digit(m) {
+      if (m.purpose !== 'infill') return;
+      infill = { index: m.index, label: m.label, original: m.image, known: new Uint8Array(m.image.length).fill(1) };
+      drawTiles($('infill-orig').getContext('2d'), m.image, 1, 0, false, ctx.ui);
+      drawInput();
+      request();
+    },
+    infilled(m) {
+      drawTiles($('infill-out').getContext('2d'), m.filled, 1, 0, false, ctx.ui);
+      const t = $('infill-text');
+      t.textContent = m.erased
+        ? `${m.erased} pixels erased. Mean squared error on them: ${m.fillMse.toFixed(4)} after filling in, against ${m.blankMse.toFixed(4)} if left blank.`
+        : ctx.say('Nothing erased yet: drag over the digit, or use a button.');
+      t.dataset.erased = m.erased;
+      t.dataset.fill = m.fillMse;
+      t.dataset.blank = m.blankMse;
+    },
+  },
+  enable(ui) {
+    for (const id of ['infill-new', 'infill-top', 'infill-left', 'infill-restore']) $(id).disabled = !ui.ready || !ui.model;
+  },
+  refresh() {
+    request();
+  },
+};

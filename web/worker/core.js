@@ -1,0 +1,194 @@
+// The Worker's shared context and the steps its commands build on: loading the engine and the data,
+// building a model and its trainer, and sending the page what the current model does. Every module that
+// index.js lists gets the same context `w` with each command; state lives there, not in module variables,
+// so each instance of main.js (a page, or a fresh import in the Node tests) has its own.
+import { loadAelab, gunzipIfNeeded, ACTIVATIONS, LOSSES, INITS, OPTIMIZERS, NOISES } from '../aelab.js';
+import { Keeper, History } from '../persist.js';
+
+const RECON_MS = 400; // how often the reconstruction grid and filters are refreshed
+const N_SHOW = 16; // fixed test digits shown with their reconstructions (fewer if the test set is smaller)
+const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+
+export const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
+/** The engine's messages are clauses without a full stop; end one before another sentence follows it. */
+export const sentence = (s) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
+/** A message shown on its own: a sentence with a capital letter (the engine's start in lower case). */
+export const alone = (s) => { const m = sentence(s); return `${m.charAt(0).toUpperCase()}${m.slice(1)}`; };
+export const fail = (e) => post({ type: 'error', message: alone(e && e.message ? e.message : String(e)) });
+
+/** A fresh context: the modules (their hooks run on new data and new images) and each one's own state(). */
+export function createContext(modules) {
+  const w = {
+    modules,
+    ae: null, // the engine (aelab.js), once loaded
+    train: null,
+    test: null,
+    dataName: 'MNIST',
+    showX: null, // the first nShow test images, shown with their reconstructions
+    nShow: N_SHOW,
+    model: null,
+    trainer: null,
+    cfg: null, // the page's settings the model and trainer were made with
+    running: false,
+    finished: false,
+    resumedAt: 0, // steps the current model had trained before this trainer was made (a restored run)
+    chunkSteps: 4,
+    lastRecon: 0,
+    history: new History(), // the loss chart's points, kept with the model
+    keeper: null,
+  };
+  w.keeper = new Keeper(post, () => snapshot(w));
+  for (const m of modules) {
+    for (const [k, v] of Object.entries(m.state?.() ?? {})) {
+      if (k in w) throw new Error(`two worker modules keep '${k}'`);
+      w[k] = v;
+    }
+  }
+  return w;
+}
+
+async function fetchIdx(name) {
+  const url = new URL(`../data/${name}.gz`, import.meta.url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load ${url.pathname} (HTTP ${res.status}); run 'make serve' to build the data`);
+  return gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()), { name: url.pathname });
+}
+
+/** MNIST's training and test sets, as datasets of the loaded engine. */
+export async function loadMnist(w) {
+  const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map(fetchIdx));
+  return [w.ae.dataset(ti, tl), w.ae.dataset(vi, vl)];
+}
+
+export function dataInfo(w) {
+  const { train, test } = w;
+  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0 };
+}
+
+/** Swap in new training and test sets. The trainer points at the old training set, so it goes first; the
+ * model stays when its input width still fits, so a model trained on MNIST can be tried on other data. */
+export function useData(w, tr, te, name) {
+  destroyRun(w);
+  w.train?.destroy();
+  w.test?.destroy();
+  w.train = tr;
+  w.test = te;
+  w.dataName = name;
+  w.nShow = Math.min(N_SHOW, te.n);
+  w.showX = te.batch(0, w.nShow);
+  if (w.model && w.model.inputSize !== tr.dim) {
+    w.model.destroy();
+    w.model = null;
+  }
+  for (const m of w.modules) m.onData?.(w);
+}
+
+export function destroyRun(w) {
+  if (w.trainer) w.trainer.destroy();
+  w.trainer = null;
+}
+
+/** True if the page's settings `a` are not the ones the current model and trainer were made with. */
+export function differs(a, b) {
+  if (!a) return false;
+  return !b || Object.keys(a).some((k) => String(a[k]) !== String(b[k]));
+}
+
+/** Build a fresh model (or adopt a given one) and its trainer from the page's configuration. */
+export function configure(w, c, adopt = null) {
+  const { ae, train } = w;
+  // The new model and trainer are built before the old ones go, so settings the engine refuses (a layer
+  // width of 0, a model too large) leave the current model, its run and the page's view of it as they were.
+  // The page sends the spec alone (c.hidden, code, output, loss and init empty: web/spec.js specConfig);
+  // set, they fill only what the spec leaves unsaid, and init replaces the spec's.
+  const m = adopt ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
+  let t;
+  try {
+    // a fresh autoencoder starts its output at the data's mean image; a loaded or kept model keeps its own biases
+    if (!adopt && m.outputSize === train.dim && ['sigmoid', 'linear'].includes(m.activations.at(-1))) m.initOutputBias(train);
+    t = ae.trainer(m, train, {
+      batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
+      noise: c.noise, noiseLevel: c.noiseLevel,
+    });
+  } catch (e) {
+    if (!adopt) m.destroy();
+    throw e;
+  }
+  destroyRun(w);
+  if (w.model && w.model !== m) w.model.destroy();
+  w.model = m;
+  w.trainer = t;
+  w.cfg = c;
+  w.finished = false;
+  w.resumedAt = 0;
+  w.history.reset();
+  w.keeper.newRun();
+  w.chunkSteps = 2;
+  post({ type: 'model', spec: m.spec, sizes: m.sizes, code: m.code, activations: m.activations, nParams: m.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch) });
+  sendImages(w, true);
+}
+
+/** The fixed test images, the corrupted copies the model sees if it trains with noise, and both together
+ * with the reconstructions as the page and the PNG export show them. */
+export function showImages(w) {
+  const { cfg, showX } = w;
+  const noisy = cfg.noise !== 'none' ? w.ae.corrupt(showX, cfg.noise, cfg.noiseLevel, 12345) : null;
+  return { noisy, recon: w.model.forward(noisy ?? showX, w.nShow) };
+}
+
+/** The current model's reconstructions and first-layer filters, at most every RECON_MS unless forced (a
+ * new model, a pause, the end of a run); then each module's onImages. */
+export function sendImages(w, force) {
+  const now = performance.now();
+  const { model, train } = w;
+  if (!model || (!force && now - w.lastRecon < RECON_MS)) return;
+  w.lastRecon = now;
+  const { noisy, recon } = showImages(w);
+  // a dense first layer's weight rows are images of the input; other kinds' filters are not drawn here
+  const filters = model.kinds[0] === 'dense' && model.sizes[0] === train.rows * train.cols ? model.weights(0).slice(0, Math.min(model.sizes[1], 32) * model.sizes[0]) : null;
+  post({ type: 'images', n: w.nShow, inputs: w.showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: stepNow(w) });
+  for (const m of w.modules) m.onImages?.(w, force);
+}
+
+/** Steps trained on the current model, counting those before a restore. */
+export const stepNow = (w) => w.resumedAt + (w.trainer?.state?.step ?? 0);
+
+export function testIndex(w, i) {
+  if (!Number.isInteger(i) || i < 0 || i >= w.test.n) throw new Error(`Pick a test image from 0 to ${w.test.n - 1}.`);
+  return i;
+}
+
+export const labelOf = (w, i) => (w.test.nClasses ? w.test.labels(i, 1)[0] : null);
+
+/** The record persist.js keeps: the model's bytes and what the page needs to show the run and go on. */
+function snapshot(w) {
+  const { model, trainer, cfg } = w;
+  if (!model || !trainer) return null;
+  return { model: model.save(), sizes: model.spec, config: cfg, data: w.dataName, step: stepNow(w), stepsPerEpoch: Math.ceil(w.train.n / cfg.batch), finished: w.finished, history: w.history.save() };
+}
+
+export const handlers = {
+  /** The engine, then MNIST; the engine's names for its options go to the page, which fills its menus with them. */
+  async init(msg, w) {
+    const t0 = performance.now();
+    const ae = await loadAelab(msg.engine ? { variant: msg.engine } : {});
+    w.ae = ae;
+    const names = { activation: ACTIVATIONS, loss: LOSSES, init: INITS, optimizer: OPTIMIZERS, noise: NOISES };
+    post({ type: 'engine', variant: ae.variant, simd: ae.simd, threads: ae.threads, forced: !!msg.engine, isolated: self.crossOriginIsolated === true, names });
+    post({ type: 'status', message: 'Loading MNIST (60,000 training and 10,000 test digits)…' });
+    const [tr, te] = await loadMnist(w);
+    useData(w, tr, te, 'MNIST');
+    post({ type: 'data', ...dataInfo(w), ms: performance.now() - t0, first: true });
+    await w.keeper.start(); // offers the run a reload or a crash interrupted, if there is one
+  },
+  configure(msg, w) {
+    w.running = false;
+    configure(w, msg.config);
+    post({ type: 'state', running: false });
+  },
+  reset(msg, w) {
+    w.running = false;
+    configure(w, msg.config ?? w.cfg);
+    post({ type: 'state', running: false });
+  },
+};

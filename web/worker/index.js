@@ -1,0 +1,17 @@
+// The Worker's modules (worker/main.js takes them from here): each answers some commands (`handlers`) and
+// may keep state on the shared context (`state()`) and react to new data (`onData`) or to each 'images'
+// message (`onImages`), which run in this order. A new panel's commands are its file, its import here and
+// its name in the list.
+import * as core from './core.js';
+import * as run from './run.js';
+import * as model from './model.js';
+import * as keep from './keep.js';
+import * as data from './data.js';
+import * as noise from './noise.js';
+import * as latent from './latent.js';
+import * as blend from './blend.js';
+import * as infill from './infill.js';
+import * as draw from './draw.js';
+import * as linear from './linear.js';
+
+export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear];

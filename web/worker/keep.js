@@ -1,0 +1,34 @@
+// Restore and Discard for the run persist.js kept across a reload (the Keeper itself is made with the
+// context, in core.js, and offers the run when the engine and data are loaded).
+import { post, configure } from './core.js';
+import { specConfig } from '../spec.js';
+
+export const handlers = {
+  /** A run persist.js kept, offered at start (msg.which: 'current', or 'previous' for the earlier one): its
+   * weights, settings, counters and curves, ready to go on (paused, or stopped if it was). Adam's moments
+   * are not kept: they start afresh, as for a loaded file. Once the offer is answered (a second click, or
+   * Start, Step or Load model, which decline it) this does nothing, so it never replaces trained steps. */
+  restore(msg, w) {
+    const which = msg.which === 'previous' ? 'previous' : 'current';
+    const offered = w.keeper.offered(which);
+    if (!offered) return;
+    // runs kept by the version before the spec said everything have their activations and loss beside it
+    const rec = { ...offered, config: specConfig(offered.config) };
+    const loaded = w.ae.loadModel(rec.model, Math.max(rec.config.batch, 1));
+    if (loaded.inputSize !== w.train.dim) {
+      loaded.destroy();
+      throw new Error(`The kept model takes ${loaded.inputSize} pixels per image and the ${w.dataName} images have ${w.train.dim}: load ${rec.data} under Your own data, then Restore.`);
+    }
+    w.running = false;
+    configure(w, rec.config, loaded);
+    w.resumedAt = rec.step;
+    w.history.reset(rec.history);
+    w.finished = !!rec.finished;
+    w.keeper.taken(which);
+    post({ type: 'restored', config: rec.config, data: rec.data, current: w.dataName, step: rec.step, stepsPerEpoch: Math.ceil(w.train.n / rec.config.batch), finished: w.finished, history: w.history.save(), at: rec.at });
+    post({ type: 'state', running: false, paused: !w.finished, finished: w.finished });
+  },
+  discard(msg, w) {
+    return w.keeper.discard();
+  },
+};
