@@ -212,14 +212,25 @@ test-fuzz: $(FUZZ_BINS) build/fuzz/seeds/.stamp
 	rm -rf build/fuzz/new
 	$(call fuzz_run,$(FUZZ_TEST_SECONDS),build/fuzz/new)
 
-# Training speed on every engine, interleaved, with GFLOP/s against the measured SIMD peak; then the
-# page's own speed after a tour of every panel and with a core busy elsewhere, as ratios that must hold
-# (scripts/bench-page.mjs; docs/benchmarks.md).
+# Training speed on every engine (aelab native and wasm, TensorFlow.js, PyTorch), interleaved, with GFLOP/s
+# against the measured SIMD peak; then the page's own speed after a tour of every panel and with a core
+# busy elsewhere, as ratios that must hold (scripts/bench-page.mjs; docs/benchmarks.md).
 # BASE=rev (for example BASE=HEAD~1) also builds that commit in build/base and runs its engines interleaved
 # with ours, ending with the speed ratios: the check that a change lost no speed.
-bench: build/aelab build/site/.stamp $(DATA_GZ) $(if $(BASE),bench-base)
+bench: build/aelab build/site/.stamp $(DATA_GZ) build/.bench-deps $(if $(BASE),bench-base)
 	$(NODE) scripts/bench.mjs $(if $(BASE),--base build/base)
 	$(NODE) scripts/bench-page.mjs
+
+# PyTorch for the bench only, so that make test never pulls it in: Debian's python3-torch (for
+# /usr/bin/python3, which scripts/bench.mjs uses), installed as build/.deps installs APT_PKGS.
+BENCH_PKGS = python3-torch
+build/.bench-deps: Makefile | build/.deps
+	@missing=""; for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	 if [ -n "$$missing" ]; then \
+	   echo "installing Debian packages for make bench:$$missing"; \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	 fi
+	@touch $@
 
 bench-base: node_modules/.package-lock.json $(DATA_GZ)
 	rm -rf build/base && git worktree prune && git worktree add --detach build/base $(BASE)

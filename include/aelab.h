@@ -150,6 +150,9 @@ void ae_optim_step_to(const ae_optim_cfg *c, long t, size_t n, const float *p, c
  *   token  := a layer kind's own syntax; dense is its width:   32
  *   keys   := hidden, code, output (activations of the layers that name none), loss, init
  *
+ * Layers without parameters (pool2, up2, 8x7x7) pass their values through unless they name an activation;
+ * hidden= and code= set the layers that learn.
+ *
  * "784-32-784" is a dense autoencoder: relu inside, sigmoid out, binary cross-entropy, the code at the
  * narrowest interior layer. "784-256-10:softmax" is a classifier (its loss follows the output: softmax
  * cross-entropy; sigmoid: BCE; anything else: MSE). ae_arch_spec prints a short spec that reads back to the
@@ -481,7 +484,10 @@ int ae_evaluate_check(const ae_model *m, const ae_dataset *d, int supervised);
 /* Grid of n grayscale tiles h×w (values in [0,1], clipped) in `cols` columns with a 1-pixel gap,
  * each pixel drawn scale×scale. Encoded with stb_image_write into a malloc'd buffer. */
 int ae_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, uint8_t **png, size_t *len);
-/* First-layer filters: row j of W (out, in) shown as an h×w image, each normalised to its own range. */
+/* First-layer filters, each normalised to its own range, the first 256 of them. Dense: row j of W (out, in)
+ * shown as an h×w image (h·w must be the input width). Conv: one K×K tile per (output channel o, input
+ * channel c) pair, tile o·C_in + c, each weight drawn scale×scale (h and w are ignored). Other first
+ * layers (pool, up, reshape, convt) are refused. */
 int ae_png_filters(const ae_model *m, int h, int w, int cols, int scale, uint8_t **png, size_t *len);
 int ae_write_file(const char *path, const uint8_t *buf, size_t len);
 

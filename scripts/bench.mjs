@@ -1,15 +1,23 @@
 #!/usr/bin/env node
-// make bench: training speed of the dense workloads of issue #4 on every engine in one run, interleaved
-// (each round runs every engine once per workload, so machine noise hits all of them alike), reporting the
-// median, min and max samples/s over the rounds, GFLOP/s, the fraction of the measured SIMD peak, ratios
-// to TensorFlow.js's wasm backend and to aelab's own 1-thread SIMD build, the 2-thread speedups, and the
-// wasm memory after a full-MNIST W1 run. Engines: aelab native (1 and 2 threads), aelab wasm threads
-// build (2 threads), SIMD and scalar builds (1 thread), TensorFlow.js wasm and cpu backends (npm).
-//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2] [--no-tfjs] [--base DIR]
+// make bench: training speed of the dense workloads of issue #4 and the convolutional ones of issue #10 on
+// every engine in one run, interleaved (each round runs every engine once per workload, so machine noise
+// hits all of them alike), reporting the median, min and max samples/s over the rounds, GFLOP/s, the
+// fraction of the measured SIMD peak, ratios to TensorFlow.js's wasm backend, to PyTorch on one thread and
+// to aelab's own 1-thread SIMD build, the 2-thread speedups, the goals of issue #10, and the wasm memory
+// of full-MNIST runs. Engines: aelab native (1 and 2 threads), aelab wasm threads build (2 threads), SIMD
+// and scalar builds (1 thread), TensorFlow.js wasm and cpu backends (npm), PyTorch (Debian's python3-torch,
+// 1 and 2 threads).
+//   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2,W3,K] [--no-tfjs] [--no-torch]
+//        [--python /usr/bin/python3] [--base DIR]
 // --base DIR: a checkout of another commit with its own build/aelab and build/site (`make bench BASE=rev`
 // makes one in build/base); its native and wasm engines run interleaved with ours, and the report ends with
-// this commit's speed as a ratio of that one's, the median of per-round ratios.
-// All workloads: ReLU hidden, sigmoid output, BCE, Adam lr 1e-3, batch 256, float32, MNIST training images.
+// this commit's speed as a ratio of that one's, the median of per-round ratios. A base that cannot build a
+// workload's model (one from before the convolutional layers) reads 'n/a' there.
+// An engine that cannot train a workload is run once and its message goes in the table: TF.js's wasm
+// backend fails on convolutional training (it has no Conv2DBackpropFilter kernel).
+// All workloads: ReLU hidden, sigmoid output, BCE, Adam lr 1e-3, float32, MNIST training images; batch 256
+// dense, 128 convolutional (as keras.io); the convolutional ones run for 2/3 of --seconds (their steps are
+// longer, their GFLOP/s steadier).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,12 +32,21 @@ const arg = (name, def) => {
 };
 const ROUNDS = Number(arg('rounds', 3));
 const SECONDS = Number(arg('seconds', 1.5));
+// [name, spec, batch, seconds per run]
 const WORKLOADS = [
-  ['W1', '784-32-784'],
-  ['W2', '784-128-64-32-64-128-784'],
-  ['W4', '784-1000-500-250-30-250-500-1000-784'],
+  ['W1', '784-32-784', 256, SECONDS],
+  ['W2', '784-128-64-32-64-128-784', 256, SECONDS],
+  ['W4', '784-1000-500-250-30-250-500-1000-784', 256, SECONDS],
+  // the Keras blog's convolutional autoencoder: 4,385 parameters, a 8×4×4 code
+  ['W3', '1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3', 128, (2 * SECONDS) / 3],
+  // keras.io's convolutional autoencoder: 28,353 parameters
+  ['K', '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', 128, (2 * SECONDS) / 3],
 ].filter(([w]) => !arg('only') || arg('only').split(',').includes(w));
-const BATCH = 256;
+const isConv = (spec) => /conv|pool|up/.test(spec);
+// TF.js's cpu backend trains the convolutional models at a few samples/s (a step of 128: 20 s on W3, about
+// 90 s on K): there it runs one round, on steps of TFJS_CPU_CONV_BATCH (pure-JS loops per example, so its
+// samples/s hardly depends on the batch), one warm-up step and one timed step.
+const TFJS_CPU_CONV_BATCH = 8;
 
 const BASE = arg('base') ? path.resolve(arg('base')) : null;
 const images = gunzipIfNeeded(fs.readFileSync(path.join(root, 'data/train-images-idx3-ubyte.gz')));
@@ -52,47 +69,87 @@ const TFJS = 'TF.js wasm (SIMD), 1 thread';
 
 const lastJson = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 
-function nativeRun(sizes, threads, dir = root) {
-  const out = execFileSync(path.join(dir, 'build/aelab'), ['bench', '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS), '--threads', String(threads)], { cwd: root, encoding: 'utf8' });
-  return lastJson(out).samples_per_s;
+/** The JSON line a runner prints; a failing runner throws its own message (its JSON "error", or else its
+ * last line on stderr). */
+function runJson(file, args) {
+  let j;
+  try {
+    j = lastJson(execFileSync(file, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+  } catch (e) {
+    let msg;
+    try { msg = lastJson(e.stdout ?? '').error; } catch { /* no JSON: the message is on stderr */ }
+    throw new Error(msg ?? String(e.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? e.message);
+  }
+  if (j.error) throw new Error(j.error);
+  return j;
+}
+
+// a workload as the engines take it: { spec, batch, seconds }
+function nativeRun({ spec, batch, seconds }, threads, dir = root) {
+  return runJson(path.join(dir, 'build/aelab'), ['bench', '--arch', spec, '--batch', String(batch), '--seconds', String(seconds), '--threads', String(threads)]).samples_per_s;
 }
 
 // each TF.js run in a process of its own (scripts/bench-tfjs.mjs), so its memory and threads are its own
-function tfjsRun(sizes, backend) {
-  const out = execFileSync(process.execPath, [path.join(root, 'scripts/bench-tfjs.mjs'), '--backend', backend, '--arch', sizes, '--batch', String(BATCH), '--seconds', String(SECONDS)],
-    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return lastJson(out).samples_per_s;
+function tfjsRun({ spec, batch, seconds }, backend) {
+  const slow = backend === 'cpu' && isConv(spec);
+  const j = runJson(process.execPath, [path.join(root, 'scripts/bench-tfjs.mjs'), '--backend', backend, '--arch', spec,
+    '--batch', String(slow ? TFJS_CPU_CONV_BATCH : batch), '--seconds', String(seconds), '--min-steps', slow ? '1' : '2']);
+  return [j.samples_per_s, j.params];
 }
 
-// engine name -> [run(sizes), peak key, threads]
+// PyTorch (scripts/bench-torch.py), a process per run. Debian's python3-torch is for /usr/bin/python3,
+// which a python3 earlier on PATH (pyenv, a venv) may not see.
+const PYTHON = arg('python', fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+let torch = null; // { version, blas } once found
+if (!process.argv.includes('--no-torch')) {
+  try {
+    torch = { version: execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() };
+  } catch { /* the rows say n/a */ }
+}
+const TORCH = (threads) => `PyTorch${torch ? ` ${torch.version.replace(/^(\d+\.\d+).*/, '$1')}` : ''}, ${threads} thread${threads > 1 ? 's' : ''}`;
+const TORCH1 = TORCH(1);
+function torchRun({ spec, batch, seconds }, threads) {
+  if (!torch) throw new Error('python3-torch not installed');
+  const j = runJson(PYTHON, [path.join(root, 'scripts/bench-torch.py'), '--arch', spec, '--batch', String(batch), '--seconds', String(seconds), '--threads', String(threads)]);
+  torch.blas = j.blas;
+  return [j.samples_per_s, j.params];
+}
+
+// engine name -> { run(workload) -> samples/s or [samples/s, parameters], peak key, threads,
+//   na: a failure reads 'n/a (why)' rather than 'fails: why', once(workload): run in the first round only }
 const engines = {
-  'aelab native, 1 thread': [(s) => nativeRun(s, 1), 'native', 1],
-  'aelab native, 2 threads': [(s) => nativeRun(s, 2), 'native', 2],
+  'aelab native, 1 thread': { run: (wl) => nativeRun(wl, 1), peak: 'native', threads: 1 },
+  'aelab native, 2 threads': { run: (wl) => nativeRun(wl, 2), peak: 'native', threads: 2 },
   ...(BASE ? {
-    'base: aelab native, 1 thread': [(s) => nativeRun(s, 1, BASE), 'native', 1],
-    'base: aelab native, 2 threads': [(s) => nativeRun(s, 2, BASE), 'native', 2],
+    'base: aelab native, 1 thread': { run: (wl) => nativeRun(wl, 1, BASE), peak: 'native', threads: 1, na: true },
+    'base: aelab native, 2 threads': { run: (wl) => nativeRun(wl, 2, BASE), peak: 'native', threads: 2, na: true },
   } : {}),
-  ...Object.fromEntries(Object.entries(wasm).map(([name, e]) => [name, [(s) => wasmRun(e, s), 'wasm simd', e.ae.threads]])),
+  ...Object.fromEntries(Object.entries(wasm).map(([name, e]) => [name, { run: (wl) => wasmRun(e, wl), peak: 'wasm simd', threads: e.ae.threads, na: name.startsWith('base:') }])),
   ...(process.argv.includes('--no-tfjs') ? {} : {
-    [TFJS]: [(s) => tfjsRun(s, 'wasm'), 'wasm simd', 1],
-    'TF.js cpu': [(s) => tfjsRun(s, 'cpu'), 'wasm simd', 1],
+    [TFJS]: { run: (wl) => tfjsRun(wl, 'wasm'), peak: 'wasm simd', threads: 1 },
+    'TF.js cpu': { run: (wl) => tfjsRun(wl, 'cpu'), peak: 'wasm simd', threads: 1, once: (wl) => isConv(wl.spec) },
+  }),
+  ...(process.argv.includes('--no-torch') ? {} : {
+    [TORCH1]: { run: (wl) => torchRun(wl, 1), peak: 'native', threads: 1, na: !torch },
+    [TORCH(2)]: { run: (wl) => torchRun(wl, 2), peak: 'native', threads: 2, na: !torch },
   }),
 };
 
-function wasmRun({ ae, data }, sizes) {
-  const model = ae.model({ sizes, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: BATCH, seed: 1 });
-  model.initOutputBias?.(data); // as the native bench does (older builds did it in the trainer)
-  const tr = ae.trainer(model, data, { batch: BATCH, optimizer: 'adam', lr: 1e-3 });
+function wasmRun({ ae, data }, { spec, batch, seconds }) {
+  const model = ae.model({ sizes: spec, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: batch, seed: 1 });
+  let tr;
   try {
+    model.initOutputBias?.(data); // as the native bench does (older builds did it in the trainer)
+    tr = ae.trainer(model, data, { batch, optimizer: 'adam', lr: 1e-3 });
     // warm-up: V8 optimises a wasm function once it is called again, so call run() in short chunks
     let t0 = performance.now();
-    while (performance.now() - t0 < 250 * SECONDS) tr.run(1);
+    while (performance.now() - t0 < 250 * seconds) tr.run(1);
     let samples = 0;
     t0 = performance.now();
-    while (performance.now() - t0 < 1000 * SECONDS) samples += tr.run(1).samples;
+    while (performance.now() - t0 < 1000 * seconds) samples += tr.run(1).samples;
     return samples / ((performance.now() - t0) / 1000);
   } finally {
-    tr.destroy();
+    tr?.destroy();
     model.destroy();
   }
 }
@@ -111,12 +168,16 @@ function peakWasm(ae) {
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-// the C core's own count (ae_model_train_flops), so the bench and the CLI agree by construction
-function flopsOf(sizes) {
+// the C core's own count (ae_model_train_flops), so the bench and the CLI agree by construction; and the
+// parameter count, which every other engine's model must match
+const counts = new Map();
+function countsOf(spec) {
+  if (counts.has(spec)) return counts.get(spec);
   const ae = wasm[SIMD1].ae;
-  const m = ae.model({ sizes, maxBatch: 1 });
+  const m = ae.model({ sizes: spec, maxBatch: 1 });
   try {
-    return ae.M._ae_wasm_model_flops(m.handle);
+    counts.set(spec, { flops: ae.M._ae_wasm_model_flops(m.handle), params: m.nParams });
+    return counts.get(spec);
   } finally {
     m.destroy();
   }
@@ -127,62 +188,133 @@ const peaks = {
   'wasm simd': peakWasm(wasm[SIMD1].ae),
 };
 const names = Object.keys(engines);
-const results = {};
+const results = {}; // workload -> engine -> samples/s per round
+const failed = {}; // workload -> engine -> the table's text: 'fails: <message>' or 'n/a (<message>)'
+const notes = [];
 for (let r = 0; r < ROUNDS; r++) {
-  for (const [w, sizes] of WORKLOADS) {
+  for (const [w, spec, batch, seconds] of WORKLOADS) {
+    const wl = { spec, batch, seconds };
     for (const name of names) {
-      const sps = engines[name][0](sizes);
+      const e = engines[name];
+      // an engine that failed on a workload fails the same way every round; a slow one runs once
+      if (failed[w]?.[name] || (r > 0 && e.once?.(wl))) continue;
+      let sps, params;
+      try {
+        [sps, params] = [e.run(wl)].flat();
+      } catch (err) {
+        const msg = String(err?.message ?? err).split('\n')[0].split(spec).join('…'); // the spec is in the legend
+        (failed[w] ??= {})[name] = e.na ? `n/a (${msg})` : `fails: ${msg}`;
+        if (results[w]?.[name]) notes.push(`${w} ${name}: ran in earlier rounds, then ${failed[w][name]}.`);
+        process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} ${name}: ${failed[w][name]}\n`);
+        continue;
+      }
+      if (params !== undefined && r === 0 && params !== countsOf(spec).params) {
+        notes.push(`${w} ${name}: the model has ${params} parameters, aelab's ${countsOf(spec).params}: not the same model.`);
+      }
       ((results[w] ??= {})[name] ??= []).push(sps);
       process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} ${name}: ${Math.round(sps)} samples/s\n`);
     }
   }
 }
 
-// memory: a full-MNIST W1 epoch in a fresh wasm instance
-const fresh = await loadAelab({ variant: 'simd' });
-const d = fresh.dataset(await images);
-const m = fresh.model({ sizes: '784-32-784', maxBatch: BATCH });
-fresh.trainer(m, d, { batch: BATCH }).run(1e9, true);
-const memMiB = fresh.heapBytes / 2 ** 20;
+/** wasm memory of a fresh SIMD instance holding full MNIST and a model training on it at batch. */
+async function memoryOf(spec, batch, steps) {
+  const fresh = await loadAelab({ variant: 'simd' });
+  const d = fresh.dataset(await images);
+  const m = fresh.model({ sizes: spec, maxBatch: batch });
+  fresh.trainer(m, d, { batch }).run(steps, true);
+  return fresh.heapBytes / 2 ** 20;
+}
+// a full-MNIST W1 epoch; the keras.io model (when it runs) for 3 steps: a step allocates nothing, so
+// the memory after 3 is the memory after an epoch
+const memW1 = await memoryOf('784-32-784', 256, 1e9);
+const K = WORKLOADS.find(([w]) => w === 'K');
+const memK = K ? await memoryOf(K[1], K[2], 3) : null;
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const lines = [];
-lines.push(`Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; ${ROUNDS} interleaved rounds of ${SECONDS} s per engine and workload.`);
+lines.push(`Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; ${ROUNDS} interleaved rounds of ${SECONDS} s per engine and workload (the convolutional ones ${(2 * SECONDS / 3).toFixed(2)} s).`);
 lines.push(`SIMD multiply-add peak of one core (no FMA): native ${peaks.native.toFixed(1)} GFLOP/s, wasm SIMD ${peaks['wasm simd'].toFixed(1)} GFLOP/s.`);
+if (torch) lines.push(`PyTorch ${torch.version} (${PYTHON}), convolutions on oneDNN, dense layers on ${torch.blas ?? 'the BLAS it loads'}.`);
 lines.push('');
-lines.push('Peak for a 2-thread row: twice the one-core peak.');
+lines.push(['Peak for a 2-thread row: twice the one-core peak. GFLOP/s of every engine: samples/s times aelab\'s count of its model\'s training flops.',
+  torch ? 'PyTorch\'s rows against the native peak, which is SSE without FMA: oneDNN uses AVX2 and FMA where the CPU has them.' : '',
+  engines['TF.js cpu'] && WORKLOADS.some(([, spec]) => isConv(spec)) ? `TF.js cpu on the convolutional workloads: one round, steps of ${TFJS_CPU_CONV_BATCH} examples.` : '',
+].filter(Boolean).join(' '));
 lines.push('');
-lines.push(`| workload | engine | samples/s median | min | max | GFLOP/s | % of peak | vs ${TFJS} | vs ${SIMD1} |`);
-lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-for (const [w, sizes] of WORKLOADS) {
-  const base = median(results[w][SIMD1]);
-  const tf = results[w][TFJS] ? median(results[w][TFJS]) : null;
+lines.push('Workloads: ' + WORKLOADS.map(([w, spec, batch]) => `${w} \`${spec}\` (${countsOf(spec).params.toLocaleString('en-US')} parameters, batch ${batch})`).join('; ') + '.');
+lines.push('');
+lines.push(`| workload | engine | samples/s median | min | max | GFLOP/s | % of peak | vs ${TFJS} | vs ${TORCH1} | vs ${SIMD1} |`);
+lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+const med = (w, name) => (results[w]?.[name] ? median(results[w][name]) : null);
+const fmtSps = (x) => (x < 10 ? x.toFixed(1) : Math.round(x)); // a decimal below 10: TF.js cpu on the conv models
+for (const [w, spec] of WORKLOADS) {
+  const { flops } = countsOf(spec);
+  const vs = (x, ref, digits) => (ref ? `${(x / ref).toFixed(digits)}×` : '–');
   for (const name of names) {
-    const a = results[w][name];
-    const med = median(a);
-    const gf = (med * flopsOf(sizes)) / 1e9;
-    const [, peakKey, threads] = engines[name];
-    const peak = peaks[peakKey] * threads;
-    lines.push(`| ${w} ${sizes} | ${name} | ${Math.round(med)} | ${Math.round(Math.min(...a))} | ${Math.round(Math.max(...a))} | ${gf.toFixed(2)} | ${((100 * gf) / peak).toFixed(0)}% | ${tf ? `${(med / tf).toFixed(1)}×` : '–'} | ${(med / base).toFixed(2)}× |`);
+    const a = results[w]?.[name];
+    if (!a) {
+      lines.push(`| ${w} | ${name} | ${failed[w]?.[name] ?? 'n/a'} | – | – | – | – | – | – | – |`);
+      continue;
+    }
+    const m = median(a);
+    const gf = (m * flops) / 1e9;
+    const peak = peaks[engines[name].peak] * engines[name].threads;
+    lines.push(`| ${w} | ${name} | ${fmtSps(m)} | ${fmtSps(Math.min(...a))} | ${fmtSps(Math.max(...a))} | ${gf.toFixed(2)} | ${((100 * gf) / peak).toFixed(0)}% | ${vs(m, med(w, TFJS), 1)} | ${vs(m, med(w, TORCH1), 2)} | ${vs(m, med(w, SIMD1), 2)} |`);
   }
 }
 lines.push('');
-// thread scaling from runs next to each other in time: the ratio within each round, then its median
-// (a neighbour on the shared machine taking a core for a few seconds hurts one round, not the result)
-const ratio = (r, a, b) => {
+// ratios from runs next to each other in time: the ratio within each round, then its median (a
+// neighbour on the shared machine taking a core for a few seconds hurts one round, not the result)
+const ratioOf = (w, a, b) => {
+  const r = results[w] ?? {};
+  if (!r[a] || !r[b] || r[a].length !== r[b].length) return null;
+  return median(r[a].map((x, i) => x / r[b][i]));
+};
+const ratio = (w, a, b) => {
+  const r = results[w] ?? {};
+  if (ratioOf(w, a, b) === null) {
+    const why = failed[w]?.[a] ?? failed[w]?.[b] ?? 'not run';
+    return why.startsWith('n/a') ? why : `n/a (${why})`;
+  }
   const q = r[a].map((x, i) => x / r[b][i]);
   return `${median(q).toFixed(2)}× (rounds ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)})`;
 };
-lines.push('2 threads against 1, median of per-round ratios: ' + WORKLOADS.map(([w]) => {
-  const r = results[w];
-  return `${w} wasm ${ratio(r, 'aelab wasm threads, 2 threads', SIMD1)}, native ${ratio(r, 'aelab native, 2 threads', 'aelab native, 1 thread')}`;
-}).join('; ') + '.');
+lines.push('2 threads against 1, median of per-round ratios: ' + WORKLOADS.map(([w]) =>
+  `${w} wasm ${ratio(w, 'aelab wasm threads, 2 threads', SIMD1)}, native ${ratio(w, 'aelab native, 2 threads', 'aelab native, 1 thread')}`).join('; ') + '.');
 if (BASE) {
   for (const n of ['aelab native, 1 thread', 'aelab native, 2 threads']) based[n] = `base: ${n}`;
   lines.push('');
   lines.push(`This commit against the base (${BASE}), median of per-round ratios (above 1: faster now):`);
-  for (const [w] of WORKLOADS) lines.push(`- ${w}: ` + Object.entries(based).map(([n, b]) => `${n} ${ratio(results[w], n, b)}`).join('; '));
+  for (const [w] of WORKLOADS) {
+    const pairs = Object.entries(based);
+    if (pairs.every(([n, b]) => ratioOf(w, n, b) === null)) lines.push(`- ${w}: ${ratio(w, ...pairs[0])} on every engine`);
+    else lines.push(`- ${w}: ` + pairs.map(([n, b]) => `${n} ${ratio(w, n, b)}`).join('; '));
+  }
 }
+
+// the goals of issue #10, each from this run
+const goal = (q, min) => (q === null ? '' : q >= min ? ' — met' : ' — NOT met');
+const goals = [];
+if (results.W3) {
+  goals.push(`- W3, aelab wasm SIMD on one thread against ${TORCH1} (goal ≥ 2×): ${ratio('W3', SIMD1, TORCH1)}${goal(ratioOf('W3', SIMD1, TORCH1), 2)}.`);
+}
+for (const [w] of WORKLOADS.filter(([, spec]) => isConv(spec))) {
+  const qw = ratioOf(w, 'aelab wasm threads, 2 threads', SIMD1), qn = ratioOf(w, 'aelab native, 2 threads', 'aelab native, 1 thread');
+  goals.push(`- ${w}, 2 threads against 1 (goal ≥ 1.7×): wasm ${ratio(w, 'aelab wasm threads, 2 threads', SIMD1)}${goal(qw, 1.7)}; native ${ratio(w, 'aelab native, 2 threads', 'aelab native, 1 thread')}${goal(qn, 1.7)}.`);
+}
+if (K) {
+  const { flops } = countsOf(K[1]);
+  goals.push('- keras.io model, GFLOP/s against the peak measured in this run: ' + ['aelab wasm SIMD, 1 thread', 'aelab wasm threads, 2 threads', 'aelab native, 1 thread', 'aelab native, 2 threads'].map((n) => {
+    const m = med('K', n);
+    if (m === null) return `${n} ${failed.K?.[n] ?? 'not run'}`;
+    const gf = (m * flops) / 1e9, peak = peaks[engines[n].peak] * engines[n].threads;
+    return `${n} ${gf.toFixed(2)} of ${peak.toFixed(1)} (${((100 * gf) / peak).toFixed(0)}%)`;
+  }).join('; ') + '.');
+}
+if (goals.length) lines.push('', 'Goals of issue #10 (medians of per-round ratios):', ...goals);
 lines.push('');
-lines.push(`wasm memory after one full-MNIST epoch of W1 (60,000 images as uint8, model, buffers): ${memMiB.toFixed(0)} MiB.`);
+lines.push(`wasm memory after one full-MNIST epoch of W1 (60,000 images as uint8, model, buffers): ${memW1.toFixed(0)} MiB.`);
+if (memK !== null) lines.push(`wasm memory training the keras.io model on full MNIST at batch ${K[2]} (goal ≤ 192 MiB): ${memK.toFixed(0)} MiB.`);
+if (notes.length) lines.push('', ...notes);
 console.log(lines.join('\n'));

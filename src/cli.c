@@ -317,7 +317,9 @@ static int cmd_train(int argc, char **argv) {
     if (!rc && get(&o, "filters", NULL)) {
         uint8_t *png;
         size_t len;
-        if (ae_png_filters(&m, train.rows, train.cols, 16, 2, &png, &len) || ae_write_file(get(&o, "filters", NULL), png, len)) rc = fail();
+        /* dense filters are images the data's size; a conv layer's K×K kernels are drawn about 24 px wide */
+        const int k = arch.layer[0].kind == AE_LAYER_CONV ? arch.layer[0].kernel : 0, scale = k ? (24 + k / 2) / k : 2;
+        if (ae_png_filters(&m, train.rows, train.cols, 16, scale, &png, &len) || ae_write_file(get(&o, "filters", NULL), png, len)) rc = fail();
         else free(png);
     }
     if (diverged) rc = 1;

@@ -57,6 +57,18 @@ int ae_arch_n_params(const ae_arch *a, uint64_t *n) {
     return 0;
 }
 
+/* Where layer l's pre-activation z lives. Only the output's z (the loss reads its logits) and a pooling
+ * layer's (its backward finds the maxima again) are read after the layer's own forward; a hidden layer's y =
+ * f(z) is what backward reads. So z is y itself when f is the identity, one buffer shared by the hidden
+ * layers otherwise, and a buffer of its own only where it is read later. For the keras.io convolutional
+ * autoencoder at batch 128 this is 23 MB less. */
+enum { Z_IS_Y, Z_SHARED, Z_OWN };
+static int z_kind(const ae_arch *a, int l) {
+    if (l == a->n_layers - 1 && a->layer[l].act != AE_ACT_IDENTITY) return Z_OWN;
+    if (a->layer[l].act == AE_ACT_IDENTITY) return Z_IS_Y;
+    return ae_layer_ops_of(a->layer[l].kind)->reads_z ? Z_OWN : Z_SHARED;
+}
+
 /* How much one allocation holds, in 64 bits so that nothing wraps in wasm's 32-bit size_t: two copies of
  * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; z and dz over
  * widths 1..L; the target at the output width), the largest layer scratch, and one decay-mask byte per
@@ -78,8 +90,14 @@ static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes,
         uint64_t s = ops->scratch(&a->layer[l], a->shape[l], a->shape[l + 1], max_batch);
         scratch = s > scratch ? s : scratch;
     }
-    for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i] * (i ? 3 : 1);
-    acts += (uint64_t)a->sizes[L];
+    uint64_t zw = 0, dzw = 0;
+    for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i];
+    for (int l = 0; l < L; l++) {
+        dzw = (uint64_t)a->sizes[l + 1] > dzw ? (uint64_t)a->sizes[l + 1] : dzw;
+        if (z_kind(a, l) == Z_SHARED && (uint64_t)a->sizes[l + 1] > zw) zw = (uint64_t)a->sizes[l + 1];
+        else if (z_kind(a, l) == Z_OWN) acts += (uint64_t)a->sizes[l + 1];
+    }
+    acts += zw + 2 * dzw + (uint64_t)a->sizes[L]; /* the shared z, the two dz, the target */
     if (ae_mul_u64(acts, (uint64_t)max_batch, &act_floats) || ae_mul_u64(n, 7, &floats) || floats + act_floats < floats ||
         floats + act_floats + scratch < scratch || ae_mul_u64(floats + act_floats + scratch, sizeof(float), bytes) || *bytes + n < *bytes)
         return -1;
@@ -136,10 +154,26 @@ int ae_model_init(ae_model *m, const ae_arch *arch, int max_batch, uint64_t seed
     use_state(m, 0);
     m->grads = p; p += n;
     for (int i = 0; i <= L; i++) {
-        size_t sz = (size_t)a->sizes[i] * max_batch;
-        m->a[i] = p; p += sz;
-        if (i) { m->z[i - 1] = p; p += sz; m->dz[i - 1] = p; p += sz; }
+        m->a[i] = p;
+        p += (size_t)a->sizes[i] * max_batch;
     }
+    size_t zw = 0, dzw = 0;
+    for (int l = 0; l < L; l++) {
+        dzw = (size_t)a->sizes[l + 1] > dzw ? (size_t)a->sizes[l + 1] : dzw;
+        if (z_kind(a, l) == Z_SHARED) zw = (size_t)a->sizes[l + 1] > zw ? (size_t)a->sizes[l + 1] : zw;
+    }
+    float *zshared = p;
+    p += zw * max_batch;
+    for (int l = 0; l < L; l++) {
+        const int zk = z_kind(a, l);
+        m->z[l] = zk == Z_IS_Y ? m->a[l + 1] : zk == Z_SHARED ? zshared : p;
+        if (zk == Z_OWN) p += (size_t)a->sizes[l + 1] * max_batch;
+    }
+    /* dz[l] lives only from layer l+1's backward to layer l's, so two buffers take turns: the output's dz
+     * in one, the next layer down's in the other, and so on */
+    float *dzbuf[2] = {p, p + dzw * max_batch};
+    p += 2 * dzw * max_batch;
+    for (int l = 0; l < L; l++) m->dz[l] = dzbuf[(L - 1 - l) % 2];
     m->target = p; p += (size_t)a->sizes[L] * max_batch;
     m->scratch = n_scratch ? p : NULL; p += n_scratch;
     m->decay_mask = (uint8_t *)p;

@@ -88,11 +88,31 @@ int ae_png_grid(const float *tiles, int n, int h, int w, int cols, int scale, ui
     return grid(tiles, n, h, w, cols, scale, 0, png, len);
 }
 
+/* A conv first layer's kernels: W (C_out, K, K, C_in), weight (o, ky, kx, ci) at ((o·K + ky)·K + kx)·C_in + ci.
+ * Tile t = o·C_in + ci is the K×K slice of output channel o over input channel ci (strided by C_in in W, so
+ * gathered into contiguous tiles first), normalised to its own range as dense filters are. */
+static int conv_kernels(const ae_model *m, int cols, int scale, uint8_t **png, size_t *len) {
+    const ae_tensor_info *t = &m->tensor[0][0];
+    const int co = t->dims[0], K = t->dims[1], ci = t->dims[3];
+    const int n = (int64_t)co * ci < 256 ? co * ci : 256; /* the first 256, as for dense filters */
+    float *tiles = malloc((size_t)n * K * K * sizeof *tiles);
+    if (!tiles) return ae_fail(AE_ERR_NOMEM, "out of memory for the filters image");
+    const float *W = m->params + m->t_off[0][0];
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < K * K; k++) /* k = ky·K + kx */
+            tiles[(size_t)i * K * K + k] = W[((size_t)(i / ci) * K * K + k) * ci + i % ci];
+    int rc = grid(tiles, n, K, K, cols, scale, 1, png, len);
+    free(tiles);
+    return rc;
+}
+
 int ae_png_filters(const ae_model *m, int h, int w, int cols, int scale, uint8_t **png, size_t *len) {
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
-    if (m->arch.layer[0].kind != AE_LAYER_DENSE)
-        return ae_fail(AE_ERR_ARG, "the filters view draws a dense first layer's weights; this model starts with a %s layer",
-                       ae_layer_kind_name(m->arch.layer[0].kind));
+    const ae_layer_kind kind = m->arch.layer[0].kind;
+    if (kind == AE_LAYER_CONV) return conv_kernels(m, cols, scale, png, len);
+    if (kind != AE_LAYER_DENSE)
+        return ae_fail(AE_ERR_ARG, "the filters view draws the weights of a dense or conv first layer; this model starts with a %s layer",
+                       ae_layer_kind_name(kind));
     if ((int64_t)h * w != m->arch.sizes[0])
         return ae_fail(AE_ERR_ARG, "filters of %d×%d do not match the input width %d", h, w, m->arch.sizes[0]);
     int n = m->arch.sizes[1] < 256 ? m->arch.sizes[1] : 256; /* the first 256 are plenty to look at */

@@ -25,6 +25,13 @@ static ae_loss default_loss(ae_act out) {
     return out == AE_ACT_SIGMOID ? AE_LOSS_BCE : out == AE_ACT_SOFTMAX ? AE_LOSS_SOFTMAX_CE : AE_LOSS_MSE;
 }
 
+/* Layers without parameters (pooling, upsampling, reshapes) pass their values through unless they name an
+ * activation: hidden= and code= are for the layers that learn. Needs the shapes (ae_arch_check). */
+static int learns(const ae_arch *a, int l) {
+    ae_tensor_info t[AE_MAX_TENSORS];
+    return ae_layer_ops_of(a->layer[l].kind)->tensors(&a->layer[l], a->shape[l], a->shape[l + 1], t) > 0;
+}
+
 /* The bottleneck when none is marked: the narrowest interior tensor (the first of equals); 0 with none. */
 static int auto_code(const ae_arch *a) {
     int code = 0;
@@ -227,7 +234,7 @@ int ae_arch_parse(ae_arch *a, const char *spec, const char *hidden, const char *
     a->layer[a->n_layers - 1].act = last;
     a->code = marked > 0 ? marked : auto_code(a);
     for (int l = 0; l < a->n_layers; l++)
-        if (!has_act[l]) a->layer[l].act = l == a->n_layers - 1 ? o : l + 1 == a->code ? c : h;
+        if (!has_act[l]) a->layer[l].act = l == a->n_layers - 1 ? o : !learns(a, l) ? AE_ACT_IDENTITY : l + 1 == a->code ? c : h;
     a->loss = default_loss(a->layer[a->n_layers - 1].act);
     if (ls && ae_loss_parse(ls, &a->loss)) return ae_fail(AE_ERR_ARG, "unknown loss '%s' (mse, bce, softmax_ce)", ls);
     return ae_arch_check(a);
@@ -261,9 +268,13 @@ static char *print_spec(const ae_arch *a, char *buf, size_t cap, int full) {
     /* a shared interior activation other than relu is said once, as hidden= */
     ae_act h = AE_ACT_RELU;
     if (L > 1 && !full) {
-        h = a->layer[0].act;
-        for (int l = 1; l < L - 1; l++)
-            if (a->layer[l].act != h) h = AE_ACT_RELU;
+        int first = 1;
+        for (int l = 0; l < L - 1; l++) {
+            if (!learns(a, l)) continue;
+            if (first) h = a->layer[l].act;
+            else if (a->layer[l].act != h) h = AE_ACT_RELU;
+            first = 0;
+        }
     }
     char tmp[64];
     shape_str(a->input, tmp, sizeof tmp);
@@ -273,7 +284,7 @@ static char *print_spec(const ae_arch *a, char *buf, size_t cap, int full) {
         const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
         if (!ops || (unsigned)a->layer[l].act >= AE_ACT_COUNT) return NULL;
         ops->print(&a->layer[l], tmp, sizeof tmp);
-        const ae_act def = l == L - 1 ? AE_ACT_SIGMOID : h;
+        const ae_act def = l == L - 1 ? AE_ACT_SIGMOID : !learns(a, l) ? AE_ACT_IDENTITY : h;
         PUT("-%s%s", a->code == l + 1 && a->code != code_auto ? "*" : "", tmp);
         if (full || a->layer[l].act != def) PUT(":%s", ae_act_name(a->layer[l].act));
     }

@@ -515,7 +515,9 @@ export class Model extends Handle {
       ae.free(p);
     }
   }
-  /** PNG of the first layer's filters, each as an h×w image. */
+  /** PNG of the first layer's filters, the first 256, each stretched to its own range, `cols` to a row, each
+   * weight drawn scale×scale: a dense layer's rows of W as h×w images; a conv layer's K×K kernels, one per
+   * (filter, input channel), filter by filter (h and w ignored). Other first layers are refused. */
   filtersPng(h, w, cols = 16, scale = 2) {
     return this.ae.takeBuffer((pp, lp) => this.ae.M._ae_wasm_png_filters(this.handle, h, w, cols, scale, pp, lp));
   }

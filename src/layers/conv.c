@@ -157,4 +157,4 @@ static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) {
     return (need_dx ? 6.0 : 4.0) * (double)out.h * out.w * l->units * l->kernel * l->kernel * in.c;
 }
 
-const ae_layer_ops ae_conv_ops = {AE_LAYER_CONV, "conv", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "conv16k3"};
+const ae_layer_ops ae_conv_ops = {AE_LAYER_CONV, "conv", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "conv16k3", 0};

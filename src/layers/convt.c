@@ -113,4 +113,4 @@ static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) {
     return (need_dx ? 6.0 : 4.0) * (double)in.h * in.w * in.c * l->kernel * l->kernel * l->units;
 }
 
-const ae_layer_ops ae_convt_ops = {AE_LAYER_CONVT, "convt", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "convt32k3s2"};
+const ae_layer_ops ae_convt_ops = {AE_LAYER_CONVT, "convt", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "convt32k3s2", 0};

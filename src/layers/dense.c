@@ -102,4 +102,4 @@ static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) {
     return (need_dx ? 6.0 : 4.0) * (double)AE_SHAPE_SIZE(in) * l->units;
 }
 
-const ae_layer_ops ae_dense_ops = {AE_LAYER_DENSE, "dense", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "32"};
+const ae_layer_ops ae_dense_ops = {AE_LAYER_DENSE, "dense", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "32", 0};

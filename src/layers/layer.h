@@ -53,6 +53,7 @@ typedef struct {
     int fuses_act;   /* forward can apply the layer's own activation (apply_act) */
     int fuses_below; /* backward can apply the layer below's activation derivative (fuse_below) */
     const char *example; /* a token of this kind, for messages: "32", "conv16k3" */
+    int reads_z;     /* backward reads the layer's own z (the model then keeps it; else z may be shared) */
 } ae_layer_ops;
 
 const ae_layer_ops *ae_layer_ops_of(ae_layer_kind k); /* NULL for an unknown kind */

@@ -146,4 +146,4 @@ static void backward(const ae_layer_ctx *c) {
 
 static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) { return 0.0; } /* comparisons, no products */
 
-const ae_layer_ops ae_pool_ops = {AE_LAYER_POOL, "pool", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "pool2"};
+const ae_layer_ops ae_pool_ops = {AE_LAYER_POOL, "pool", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "pool2", 1};

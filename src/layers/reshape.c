@@ -93,4 +93,4 @@ static void backward(const ae_layer_ctx *c) {
 
 static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) { return 0.0; }
 
-const ae_layer_ops ae_reshape_ops = {AE_LAYER_RESHAPE, "reshape", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "8x7x7"};
+const ae_layer_ops ae_reshape_ops = {AE_LAYER_RESHAPE, "reshape", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "8x7x7", 0};

@@ -118,4 +118,4 @@ static void backward(const ae_layer_ctx *c) {
 
 static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) { return 0.0; } /* copies and sums, no products */
 
-const ae_layer_ops ae_up_ops = {AE_LAYER_UP, "up", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "up2"};
+const ae_layer_ops ae_up_ops = {AE_LAYER_UP, "up", parse, print, infer, tensors, scratch, forward, backward, flops, 1, 1, "up2", 0};

@@ -241,7 +241,7 @@ static int relu_mask(ae_model *m, uint8_t *mask, int B, int store) {
     for (int l = 0; l < m->arch.n_layers; l++)
         for (int i = 0; i < B * m->arch.sizes[l + 1]; i++, k++) {
             if (m->arch.layer[l].act != AE_ACT_RELU && m->arch.layer[l].act != AE_ACT_LEAKY_RELU) continue;
-            uint8_t v = m->z[l][i] > 0;
+            uint8_t v = m->a[l + 1][i] > 0; /* y > 0 exactly where z > 0 for every activation with a kink */
             if (store) mask[k] = v;
             else changed |= mask[k] != v;
         }

@@ -141,7 +141,7 @@ static int relu_mask_changed(ae_model *m, uint8_t *mask, int B, int store) {
     int changed = 0;
     for (int l = 0; l < m->arch.n_layers; l++)
         for (int i = 0; i < B * m->arch.sizes[l + 1]; i++, k++) {
-            uint8_t v = m->z[l][i] > 0;
+            uint8_t v = m->a[l + 1][i] > 0; /* y > 0 exactly where z > 0 for every activation with a kink */
             if (store) mask[k] = v;
             else changed |= mask[k] != v;
         }

@@ -250,7 +250,7 @@ static int kinks_changed(ae_model *m, int B, int *sig, size_t *n, int store) {
         const ae_shape in = a->shape[l], out = a->shape[l + 1];
         const size_t no = (size_t)AE_SHAPE_SIZE(out), ni = (size_t)AE_SHAPE_SIZE(in);
         if (a->layer[l].act == AE_ACT_RELU || a->layer[l].act == AE_ACT_LEAKY_RELU)
-            for (size_t i = 0; i < (size_t)B * no; i++) PUT(m->z[l][i] > 0);
+            for (size_t i = 0; i < (size_t)B * no; i++) PUT(m->a[l + 1][i] > 0); /* y > 0 exactly where z > 0 */
         if (a->layer[l].kind != AE_LAYER_POOL) continue;
         int *arg = malloc((size_t)B * no * sizeof *arg);
         float *zr = malloc((size_t)B * no * 4);
@@ -390,7 +390,7 @@ static void check_spec(void) {
     reads_sizes("3x7x5-pool3-up1-pool7", "3x7x5-3x3x2-3x3x2-3", "3x7x5-pool3-up1-pool7"); /* a window wider than the input */
     reads_sizes("1x1-pool2-up2-4", "1-1-2x2-4", "1-pool2-up2-4");
     reads_sizes("784-28x28-1x28x28-784x1x1-1x784-784", "784-28x28-28x28-784-1x784-784", "784-28x28-28x28-784x1x1-1x784-784");
-    reads_sizes("784-32-*8x2x2:linear-up7-1568", "784-32-8x2x2-8x14x14-1568", "784-32-*8x2x2:linear-up7-1568");
+    reads_sizes("784-32-*8x2x2:linear-up7-1568", "784-32-8x2x2-8x14x14-1568", "784-32-*8x2x2-up7-1568"); /* a reshape passes values through by default */
     reads_sizes("784-pool02-up002-784", "784-784-784x2x2-784", "784-pool2-up2-784"); /* 784x1x1: nothing to pool */
     refused("784-28xx28-784", "'28xx28': a reshape is");
     refused("784-28x-784", "'28x': a reshape is");

@@ -5,6 +5,7 @@
 import model from './model.js';
 import keep from './keep.js';
 import loss from './loss.js';
+import network from './network.js';
 import recon from './recon.js';
 import latent from './latent.js';
 import noise from './noise.js';
@@ -14,5 +15,6 @@ import infill from './infill.js';
 import draw from './draw.js';
 import data from './data.js';
 import filters from './filters.js';
+import features from './features.js';
 
-export default [model, keep, loss, recon, latent, noise, linear, blend, infill, draw, data, filters];
+export default [model, keep, loss, network, recon, latent, noise, linear, blend, infill, draw, data, filters, features];

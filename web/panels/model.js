@@ -22,10 +22,13 @@ const html = String.raw`
           <option value="denoising">Denoising: 784-128-784, masking noise</option>
           <option value="code2">2-D code (latent map): 784-256-64-2-64-256-784</option>
           <option value="plain128">Plain twin of Denoising: 784-128-784, no noise</option>
+          <option value="w3">Convolutional (W3, Keras blog): 4,385 parameters, code 8×4×4</option>
+          <option value="kerasio">Convolutional (keras.io): 28,353 parameters, code 32×7×7</option>
+          <option value="convdenoising">Convolutional denoising (keras.io): Gaussian noise 0.4</option>
           <option value="custom">Custom (set by a link, a loaded model or your edits)</option>
         </select>
       </label>
-      <label>Layer sizes <input id="sizes" name="sizes" value="784-32-784" pattern="[ ,]*[0-9]+(x[0-9]+){0,2}(-\*?[0-9a-z_.]+(:[a-z_]+)?)+([ ,]+[a-z_]+=[a-z0-9_.]+)*[ ,]*" title="the model spec: widths joined by dashes, such as 784-32-784; mark the code with * (784-*64-784), give a layer its activation (784-32:linear-784), add settings (784-32-784 hidden=tanh loss=mse); the menus below edit these settings" required autocomplete="off" spellcheck="false"></label>
+      <label>Layer sizes <input id="sizes" name="sizes" value="784-32-784" pattern="[ ,]*[0-9]+(x[0-9]+){0,2}(-\*?[0-9a-z_.]+(:[a-z_]+)?)+([ ,]+[a-z_]+=[a-z0-9_.]+)*[ ,]*" title="the model spec: widths joined by dashes, such as 784-32-784, or image layers after a C×H×W input, such as 1x28x28-conv16k3-pool2-conv1k3 (conv: filters and kernel; pool, up: factor); mark the code with * (784-*64-784), give a layer its activation (784-32:linear-784), add settings (784-32-784 hidden=tanh loss=mse); the menus below edit these settings" required autocomplete="off" spellcheck="false"></label>
       <label>Hidden activation <select id="hidden" name="hidden"></select></label>
       <label>Code activation <select id="code" name="code"></select></label>
       <label>Output / loss
@@ -84,6 +87,13 @@ const PRESETS = {
   code2: { sizes: '784-256-64-2-64-256-784 code=linear', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
   plain128: { sizes: '784-128-784', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
   denoising: { sizes: '784-128-784', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'mask', noiseLevel: 0.5 },
+  // The convolutional ones as published (Adam, cross-entropy, batch 128), but for fewer epochs than their 50
+  // (docs/experiments.md has the full runs): about 20 s an epoch for W3 in the browser, 2 min for keras.io.
+  // An image model's input is C×H×W; other data of another size gets H×W (withDataSize), and a model whose
+  // pooling does not come back to that size is refused with the engine's message.
+  w3: { sizes: '1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
+  kerasio: { sizes: '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 5, noise: 'none' },
+  convdenoising: { sizes: '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 5, noise: 'gaussian', noiseLevel: 0.4 },
 };
 const PRESET_FIELDS = ['sizes', 'optimizer', 'lr', 'batch', 'epochs', 'noise'];
 

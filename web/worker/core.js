@@ -60,6 +60,31 @@ export async function loadMnist(w) {
   return [w.ae.dataset(ti, tl), w.ae.dataset(vi, vl)];
 }
 
+/** A tensor's shape as the page writes it: a width (784) for a flat vector, else channels×height×width. */
+export const shapeText = ([c, h, w]) => (h * w === 1 ? String(c) : `${c}×${h}×${w}`);
+
+/** True if the model reads the data's images: as many values and, for a model whose input is an image
+ * (a convolution's), the same height and width, so a 28×28 conv model is not fed 14×56 images. */
+export function fitsData(model, data) {
+  const [, h, w] = model.shapes[0];
+  return model.inputSize === data.dim && (h * w === 1 || (h === data.rows && w === data.cols));
+}
+
+/** Each layer's number of parameters (the sizes of its tensors: a dense layer's W and b, a convolution's
+ * kernel and bias; none for pooling, upsampling and reshaping). */
+function layerParams(model) {
+  return Array.from({ length: model.nLayers }, (_, l) => {
+    let n = 0;
+    // the engine says how many tensors a layer has only by refusing the one past the last
+    for (let k = 0; ; k++) {
+      let dims;
+      try { dims = model.tensor(l, k).dims; } catch { break; }
+      n += dims.reduce((a, b) => a * b, 1);
+    }
+    return n;
+  });
+}
+
 export function dataInfo(w) {
   const { train, test } = w;
   return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0 };
@@ -76,7 +101,7 @@ export function useData(w, tr, te, name) {
   w.dataName = name;
   w.nShow = Math.min(N_SHOW, te.n);
   w.showX = te.batch(0, w.nShow);
-  if (w.model && w.model.inputSize !== tr.dim) {
+  if (w.model && !fitsData(w.model, tr)) {
     w.model.destroy();
     w.model = null;
   }
@@ -111,7 +136,12 @@ export function configure(w, c, adopt = null) {
       noise: c.noise, noiseLevel: c.noiseLevel,
     });
   } catch (e) {
+    // an image model whose layers do not bring the data's size back (pooling rounds 10 up to 5, 3, …) is
+    // refused by the engine by its widths; the shapes say where it goes wrong
+    const [inShape, outShape] = [m.shapes[0], m.shapes.at(-1)];
+    const why = m.outputSize !== train.dim && inShape[1] * inShape[2] > 1 ? ` This model turns ${shapeText(inShape)} images into ${shapeText(outShape)}.` : '';
     if (!adopt) m.destroy();
+    if (why) throw new Error(`${sentence(e.message)}${why}`);
     throw e;
   }
   destroyRun(w);
@@ -124,7 +154,9 @@ export function configure(w, c, adopt = null) {
   w.history.reset();
   w.keeper.newRun();
   w.chunkSteps = 2;
-  post({ type: 'model', spec: m.spec, sizes: m.sizes, code: m.code, activations: m.activations, nParams: m.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch) });
+  // shapes[i] is tensor i's [c, h, w] (the input's, then each layer's output), kinds and params one per layer
+  post({ type: 'model', spec: m.spec, sizes: m.sizes, shapes: m.shapes, kinds: m.kinds, params: layerParams(m), code: m.code, activations: m.activations,
+    nParams: m.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch) });
   sendImages(w, true);
 }
 
@@ -136,6 +168,25 @@ export function showImages(w) {
   return { noisy, recon: w.model.forward(noisy ?? showX, w.nShow) };
 }
 
+/** The first layer's filters as the Filters panel draws them, { kind, tiles (n, h, w), n, total, shape: [h, w] },
+ * or null for a first layer without weights over the image (pooling, upsampling, reshaping). Dense: the
+ * first 32 rows of W (units, pixels), images of the input. Conv: W (C_out, K, K, C_in) as one K×K kernel per
+ * (filter o, input channel c), tile o·C_in + c, gathered from weight (o, ky, kx, c) at
+ * ((o·K + ky)·K + kx)·C_in + c, the first 64; with filters: C_out and channels: C_in. */
+function firstFilters(model, train) {
+  const kind = model.kinds[0];
+  if (kind === 'dense' && model.sizes[0] === train.rows * train.cols) {
+    const n = Math.min(model.sizes[1], 32);
+    return { kind, tiles: model.weights(0).slice(0, n * model.sizes[0]), n, total: model.sizes[1], shape: [train.rows, train.cols] };
+  }
+  if (kind !== 'conv') return null;
+  const { data, dims: [co, K, , ci] } = model.tensor(0, 0);
+  const n = Math.min(co * ci, 64), kk = K * K;
+  const tiles = new Float32Array(n * kk);
+  for (let t = 0; t < n; t++) for (let k = 0; k < kk; k++) tiles[t * kk + k] = data[(Math.floor(t / ci) * kk + k) * ci + (t % ci)];
+  return { kind, tiles, n, total: co * ci, shape: [K, K], filters: co, channels: ci };
+}
+
 /** The current model's reconstructions and first-layer filters, at most every RECON_MS unless forced (a
  * new model, a pause, the end of a run); then each module's onImages. */
 export function sendImages(w, force) {
@@ -144,9 +195,7 @@ export function sendImages(w, force) {
   if (!model || (!force && now - w.lastRecon < RECON_MS)) return;
   w.lastRecon = now;
   const { noisy, recon } = showImages(w);
-  // a dense first layer's weight rows are images of the input; other kinds' filters are not drawn here
-  const filters = model.kinds[0] === 'dense' && model.sizes[0] === train.rows * train.cols ? model.weights(0).slice(0, Math.min(model.sizes[1], 32) * model.sizes[0]) : null;
-  post({ type: 'images', n: w.nShow, inputs: w.showX, noisy, recon, filters, nFilters: filters ? Math.min(model.sizes[1], 32) : 0, step: stepNow(w) });
+  post({ type: 'images', n: w.nShow, inputs: w.showX, noisy, recon, filters: firstFilters(model, train), step: stepNow(w) });
   for (const m of w.modules) m.onImages?.(w, force);
 }
 

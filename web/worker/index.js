@@ -13,5 +13,6 @@ import * as blend from './blend.js';
 import * as infill from './infill.js';
 import * as draw from './draw.js';
 import * as linear from './linear.js';
+import * as features from './features.js';
 
-export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear];
+export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear, features];

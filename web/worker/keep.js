@@ -1,6 +1,6 @@
 // Restore and Discard for the run persist.js kept across a reload (the Keeper itself is made with the
 // context, in core.js, and offers the run when the engine and data are loaded).
-import { post, configure } from './core.js';
+import { post, configure, fitsData, shapeText } from './core.js';
 import { specConfig } from '../spec.js';
 
 export const handlers = {
@@ -15,9 +15,10 @@ export const handlers = {
     // runs kept by the version before the spec said everything have their activations and loss beside it
     const rec = { ...offered, config: specConfig(offered.config) };
     const loaded = w.ae.loadModel(rec.model, Math.max(rec.config.batch, 1));
-    if (loaded.inputSize !== w.train.dim) {
+    if (!fitsData(loaded, w.train)) {
+      const takes = shapeText(loaded.shapes[0]);
       loaded.destroy();
-      throw new Error(`The kept model takes ${loaded.inputSize} pixels per image and the ${w.dataName} images have ${w.train.dim}: load ${rec.data} under Your own data, then Restore.`);
+      throw new Error(`The kept model takes ${/×/.test(takes) ? `${takes} images` : `${takes} pixels per image`} and the ${w.dataName} images are ${w.train.rows}×${w.train.cols}: load ${rec.data} under Your own data, then Restore.`);
     }
     w.running = false;
     configure(w, rec.config, loaded);

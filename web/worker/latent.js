@@ -4,15 +4,22 @@ import { post } from './core.js';
 
 const N_LATENT = 2000;
 const EVERY = 5; // a projection with every EVERY-th 'images' while training (it encodes N_LATENT images)
+// ... and while training at most this share of the Worker's time: a conv model's wide code (keras.io's is
+// 32×7×7 = 1,568) costs about a second to encode and project, which every 2 s would halve training
+const SHARE = 0.1;
 
 export const state = () => ({
   latent: null, // { mean, v1, v2, dims } of the last projection, for decoding clicked points
   latentTicks: 0,
+  latentAt: 0, // when the last projection finished (performance.now()) and how long it took
+  latentMs: 0,
 });
 
-/** Top principal direction of the rows of X (n, d) (power iteration on X^T X), orthogonal to `not`. */
-function principal(X, n, d, not) {
-  let v = Float64Array.from({ length: d }, (_, i) => Math.sin(i + 1));
+/** Top principal direction of the rows of X (n, d) (power iteration on X^T X), orthogonal to `not`,
+ * starting from `from` when given (the last projection's: a few iterations then suffice, and the axes
+ * keep their signs, so the map does not flip as the model trains). */
+function principal(X, n, d, not, from) {
+  let v = from && from.length === d ? Float64Array.from(from) : Float64Array.from({ length: d }, (_, i) => Math.sin(i + 1));
   for (let it = 0; it < 50; it++) {
     const u = new Float64Array(d);
     for (let r = 0; r < n; r++) {
@@ -22,7 +29,10 @@ function principal(X, n, d, not) {
     }
     if (not) { let p = 0; for (let j = 0; j < d; j++) p += u[j] * not[j]; for (let j = 0; j < d; j++) u[j] -= p * not[j]; }
     const norm = Math.hypot(...u) || 1;
+    let moved = 0;
+    for (let j = 0; j < d; j++) moved = Math.max(moved, Math.abs(u[j] / norm - v[j]));
     v = u.map((x) => x / norm);
+    if (moved < 1e-7) break;
   }
   return v;
 }
@@ -30,6 +40,7 @@ function principal(X, n, d, not) {
 function sendLatent(w) {
   const { model, test } = w;
   if (!model || model.code === 0) return;
+  const t0 = performance.now();
   const n = Math.min(N_LATENT, test.n);
   const d = model.codeSize;
   const codes = model.encode(test.batch(0, n), n);
@@ -42,8 +53,9 @@ function sendLatent(w) {
     for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += codes[r * d + j] / n;
     const X = new Float64Array(n * d);
     for (let i = 0; i < n * d; i++) X[i] = codes[i] - mean[i % d];
-    v1 = principal(X, n, d, null);
-    v2 = principal(X, n, d, v1);
+    const last = w.latent?.dims === d ? w.latent : null;
+    v1 = principal(X, n, d, null, last?.v1);
+    v2 = principal(X, n, d, v1, last?.v2);
     for (let r = 0; r < n; r++) {
       let a = 0, b = 0;
       for (let j = 0; j < d; j++) { a += X[r * d + j] * v1[j]; b += X[r * d + j] * v2[j]; }
@@ -53,6 +65,8 @@ function sendLatent(w) {
   }
   w.latent = { mean, v1, v2, dims: d };
   post({ type: 'latent', points, labels: test.nClasses ? test.labels(0, n) : null, dims: d });
+  w.latentAt = performance.now();
+  w.latentMs = w.latentAt - t0;
 }
 
 /** Where codes (n, d) land in the latent plot's plane: the code itself for d = 2, else its PCA coordinates;
@@ -77,7 +91,7 @@ export function onData(w) {
 }
 
 export function onImages(w, force) {
-  if (force || ++w.latentTicks % EVERY === 0) sendLatent(w);
+  if (force || (++w.latentTicks % EVERY === 0 && performance.now() - w.latentAt >= w.latentMs / SHARE)) sendLatent(w);
 }
 
 export const handlers = {

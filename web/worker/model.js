@@ -1,5 +1,5 @@
 // The model as a file: Save model, Load model, and the reconstructions and filters as PNG images.
-import { post, sentence, configure, showImages } from './core.js';
+import { post, sentence, configure, showImages, fitsData, shapeText } from './core.js';
 import { specFileName } from '../spec.js';
 import { evaluateTest } from './run.js';
 
@@ -19,9 +19,10 @@ export const handlers = {
     } catch (e) {
       throw new Error(`Could not load ${msg.name}: ${sentence(e.message)} The current model is unchanged.`);
     }
-    if (loaded.inputSize !== train.rows * train.cols || loaded.outputSize !== loaded.inputSize) {
+    if (!fitsData(loaded, train) || loaded.outputSize !== loaded.inputSize) {
+      const [inShape, outShape] = [loaded.shapes[0], loaded.shapes.at(-1)];
       loaded.destroy();
-      throw new Error(`This model maps ${loaded.inputSize} inputs to ${loaded.outputSize} outputs; the ${w.dataName} images need a ${train.rows}×${train.cols} = ${train.dim}-pixel autoencoder.`);
+      throw new Error(`This model maps ${shapeText(inShape)} inputs to ${shapeText(outShape)} outputs; the ${w.dataName} images need a ${train.rows}×${train.cols} = ${train.dim}-pixel autoencoder.`);
     }
     // the loaded model's own spec says all of it: the page's field shows it, and the next Start, which
     // compares the page's settings with these, goes on training these weights
@@ -37,7 +38,12 @@ export const handlers = {
     const { ae, model, train, showX, nShow } = w;
     if (!model) throw new Error('There is no model yet.');
     let bytes;
-    if (msg.what === 'filters') bytes = model.filtersPng(train.rows, train.cols, 16, 2);
+    if (msg.what === 'filters') {
+      // a dense layer's filters are images of the input, drawn at 2×; a conv layer's are its K×K kernels,
+      // drawn at about 24 pixels a side (the engine ignores the height and width it is given for them)
+      const k = model.kinds[0] === 'conv' ? model.tensor(0, 0).dims[1] : 0;
+      bytes = model.filtersPng(train.rows, train.cols, 16, k ? Math.max(2, Math.min(16, Math.round(24 / k))) : 2);
+    }
     else {
       const { noisy, recon } = showImages(w);
       const rows = noisy ? [showX, noisy, recon] : [showX, recon];

@@ -1,6 +1,6 @@
 // Corrupt and restore: test images corrupted on request, the current model's reconstructions of them and,
 // for comparison, those of a model kept with Pin (a copy, so training on does not change it).
-import { post, stepNow } from './core.js';
+import { post, stepNow, fitsData } from './core.js';
 
 /** How the noise demo names a model: its widths, its training noise and how far it has trained. */
 function describe(w) {
@@ -30,7 +30,7 @@ export const state = () => ({ pinned: null }); // { model, name }: the kept copy
 
 /** A kept model that cannot read the new data's images goes. */
 export function onData(w) {
-  if (w.pinned && w.pinned.model.inputSize !== w.train.dim) dropPinned(w);
+  if (w.pinned && !fitsData(w.pinned.model, w.train)) dropPinned(w);
 }
 
 export const handlers = {
