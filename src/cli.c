@@ -214,7 +214,10 @@ static int cmd_train(int argc, char **argv) {
     /* the data mean by default where it applies (an autoencoder with a sigmoid or linear output); asked for
      * explicitly elsewhere, it is an error */
     const ae_act out_act = arch.layer[arch.n_layers - 1].act;
-    const int mean_bias = ob ? !strcmp(ob, "mean") : !supervised && (out_act == AE_ACT_SIGMOID || out_act == AE_ACT_IDENTITY);
+    const ae_layer_kind out_kind = arch.layer[arch.n_layers - 1].kind; /* a bias per output channel: dense, conv, convt */
+    const int mean_bias = ob ? !strcmp(ob, "mean")
+                             : !supervised && (out_act == AE_ACT_SIGMOID || out_act == AE_ACT_IDENTITY) &&
+                                   (out_kind == AE_LAYER_DENSE || out_kind == AE_LAYER_CONV || out_kind == AE_LAYER_CONVT);
     if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &cfg.noise)) {
         fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n");
         return 2;

@@ -1,6 +1,8 @@
 /* Max pooling, forward and backward. Its spec token is pool<P> ("pool2"): P x P windows at stride P over
  * every channel, with Keras's 'same' rounding: out = ceil(in / P) on each side, and a window at the right or
  * bottom edge covers only the values that exist (TensorFlow pads with -inf, which never wins), so 7 -> 4.
+ * The windows start at 0, P, 2P, …: Keras's do too whenever its padding is under 2 (always for pool2), but
+ * Keras puts half of a larger padding in front (pool3 over 7: windows at -1, 2, 5), which this does not yet.
  * Windows do not overlap and cover the input, so every input value has exactly one output above it.
  *
  *   forward:  z(oy, ox, ch) = max over iy in [oy·P, min(oy·P + P, H)), ix likewise, of x(iy, ix, ch)

@@ -130,7 +130,10 @@ export function configure(w, c, adopt = null) {
   let t;
   try {
     // a fresh autoencoder starts its output at the data's mean image; a loaded or kept model keeps its own biases
-    if (!adopt && m.outputSize === train.dim && ['sigmoid', 'linear'].includes(m.activations.at(-1))) m.initOutputBias(train);
+    // the data-mean start needs a last layer with a bias per output channel (not pool, up or a reshape)
+    if (!adopt && m.outputSize === train.dim && ['sigmoid', 'linear'].includes(m.activations.at(-1)) && ['dense', 'conv', 'convt'].includes(m.kinds.at(-1))) {
+      m.initOutputBias(train);
+    }
     t = ae.trainer(m, train, {
       batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
       noise: c.noise, noiseLevel: c.noiseLevel,

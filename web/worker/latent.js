@@ -28,7 +28,9 @@ function principal(X, n, d, not, from) {
       for (let j = 0; j < d; j++) u[j] += dot * X[r * d + j];
     }
     if (not) { let p = 0; for (let j = 0; j < d; j++) p += u[j] * not[j]; for (let j = 0; j < d; j++) u[j] -= p * not[j]; }
-    const norm = Math.hypot(...u) || 1;
+    let ss = 0; // a plain loop: spreading a code of 10^5 values into Math.hypot overflows the call stack
+    for (let i = 0; i < u.length; i++) ss += u[i] * u[i];
+    const norm = Math.sqrt(ss) || 1;
     let moved = 0;
     for (let j = 0; j < d; j++) moved = Math.max(moved, Math.abs(u[j] / norm - v[j]));
     v = u.map((x) => x / norm);
