@@ -107,6 +107,8 @@ test('a conv model: feature maps of every channel update with training and with 
 
   // a phone's width: nothing wider than the screen
   await page.setViewportSize({ width: 390, height: 800 });
+  // the chart and the drawings follow the width in their resize handlers: let them run, then measure
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= 390, null, { timeout: 5000 }).catch(() => {});
   const wide = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, maps: Math.max(...[...document.querySelectorAll('#features-panel canvas, #filters')].map((c) => c.getBoundingClientRect().right)) }));
   assert.ok(wide.page <= 390 && wide.maps <= 390, `wider than a phone: ${JSON.stringify(wide)}`);
   await shot(page, 'panel-features-phone', '#features-panel');
