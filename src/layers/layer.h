@@ -56,6 +56,13 @@ typedef struct {
     int reads_z;     /* backward reads the layer's own z (the model then keeps it; else z may be shared) */
 } ae_layer_ops;
 
+/* Examples per parallel range for a kind that splits its work by example: enough that a range holds about
+ * `floats` values of shape s, so it outweighs handing it to a thread; at least one. */
+static inline size_t ae_examples_per_range(ae_shape s, size_t floats) {
+    const size_t n = (size_t)AE_SHAPE_SIZE(s);
+    return n >= floats ? 1 : floats / n;
+}
+
 const ae_layer_ops *ae_layer_ops_of(ae_layer_kind k); /* NULL for an unknown kind */
 extern const ae_layer_ops *const ae_layer_kinds[AE_LAYER_COUNT];
 

@@ -79,16 +79,10 @@ static int tensors(const ae_layer *l, ae_shape in, ae_shape out, ae_tensor_info 
 
 static uint64_t scratch(const ae_layer *l, ae_shape in, ae_shape out, int B) { return 0; }
 
-/* Examples per parallel range: enough values that a range outweighs handing it to a thread. */
-static size_t grain(ae_shape s) {
-    const size_t n = (size_t)AE_SHAPE_SIZE(s);
-    return n >= 65536 ? 1 : 65536 / n;
-}
-
-static void forward(const ae_layer_ctx *c) { ae_parallel_range((size_t)c->B, grain(c->in), 1, forward_range, (void *)c); }
+static void forward(const ae_layer_ctx *c) { ae_parallel_range((size_t)c->B, ae_examples_per_range(c->in, 65536), 1, forward_range, (void *)c); }
 
 static void backward(const ae_layer_ctx *c) {
-    if (c->dx) ae_parallel_range((size_t)c->B, grain(c->in), 1, backward_range, (void *)c);
+    if (c->dx) ae_parallel_range((size_t)c->B, ae_examples_per_range(c->in, 65536), 1, backward_range, (void *)c);
 }
 
 static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) { return 0.0; }

@@ -69,12 +69,6 @@ static void backward_range(void *p, size_t lo, size_t hi) {
         ae_act_backward((ae_act)c->fuse_below, c->x + lo * n_in, c->dx + lo * n_in, c->dx + lo * n_in, (hi - lo) * n_in);
 }
 
-/* Examples per parallel range: enough values that a range outweighs handing it to a thread. */
-static size_t grain(ae_shape s) {
-    const size_t n = (size_t)AE_SHAPE_SIZE(s);
-    return n >= 16384 ? 1 : 16384 / n;
-}
-
 /* ---- the layer kind: spec token, shapes, and the model's calls ---- */
 
 static int parse(const char *tok, size_t len, ae_layer *out) {
@@ -107,13 +101,13 @@ static uint64_t scratch(const ae_layer *l, ae_shape in, ae_shape out, int B) { r
 
 static void forward(const ae_layer_ctx *c) {
     up_job j = {c, c->spec->size};
-    ae_parallel_range((size_t)c->B, grain(c->out), 1, forward_range, &j);
+    ae_parallel_range((size_t)c->B, ae_examples_per_range(c->out, 16384), 1, forward_range, &j);
 }
 
 static void backward(const ae_layer_ctx *c) {
     if (!c->dx) return; /* no parameters: only the input gradient to give */
     up_job j = {c, c->spec->size};
-    ae_parallel_range((size_t)c->B, grain(c->out), 1, backward_range, &j);
+    ae_parallel_range((size_t)c->B, ae_examples_per_range(c->out, 16384), 1, backward_range, &j);
 }
 
 static double flops(const ae_layer *l, ae_shape in, ae_shape out, int need_dx) { return 0.0; } /* copies and sums, no products */

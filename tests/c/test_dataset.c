@@ -170,26 +170,26 @@ int main(void) {
     /* the data-mean output bias of a convolutional output is one value per channel, over every position;
      * a last layer with no bias is refused, not written past */
     {
-        float x[2 * 12];
-        for (int i = 0; i < 24; i++) x[i] = (float)((i * 7) % 10) / 10.0f;
-        ae_dataset d = {0};
+        float xs[2 * 12];
+        for (int i = 0; i < 24; i++) xs[i] = (float)((i * 7) % 10) / 10.0f;
+        ae_dataset fd = {0};
         ae_arch a;
         ae_model m;
-        CHECK(ae_dataset_floats(&d, x, 2, 1, 12) == AE_OK, "%s", ae_last_error());
+        CHECK(ae_dataset_floats(&fd, xs, 2, 1, 12) == AE_OK, "%s", ae_last_error());
         CHECK(ae_arch_parse(&a, "3x2x2-conv4k3-conv3k1:linear", NULL, NULL, NULL, NULL) == AE_OK, "%s", ae_last_error());
-        CHECK(ae_model_init(&m, &a, 4, 1) == AE_OK && ae_model_init_output_bias(&m, &d) == AE_OK, "%s", ae_last_error());
+        CHECK(ae_model_init(&m, &a, 4, 1) == AE_OK && ae_model_init_output_bias(&m, &fd) == AE_OK, "%s", ae_last_error());
         for (int c = 0; c < 3; c++) {
             double sum = 0.0;
             for (int i = 0; i < 2; i++)
-                for (int p = 0; p < 4; p++) sum += (double)x[i * 12 + p * 3 + c];
+                for (int p = 0; p < 4; p++) sum += (double)xs[i * 12 + p * 3 + c];
             CHECK(ae_model_bias(&m, 1)[c] == (float)(sum / 8.0), "conv output bias %d: %g, mean %g", c, ae_model_bias(&m, 1)[c], sum / 8.0);
         }
         ae_model_free(&m);
         CHECK(ae_arch_parse(&a, "3x2x2-12-3x2x2", NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, 4, 1) == AE_OK, "%s", ae_last_error());
-        CHECK(ae_model_init_output_bias(&m, &d) == AE_ERR_ARG && strstr(ae_last_error(), "ends with a reshape layer"), "reshape output: %s",
+        CHECK(ae_model_init_output_bias(&m, &fd) == AE_ERR_ARG && strstr(ae_last_error(), "ends with a reshape layer"), "reshape output: %s",
               ae_last_error());
         ae_model_free(&m);
-        ae_dataset_free(&d);
+        ae_dataset_free(&fd);
     }
     return check_report("test_dataset");
 }
