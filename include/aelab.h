@@ -261,6 +261,8 @@ typedef struct ae_model {
     float *scratch;               /* the largest scratch any layer asks for (for max_batch rows) */
     float *target;                /* (B, sizes[L]): what the loss compares the output with (trainer, ae_evaluate) */
     long t;                       /* optimizer steps taken */
+    double *prof;                 /* NULL, or (n_layers, 2): seconds each layer's forward and backward took,
+                                   * added up over the calls made while it is set (a profile; aelab bench --profile) */
     void *mem;                    /* the single allocation behind everything above */
 } ae_model;
 
@@ -268,15 +270,25 @@ typedef struct ae_model {
  * 2·in·out, backward 4·in·out, 2·in·out for the first layer, which needs no input gradient). Biases and
  * activations are not counted. */
 double ae_model_train_flops(const ae_model *m);
+/* Layer l's share of that: its forward pass (backward = 0) or its backward pass, input gradient included
+ * except for the first layer. */
+double ae_model_layer_flops(const ae_model *m, int l, int backward);
 /* Refuses (AE_ERR_NOMEM, saying how much it would need) a model larger than AE_MAX_MODEL_BYTES. */
 int ae_model_init(ae_model *m, const ae_arch *a, int max_batch, uint64_t seed);
 void ae_model_free(ae_model *m);
 void ae_model_reset(ae_model *m, uint64_t seed); /* fresh initialisation, zero optimizer state */
+/* Zero optimizer state (both moments, t), the weights kept: a new phase of training starts as a model
+ * loaded from a file does. */
+void ae_model_reset_optimizer(ae_model *m);
 /* Layer l's tensor k (its shape in m->tensor[l][k]) in the current state, or NULL if there is none. Valid
  * until the next ae_model_step or ae_model_undo_step, which switch to the other copy of the state: ask again
  * after one. ae_model_weight and ae_model_bias are tensors 0 and 1 of a dense layer. */
 float *ae_model_tensor(ae_model *m, int layer, int k);
 float *ae_model_weight(ae_model *m, int layer);
+/* out[l] (n_layers): ‖∂L/∂W‖ of layer l's weights (biases left out) from the last backward pass; 0 where it
+ * did not reach (layers below a trained range) or a layer has no weights. How the gradient fades or grows
+ * on its way down: the vanishing-gradient picture of why pretraining helped. */
+void ae_model_grad_norms(const ae_model *m, double *out);
 float *ae_model_bias(ae_model *m, int layer);
 float *ae_model_input(ae_model *m);              /* (max_batch, sizes[0]): write a batch here */
 const float *ae_model_output(const ae_model *m); /* (B, sizes[n_layers]) after a forward pass */
@@ -337,6 +349,8 @@ void ae_dataset_free(ae_dataset *d);
  * a held-out test set carved from one file. 1 <= keep < n; on failure d is unchanged. */
 int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail);
 int ae_dataset_dim(const ae_dataset *d);
+/* A new dataset of the items idx[0..n) of src, in that order (labels too): a labelled subset. */
+int ae_dataset_subset(ae_dataset *dst, const ae_dataset *src, const uint32_t *idx, int n);
 /* Rows idx[0..B) into out (B, dim): pixels as x/255, floats as they are; idx NULL means rows first..first+B. */
 void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out);
 /* One-hot labels (B, n_classes). */
@@ -437,9 +451,17 @@ int ae_trainer_steps_per_epoch(const ae_trainer *t);
 
 /* ---- jobs (src/jobs/): a piece of training work driven in slices ----
  * A job owns its trainer(s) and schedule; the caller (the page's Worker, the CLI, a test) calls
- * ae_job_step(n) until the state says done, drawing between slices. Kinds: "train", one phase of training
- * (the settings of ae_train_cfg_parse, with epochs=N to end it; the test set, if given, is evaluated at
- * every epoch's end; not with target data). */
+ * ae_job_step(n) until the state says done, drawing between slices. Kinds:
+ *   "train": one phase of training (the settings of ae_train_cfg_parse, with epochs=N to end it; the test
+ *   set, if given, is evaluated at every epoch's end; not with target data).
+ *   "pretrain": autoencoders as the initialisation of a classifier (src/jobs/pretrain.c): the model is a
+ *   dense classifier ending in softmax, the training set labelled; phases of pretraining (recipe=greedy:
+ *   one shallow autoencoder per hidden layer; e2e: one deep autoencoder; none: the random-init baseline),
+ *   then the top layer on the labels, then every layer. Its own keys: recipe, pre_epochs, top_epochs,
+ *   fine_epochs (each 1 by default), labels_per_class (0: all), pre_lr (0: lr), start (the first phase
+ *   to run, the model holding the weights the phase before it left); the others are ae_train_cfg_parse's
+ *   and hold for every phase (noise for pretraining only). The test set gives each epoch's reconstruction
+ *   loss while pretraining, then the loss and accuracy of the classifier. */
 typedef struct {
     long step;           /* batches trained */
     int epoch;           /* completed epochs */
@@ -448,10 +470,15 @@ typedef struct {
     int phase, n_phases; /* where a schedule is; "train" is phase 0 of 1 */
     int done;            /* the planned epochs are complete */
     int epoch_ended;     /* the last ae_job_step ended an epoch (and evaluated the test set, if any) */
+    int phase_ended;     /* it also ended a phase: phase is the next one now (or the last, when done) */
     int pos;             /* items of this epoch already trained */
     double loss;         /* the last batch's loss */
     double test_loss;    /* at the last epoch's end; NaN before or without a test set */
     double test_acc;     /* fraction right at the last epoch's end, supervised runs; NaN otherwise */
+    double train_acc;    /* a "pretrain" job with labels_per_class: the accuracy on those labelled items at the last
+                          * supervised epoch's end; NaN otherwise */
+    double test_noisy_loss; /* with noise on: the test loss of corrupted inputs against clean ones (the same
+                             * corruption every epoch, from the run's seed); NaN otherwise */
     /* over the steps of the last ae_job_step call: */
     int steps_run;
     long samples;        /* items trained */
@@ -470,12 +497,29 @@ int ae_job_state_get(const ae_job *job, ae_job_state *st);
 /* The trainer the job is running now (its settings), or NULL; a schedule switches trainers between phases,
  * so ask again after every ae_job_step. */
 ae_trainer *ae_job_trainer(ae_job *job);
+/* The model the current phase trains: the job's own, or a phase's autoencoder (a "pretrain" job's layer
+ * being pretrained, with its decoder), for live views. Valid until the next ae_job_step. */
+ae_model *ae_job_model(ae_job *job);
+/* x (n, input width) as the job's autoencoding reconstructs it now, in input space (n, input width): a
+ * "train" job's autoencoder; a "pretrain" job's stack as far as pretraining has reached, decoded back to
+ * pixels through the decoders of the layers below (AE_ERR_ARG for the baseline). Runs the models' forward
+ * passes, so call it between steps. */
+int ae_job_reconstruct(ae_job *job, const float *x, int n, float *out);
+/* What phase p does, in words ("pretrain layer 2 as an autoencoder 500-500:sigmoid-500:sigmoid"). */
+int ae_job_phase_name(ae_job *job, int phase, char *buf, size_t cap);
 void ae_job_free(ae_job *job);
 const char *ae_job_kind_name(int i); /* the kinds, i = 0.. until NULL */
 
 /* Mean loss of the model over a dataset (in batches of at most max_batch); target is the clean input,
  * or the one-hot label when supervised. Also counts correct argmax predictions if correct != NULL. */
 int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct);
+/* The same with corrupted inputs against the clean targets: how well a denoising autoencoder restores.
+ * Row i's corruption comes from ae_rng stream i of seed, so it is the same for any chunking or build. */
+int ae_evaluate_noisy(ae_model *m, const ae_dataset *d, int supervised, ae_noise noise, float level, uint64_t seed, double *loss,
+                      int *correct);
+/* The seed a training run with seed s corrupts its test set with (ae_job_state.test_noisy_loss): `aelab
+ * eval --noise K --seed s` gives the same number. */
+uint64_t ae_test_noise_seed(uint64_t s);
 /* The checks ae_evaluate makes before it starts (AE_OK if it can evaluate d), for callers that take a test
  * set now and evaluate it later. */
 int ae_evaluate_check(const ae_model *m, const ae_dataset *d, int supervised);

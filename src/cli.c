@@ -2,6 +2,7 @@
  *   aelab train   train an autoencoder (or, with --supervised, a classifier) and save it
  *   aelab eval    loss (and accuracy) of a saved model on an IDX image file
  *   aelab recon   PNG of images above their reconstructions (optionally corrupted first)
+ *   aelab pretrain  autoencoders as pretraining for a classifier (greedy, end to end, or the baseline)
  * Errors print the core's message and return a non-zero status; nothing here calls exit() mid-way. */
 #include "aelab.h"
 #include <math.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DATA_DIR_DEFAULT "data"
@@ -132,6 +134,8 @@ static const char *train_help =
     "  --init I            glorot_uniform, glorot_normal, he_uniform, he_normal (glorot_uniform)\n"
     "  --output-bias B     mean: start the output bias at the data's mean pixel (sigmoid or linear outputs);\n"
     "                      zero: start at 0 (mean where the output allows it)\n"
+    "  --init-model F      start from a saved model (its architecture and weights; the optimizer starts afresh)\n"
+    "                      instead of a new one: the options above are then not given\n"
     "Training\n"
     "  --opt O             adam or sgd (adam)\n"
     "  --lr X              learning rate (adam 1e-3, sgd 0.01)\n"
@@ -160,8 +164,10 @@ static const char *train_help =
     "  --quiet             no progress bar\n"
     "  --threads N         threads for each step; the result is the same for any N (default: the cores, at most 8)\n";
 
+static int load_model_file(ae_model *m, const char *path, int max_batch);
+
 static int cmd_train(int argc, char **argv) {
-    static const char *const known[] = {"arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
+    static const char *const known[] = {"init-model", "arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "targets", "out", "png", "filters", "quiet", "output-bias",
                                         "threads", "diverge-factor", "train-spec", "help", NULL};
@@ -246,8 +252,21 @@ static int cmd_train(int argc, char **argv) {
     int rc = 1;
     cfg.epochs = (int)epochs;
     char spec[AE_TRAIN_CFG_STR_CAP], model_spec[AE_SPEC_CAP], sizes[256];
-    if (ae_model_init(&m, &arch, cfg.batch, cfg.seed)) { fail(); goto out_data; }
-    if (mean_bias && ae_model_init_output_bias(&m, &train)) { fail(); goto out_model; }
+    if (get(&o, "init-model", NULL)) {
+        static const char *const model_opts[] = {"arch", "hidden", "code", "output", "loss", "init", "output-bias", NULL};
+        for (int i = 0; model_opts[i]; i++)
+            if (get(&o, model_opts[i], NULL)) {
+                fprintf(stderr, "aelab: --init-model takes the model from its file; --%s cannot change it\n", model_opts[i]);
+                goto out_data;
+            }
+        int r = load_model_file(&m, get(&o, "init-model", NULL), cfg.batch);
+        if (r == -1) fail();
+        if (r) goto out_data;
+        arch = m.arch;
+    } else {
+        if (ae_model_init(&m, &arch, cfg.batch, cfg.seed)) { fail(); goto out_data; }
+        if (mean_bias && ae_model_init_output_bias(&m, &train)) { fail(); goto out_model; }
+    }
     /* the run is a "train" job, as in the page: the settings go in as one spec */
     if (ae_job_create(&job, "train", &m, &train, ae_dataset_loaded(&targets) ? &targets : NULL, ae_dataset_loaded(&test) ? &test : NULL,
                       ae_train_cfg_str(&cfg, spec, sizeof spec))) {
@@ -302,6 +321,7 @@ static int cmd_train(int argc, char **argv) {
             }
             printf("  test_loss %.5f", tl);
             if (supervised) printf("  test_acc %.4f", acc);
+            if (st.epoch_ended && !isnan(st.test_noisy_loss)) printf("  noisy_test_loss %.5f", st.test_noisy_loss);
         }
         printf("  %.1f s  %.0f samples/s\n", el, samples / el);
         fflush(stdout);
@@ -351,18 +371,24 @@ static int load_model_file(ae_model *m, const char *path, int max_batch) {
 }
 
 static const char *eval_help =
-    "usage: aelab eval --model M.safetensors [--images F] [--labels L] [--supervised]\n"
+    "usage: aelab eval --model M.safetensors [--images F] [--labels L] [--supervised] [--noise K --noise-level X --seed N]\n"
     "Mean loss of the model over the images (default: the MNIST test set); with labels and --supervised,\n"
-    "a classifier's accuracy too.\n";
+    "a classifier's accuracy too. With --noise, the inputs are corrupted and compared with the clean images: the\n"
+    "corruption a training run with --seed N reports as noisy_test_loss (seed 1 by default).\n";
 
 static int cmd_eval(int argc, char **argv) {
-    static const char *const known[] = {"model", "images", "labels", "supervised", "help", NULL};
+    static const char *const known[] = {"model", "images", "labels", "supervised", "noise", "noise-level", "seed", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab eval: unexpected argument '%s'\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(eval_help, stdout); return 0; }
     if (check_known(&o, known)) return 2;
     if (!get(&o, "model", NULL)) { fprintf(stderr, "aelab eval: --model is required\n%s", eval_help); return 2; }
     int supervised = get(&o, "supervised", NULL) != NULL;
+    long seed;
+    double level;
+    if (get_int(&o, "seed", 1, 0, 4294967295L, &seed) || get_float(&o, "noise-level", 0.3, 0, 1, &level)) return 2;
+    ae_noise noise = AE_NOISE_NONE;
+    if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &noise)) { fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n"); return 2; }
     char p3[1024], p4[1024];
     data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
     data_path(p4, sizeof p4, "t10k-labels-idx1-ubyte.gz");
@@ -375,9 +401,10 @@ static int cmd_eval(int argc, char **argv) {
     if (load_set(&d, imgs, get(&o, "labels", (supervised && imgs == p3) ? p4 : NULL))) { ae_model_free(&m); return fail(); }
     double loss;
     int correct, rc = 0;
-    if (ae_evaluate(&m, &d, supervised, &loss, &correct)) rc = fail();
+    if (ae_evaluate_noisy(&m, &d, supervised, noise, (float)level, ae_test_noise_seed((uint64_t)seed), &loss, &correct)) rc = fail();
     else {
-        printf("images %d  loss %s  %.6f\n", d.n, ae_loss_name(m.arch.loss), loss);
+        if (noise) printf("images %d corrupted by %s %g (seed %ld)  loss %s  %.6f\n", d.n, ae_noise_name(noise), level, seed, ae_loss_name(m.arch.loss), loss);
+        else printf("images %d  loss %s  %.6f\n", d.n, ae_loss_name(m.arch.loss), loss);
         if (supervised) printf("accuracy %.4f (%d/%d)\n", (double)correct / d.n, correct, d.n);
     }
     ae_dataset_free(&d);
@@ -422,10 +449,12 @@ static int cmd_recon(int argc, char **argv) {
 static const char *bench_help =
     "usage: aelab bench [--arch 784-32-784] [--hidden relu] [--batch 256] [--seconds 2] [--threads 1] | aelab bench --peak\n"
     "Trains on MNIST (sigmoid output, BCE, Adam) for about --seconds after a warm-up and prints one JSON line:\n"
-    "samples/s and GFLOP/s. With --peak, the SIMD multiply-add peak of one core instead. Used by make bench.\n";
+    "samples/s and GFLOP/s. With --peak, the SIMD multiply-add peak of one core instead. Used by make bench.\n"
+    "With --profile, where a step's time goes instead: each layer's forward and backward pass (milliseconds per\n"
+    "step, GFLOP/s) and the rest (the batch's pixels, the loss, the optimizer), against the one-core peak.\n";
 
 static int cmd_bench(int argc, char **argv) {
-    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "threads", "help", NULL};
+    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "profile", "threads", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab bench: unexpected argument '%s'\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(bench_help, stdout); return 0; }
@@ -461,15 +490,258 @@ static int cmd_bench(int argc, char **argv) {
     double loss, t0 = now();
     while (now() - t0 < 0.25 * secs) if (ae_trainer_step(&t, &loss)) break; /* warm-up */
     long steps = 0;
+    const int L = arch.n_layers, profile = get(&o, "profile", NULL) != NULL;
+    double prof[2 * AE_MAX_LAYERS] = {0};
+    if (profile) m.prof = prof;
     t0 = now();
     while (now() - t0 < secs) { if (ae_trainer_step(&t, &loss)) { fail(); break; } steps++; }
     double el = now() - t0, sps = steps * (double)cfg.batch / el;
-    printf("{\"samples_per_s\": %.1f, \"gflops\": %.3f, \"steps\": %ld}\n", sps, sps * ae_model_train_flops(&m) / 1e9, steps);
+    m.prof = NULL;
+    if (!profile) {
+        printf("{\"samples_per_s\": %.1f, \"gflops\": %.3f, \"steps\": %ld}\n", sps, sps * ae_model_train_flops(&m) / 1e9, steps);
+    } else if (steps > 0) {
+        /* per step: ms of each pass, and its GFLOP/s = flops per sample × batch / seconds per step */
+        double done = 0, total = 0, sink = 0, tp = now();
+        while (now() - tp < 0.5) { sink += ae_peak_run(1000000, &done); total += done; }
+        const double peak = total / (now() - tp) / 1e9, step_ms = 1e3 * el / steps;
+        char spec[AE_SPEC_CAP];
+        ae_arch_spec(&arch, spec, sizeof spec);
+        printf("profile of %s, batch %ld, %ld thread(s): %.2f ms a step, %.0f samples/s, %.2f GFLOP/s; one core's peak %.1f GFLOP/s (checksum %.3g)\n",
+               spec, batch, threads, step_ms, sps, sps * ae_model_train_flops(&m) / 1e9, peak, sink);
+        printf("%-5s %-8s %-10s %12s %9s %12s %9s %7s\n", "layer", "kind", "output", "forward ms", "GFLOP/s", "backward ms", "GFLOP/s", "share");
+        double layers = 0;
+        for (int l = 0; l < L; l++) {
+            const double f = 1e3 * prof[2 * l] / steps, b = 1e3 * prof[2 * l + 1] / steps;
+            const double ff = ae_model_layer_flops(&m, l, 0) * batch, fb = ae_model_layer_flops(&m, l, 1) * batch;
+            char shape[48];
+            snprintf(shape, sizeof shape, "%dx%dx%d", arch.shape[l + 1].c, arch.shape[l + 1].h, arch.shape[l + 1].w);
+            printf("%-5d %-8s %-10s %12.3f %9.2f %12.3f %9.2f %6.1f%%\n", l, ae_layer_kind_name(arch.layer[l].kind), shape, f, ff > 0 ? ff / f / 1e6 : 0.0, b,
+                   fb > 0 ? fb / b / 1e6 : 0.0, 100.0 * (f + b) / step_ms);
+            layers += f + b;
+        }
+        printf("%-5s %-8s %-10s %12.3f %9s %12s %9s %6.1f%%\n", "rest", "", "", step_ms - layers, "", "", "", 100.0 * (step_ms - layers) / step_ms);
+        printf("(rest: the batch's pixels to floats, the loss and its gradient, zeroing the gradients, the optimizer step)\n");
+    }
     rc = 0;
     ae_trainer_free(&t);
     ae_model_free(&m);
 out:
     ae_dataset_free(&d);
+    return rc;
+}
+
+static const char *pretrain_help =
+    "usage: aelab pretrain [options]\n"
+    "Autoencoders as the initialisation of a classifier: pretraining, then the top layer on the labels with the\n"
+    "encoder frozen, then every layer on the labels; test loss and accuracy after every epoch and phase.\n"
+    "  --arch A            the classifier, dense, ending in softmax (784-500-500-500-10)\n"
+    "  --hidden ACT        hidden activation where --arch names none (relu; sigmoid in the historical setting)\n"
+    "  --recipe R          greedy (one shallow autoencoder per layer), e2e (one deep autoencoder), none (the\n"
+    "                      random-init baseline), or several separated by commas, run one after another and\n"
+    "                      compared at the end (greedy)\n"
+    "  --pre-epochs N      epochs of each pretraining phase (1)   --top-epochs N  the top layer alone (1)\n"
+    "  --fine-epochs N     every layer (1)\n"
+    "  --labels-per-class N  the supervised phases see only N labelled images of each class (0: all)\n"
+    "  --noise K --noise-level X  corrupt the pretraining inputs afresh every batch (stacked denoising)\n"
+    "  --opt O --lr X --pre-lr X --momentum X --batch N --seed N  (adam 1e-3, pre-lr: lr; batch 128)\n"
+    "  --historical        sigmoid units and plain SGD, as in the 2006-2010 papers: lr 0.5, pre-lr 5 (the loss is\n"
+    "                      a mean over pixels, so SGD on an autoencoder needs a rate that much larger)\n"
+    "  --out-dir D         save the classifier after every phase as D/<recipe>/phase-P.safetensors\n"
+    "  --resume            with --out-dir: start after the last phase saved there (the same bits as a run\n"
+    "                      that never stopped); the settings must be the ones the run started with\n"
+    "  --train-limit N  --threads N  --quiet  and the data options of 'aelab train'\n";
+
+/* the last phase saved in dir (phase-P.safetensors), or -1 */
+static int last_saved_phase(const char *dir, int n_phases) {
+    for (int p = n_phases - 1; p >= 0; p--) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, p);
+        if (access(path, R_OK) == 0) return p;
+    }
+    return -1;
+}
+
+/* dir/settings.txt holds the run's model and settings: a resumed run must match them */
+static int check_settings(const char *dir, const char *text, int resume) {
+    char path[1200], old[4096] = "";
+    snprintf(path, sizeof path, "%s/settings.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(old, 1, sizeof old - 1, f);
+        old[n] = 0;
+        fclose(f);
+    }
+    if (resume && f && strcmp(old, text)) {
+        fprintf(stderr, "aelab: %s was written by a run with other settings:\n  %s  this run:\n  %s", path, old, text);
+        return -1;
+    }
+    if (!resume || !f) {
+        f = fopen(path, "w");
+        if (!f || fputs(text, f) < 0 || fclose(f)) { fprintf(stderr, "aelab: cannot write %s\n", path); return -1; }
+    }
+    return 0;
+}
+
+typedef struct { char recipe[16]; double acc[2]; int have[2]; double secs; } pretrain_result;
+
+static int run_pretrain(const char *recipe, const char *arch_spec, const char *hidden, const char *spec, uint64_t seed, const ae_dataset *train,
+                        const ae_dataset *test, const char *out_dir, int resume, int quiet, pretrain_result *res) {
+    ae_arch arch;
+    if (ae_arch_parse(&arch, arch_spec, hidden, NULL, "softmax", NULL)) return fail();
+    char full[1024], dir[1100] = "";
+    snprintf(full, sizeof full, "recipe=%s %s", recipe, spec);
+    ae_model m;
+    ae_job *job = NULL;
+    int rc = 1, start = 0;
+    if (ae_model_init(&m, &arch, AE_MAX_BATCH < 256 ? AE_MAX_BATCH : 256, seed)) return fail(); /* every recipe starts from these weights */
+    if (out_dir) {
+        snprintf(dir, sizeof dir, "%s/%s", out_dir, recipe);
+        mkdir(out_dir, 0777);
+        mkdir(dir, 0777);
+        char text[4096], as[AE_SPEC_CAP];
+        ae_arch_spec_full(&arch, as, sizeof as);
+        snprintf(text, sizeof text, "model %s\nsettings %s\nimages %d test %d\n", as, full, train->n, test ? test->n : 0);
+        if (check_settings(dir, text, resume)) goto out;
+    }
+    /* the job from its first phase; a resumed run makes it again, starting after the last phase saved */
+    if (ae_job_create(&job, "pretrain", &m, train, NULL, test, full)) { fail(); goto out; }
+    ae_job_state st;
+    ae_job_state_get(job, &st);
+    const int n_phases = st.n_phases;
+    if (resume && dir[0]) {
+        const int last = last_saved_phase(dir, n_phases);
+        if (last == n_phases - 1) { printf("%s: every phase is done (%s)\n", recipe, dir); rc = 0; goto out; }
+        if (last >= 0) {
+            char path[1200], s2[1100];
+            snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, last);
+            ae_job_free(job);
+            job = NULL;
+            ae_model_free(&m);
+            int r = load_model_file(&m, path, 256);
+            if (r) { if (r == -1) fail(); return 1; }
+            start = last + 1;
+            snprintf(s2, sizeof s2, "%s start=%d", full, start);
+            printf("%s: resuming after phase %d from %s\n", recipe, last, path);
+            if (ae_job_create(&job, "pretrain", &m, train, NULL, test, s2)) { fail(); goto out; }
+        }
+    }
+    char as[AE_SPEC_CAP];
+    ae_arch_spec(&arch, as, sizeof as);
+    printf("%s: classifier %s  %zu params  %s\n", recipe, as, m.n_params, spec);
+    ae_job_state_get(job, &st);
+    const double t0 = now();
+    int phase = -1, epochs = 0, epoch = 0; /* the phase under way, its epochs, those done */
+    while (!st.done) {
+        if (st.phase != phase) {
+            char name[256];
+            ae_job_phase_name(job, st.phase, name, sizeof name);
+            phase = st.phase;
+            epochs = st.epochs;
+            epoch = 0;
+            printf("phase %d/%d: %s (%d epochs of %d steps)\n", phase + 1, n_phases, name, st.epochs, st.steps_per_epoch);
+            fflush(stdout);
+        }
+        const double te = now();
+        double sum = 0;
+        int steps = 0;
+        do {
+            if (ae_job_step(job, 1, &st)) { fail(); goto out; }
+            sum += st.loss_sum;
+            steps += st.steps_run;
+            if (!quiet && isatty(2) && steps % 10 == 1)
+                fprintf(stderr, "\r  step %d/%d  loss %.4f ", steps, st.steps_per_epoch, st.loss);
+        } while (!st.epoch_ended);
+        if (!quiet && isatty(2)) fprintf(stderr, "\r%*s\r", 60, "");
+        printf("  epoch %d/%d  train_loss %.5f", ++epoch, epochs, steps ? sum / steps : 0.0);
+        if (test) {
+            printf("  test_loss %.5f", st.test_loss);
+            if (!isnan(st.test_acc)) printf("  test_acc %.4f  test_error %.2f%%", st.test_acc, 100.0 * (1.0 - st.test_acc));
+            if (!isnan(st.test_noisy_loss)) printf("  noisy_test_loss %.5f", st.test_noisy_loss);
+        }
+        printf("  %.1f s\n", now() - te);
+        fflush(stdout);
+        if (st.phase_ended) {
+            const int done_phase = st.done ? st.phase : st.phase - 1;
+            if (res && !isnan(st.test_acc)) {
+                const int slot = done_phase == n_phases - 1 ? 1 : 0;
+                res->acc[slot] = st.test_acc;
+                res->have[slot] = 1;
+            }
+            if (dir[0]) {
+                char path[1200];
+                uint8_t *buf;
+                size_t len;
+                snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, done_phase);
+                if (ae_model_save_mem(&m, &buf, &len) || ae_write_file(path, buf, len)) { fail(); goto out; }
+                free(buf);
+                printf("  saved %s\n", path);
+            }
+        }
+    }
+    if (res) res->secs = now() - t0;
+    printf("%s: done in %.1f s\n", recipe, now() - t0);
+    rc = 0;
+out:
+    ae_job_free(job);
+    ae_model_free(&m);
+    return rc;
+}
+
+static int cmd_pretrain(int argc, char **argv) {
+    static const char *const known[] = {"arch", "hidden", "recipe", "pre-epochs", "top-epochs", "fine-epochs", "labels-per-class", "noise",
+                                        "noise-level", "opt", "lr", "pre-lr", "momentum", "batch", "seed", "historical", "out-dir", "resume",
+                                        "train-images", "train-labels", "test-images", "test-labels", "train-limit", "threads", "quiet", "help", NULL};
+    opts o;
+    if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab pretrain: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
+    if (get(&o, "help", NULL)) { fputs(pretrain_help, stdout); return 0; }
+    if (check_known(&o, known)) return 2;
+    const int hist = get(&o, "historical", NULL) != NULL;
+    if (get(&o, "resume", NULL) && !get(&o, "out-dir", NULL)) { fprintf(stderr, "aelab: --resume needs --out-dir, where the phases were saved\n"); return 2; }
+    long pre, top, fine, per, batch, seed, limit, threads;
+    double lr, plr, mom, level;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (get_int(&o, "pre-epochs", 1, 1, 100000, &pre) || get_int(&o, "top-epochs", 1, 1, 100000, &top) ||
+        get_int(&o, "fine-epochs", 1, 1, 100000, &fine) || get_int(&o, "labels-per-class", 0, 0, 1000000, &per) ||
+        get_int(&o, "batch", 128, 1, AE_MAX_BATCH < 256 ? AE_MAX_BATCH : 256, &batch) || get_int(&o, "seed", 1, 0, 4294967295L, &seed) ||
+        get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_int(&o, "threads", cores < 1 ? 1 : cores > 8 ? 8 : cores, 1, AE_MAX_THREADS, &threads) ||
+        get_float(&o, "lr", hist ? 0.5 : 1e-3, 1e-12, 100, &lr) || get_float(&o, "pre-lr", hist ? 5 : 0, 0, 100, &plr) ||
+        get_float(&o, "momentum", hist ? 0 : 0.9, 0, 0.999999, &mom) || get_float(&o, "noise-level", 0.25, 0, 1, &level))
+        return 2;
+    if (ae_set_threads((int)threads)) return fail();
+    const char *opt = get(&o, "opt", hist ? "sgd" : "adam"), *noise = get(&o, "noise", "none");
+    /* the job's settings: momentum only for SGD (Adam has none) */
+    char spec[512], momentum[48] = "";
+    if (!strcmp(opt, "sgd")) snprintf(momentum, sizeof momentum, " momentum=%.9g", mom);
+    snprintf(spec, sizeof spec, "pre_epochs=%ld top_epochs=%ld fine_epochs=%ld labels_per_class=%ld opt=%s lr=%.9g pre_lr=%.9g%s batch=%ld seed=%ld "
+             "noise=%s noise_level=%.9g", pre, top, fine, per, opt, lr, plr, momentum, batch, seed, noise, level);
+    char p1[1024], p2[1024], p3[1024], p4[1024];
+    data_path(p1, sizeof p1, "train-images-idx3-ubyte.gz");
+    data_path(p2, sizeof p2, "train-labels-idx1-ubyte.gz");
+    data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
+    data_path(p4, sizeof p4, "t10k-labels-idx1-ubyte.gz");
+    ae_dataset train, test;
+    if (load_set(&train, get(&o, "train-images", p1), get(&o, "train-labels", p2))) return fail();
+    if (limit && limit < train.n) train.n = (int)limit;
+    if (load_set(&test, get(&o, "test-images", p3), get(&o, "test-labels", p4))) { ae_dataset_free(&train); return fail(); }
+    pretrain_result res[8];
+    memset(res, 0, sizeof res);
+    int n = 0, rc = 0;
+    char list[128];
+    snprintf(list, sizeof list, "%s", get(&o, "recipe", "greedy"));
+    for (char *r = strtok(list, ","); r && n < 8 && !rc; r = strtok(NULL, ",")) {
+        snprintf(res[n].recipe, sizeof res[n].recipe, "%s", r);
+        rc = run_pretrain(r, get(&o, "arch", "784-500-500-500-10"), get(&o, "hidden", hist ? "sigmoid" : "relu"), spec, (uint64_t)seed, &train, &test,
+                          get(&o, "out-dir", NULL), get(&o, "resume", NULL) != NULL, get(&o, "quiet", NULL) != NULL, &res[n]);
+        n++;
+    }
+    if (!rc && n > 1) {
+        printf("\nrecipe    test error after the top layer   after fine-tuning   wall time\n");
+        for (int i = 0; i < n; i++)
+            printf("%-9s %28.2f%% %18.2f%% %10.1f s\n", res[i].recipe, res[i].have[0] ? 100.0 * (1 - res[i].acc[0]) : NAN,
+                   res[i].have[1] ? 100.0 * (1 - res[i].acc[1]) : NAN, res[i].secs);
+    }
+    ae_dataset_free(&train);
+    ae_dataset_free(&test);
     return rc;
 }
 
@@ -479,6 +751,7 @@ static const char *main_help =
     "  train   train an autoencoder or classifier on MNIST or IDX files\n"
     "  eval    loss and accuracy of a saved model\n"
     "  recon   PNG of inputs and reconstructions\n"
+    "  pretrain  autoencoders as pretraining for a classifier, against the random-init baseline\n"
     "  bench   training speed (samples/s, GFLOP/s) or the SIMD peak\n"
     "Run 'aelab <command> --help' for its options.\n";
 
@@ -491,6 +764,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 2, argv + 2);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 2, argv + 2);
     if (!strcmp(argv[1], "recon")) return cmd_recon(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "pretrain")) return cmd_pretrain(argc - 2, argv + 2);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
     fprintf(stderr, "aelab: unknown command '%s'\n%s", argv[1], main_help);
     return 2;

@@ -63,6 +63,32 @@ int ae_dataset_split(ae_dataset *d, int keep, ae_dataset *tail) {
     return AE_OK;
 }
 
+int ae_dataset_subset(ae_dataset *dst, const ae_dataset *src, const uint32_t *idx, int n) {
+    memset(dst, 0, sizeof *dst);
+    if (!src || !ae_dataset_loaded(src) || !idx || n < 1) return ae_fail(AE_ERR_ARG, "a subset needs a dataset and at least one item");
+    for (int i = 0; i < n; i++)
+        if (idx[i] >= (uint32_t)src->n) return ae_fail(AE_ERR_ARG, "item %u of a subset is past the dataset's %d items", idx[i], src->n);
+    const size_t row = (size_t)ae_dataset_dim(src) * (src->values ? sizeof(float) : 1);
+    uint8_t *data = malloc((size_t)n * row);
+    dst->labels = src->labels ? malloc((size_t)n) : NULL;
+    if (!data || (src->labels && !dst->labels)) {
+        free(data); free(dst->labels);
+        memset(dst, 0, sizeof *dst);
+        return ae_fail(AE_ERR_NOMEM, "out of memory for a subset of %d items", n);
+    }
+    const uint8_t *from = src->values ? (const uint8_t *)src->values : src->pixels;
+    for (int i = 0; i < n; i++) {
+        memcpy(data + (size_t)i * row, from + (size_t)idx[i] * row, row);
+        if (src->labels) dst->labels[i] = src->labels[idx[i]];
+    }
+    if (src->values) dst->values = (float *)(void *)data;
+    else dst->pixels = data;
+    dst->n = n; dst->rows = src->rows; dst->cols = src->cols;
+    for (int i = 0; src->labels && i < n; i++)
+        if (dst->labels[i] + 1 > dst->n_classes) dst->n_classes = dst->labels[i] + 1;
+    return AE_OK;
+}
+
 int ae_dataset_dim(const ae_dataset *d) { return d->rows * d->cols; }
 int ae_dataset_loaded(const ae_dataset *d) { return d->pixels || d->values; }
 

@@ -4,6 +4,7 @@
  * activations run fused into their products where the kind can (dense), else as their own step. */
 #include "layers/layer.h"
 #include <math.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,13 @@ void ae_model_reset(ae_model *m, uint64_t seed) {
     memset(m->grads, 0, bytes);
     memset(m->opt_m, 0, bytes);
     memset(m->opt_v, 0, bytes);
+    m->t = 0;
+    m->can_undo = 0;
+}
+
+void ae_model_reset_optimizer(ae_model *m) {
+    memset(m->opt_m, 0, m->n_params * sizeof(float));
+    memset(m->opt_v, 0, m->n_params * sizeof(float));
     m->t = 0;
     m->can_undo = 0;
 }
@@ -195,6 +203,18 @@ float *ae_model_tensor(ae_model *m, int l, int k) {
     return m->params + m->t_off[l][k];
 }
 float *ae_model_weight(ae_model *m, int l) { return ae_model_tensor(m, l, 0); }
+
+void ae_model_grad_norms(const ae_model *m, double *out) {
+    for (int l = 0; l < m->arch.n_layers; l++) {
+        double s = 0.0;
+        for (int k = 0; k < m->n_tensors[l]; k++) {
+            if (!m->tensor[l][k].decay) continue; /* weights, not biases */
+            const float *g = m->grads + m->t_off[l][k];
+            for (size_t i = 0; i < m->tensor[l][k].count; i++) s += (double)g[i] * g[i];
+        }
+        out[l] = sqrt(s);
+    }
+}
 float *ae_model_bias(ae_model *m, int l) { return ae_model_tensor(m, l, 1); }
 float *ae_model_input(ae_model *m) { return m->a[0]; }
 const float *ae_model_output(const ae_model *m) { return m->a[m->arch.n_layers]; }
@@ -217,18 +237,37 @@ static void layer_ctx(ae_model *m, int l, int B, ae_layer_ctx *c) {
     }
 }
 
+/* the profile's clock (ae_model.prof) */
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+double ae_model_layer_flops(const ae_model *m, int l, int backward) {
+    if (!m || l < 0 || l >= m->arch.n_layers) return 0.0;
+    const ae_arch *a = &m->arch;
+    const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
+    /* flops() counts forward and backward: 2 per multiply-add forward, 2 for the weight gradient and 2 for
+     * the input gradient, so without the input gradient it is twice the forward */
+    const double fwd = ops->flops(&a->layer[l], a->shape[l], a->shape[l + 1], 0) / 2.0;
+    return backward ? ops->flops(&a->layer[l], a->shape[l], a->shape[l + 1], l > 0) - fwd : fwd;
+}
+
 int ae_model_forward_range(ae_model *m, int from, int to, int B) {
     int rc = check_batch(m, B);
     if (rc) return rc;
     const ae_arch *a = &m->arch;
     if (from < 0 || to > a->n_layers || from > to) return ae_fail(AE_ERR_ARG, "layer range [%d, %d) is outside the model", from, to);
     for (int l = from; l < to; l++) {
+        const double t0 = m->prof ? seconds() : 0.0;
         ae_layer_ctx c;
         layer_ctx(m, l, B, &c);
         const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
         c.apply_act = m->fuse && ops->fuses_act;
         ops->forward(&c);
         if (!c.apply_act) ae_act_forward(a->layer[l].act, c.z, c.y, (size_t)B * a->sizes[l + 1], a->sizes[l + 1]);
+        if (m->prof) m->prof[2 * l] += seconds() - t0;
     }
     return AE_OK;
 }
@@ -255,6 +294,7 @@ int ae_model_backward(ae_model *m, int from, int B) {
      * layer below; that layer's dz = f'(y) ⊙ dL/dy is either folded into the product (fuse_below) or
      * applied here in place, as its own step. */
     for (int l = L - 1; l >= from; l--) {
+        const double t0 = m->prof ? seconds() : 0.0;
         ae_layer_ctx c;
         layer_ctx(m, l, B, &c);
         const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
@@ -264,6 +304,7 @@ int ae_model_backward(ae_model *m, int from, int B) {
         if (below && m->fuse && ops->fuses_below) c.fuse_below = (int)f;
         ops->backward(&c);
         if (below && c.fuse_below < 0) ae_act_backward(f, m->a[l], c.dx, c.dx, (size_t)B * a->sizes[l]);
+        if (m->prof) m->prof[2 * l + 1] += seconds() - t0;
     }
     return AE_OK;
 }

@@ -210,6 +210,9 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
 typedef struct {
     const ae_dataset *d;
     int supervised;
+    ae_noise noise; /* corrupt the inputs (the target stays clean), each row from its own stream */
+    float level;
+    uint64_t seed;
     double sum; /* Σ over chunks of mean loss × rows */
     int right;
 } eval_ctx;
@@ -223,6 +226,13 @@ static int eval_chunk(ae_model *m, int first, int B, void *ctx) {
     ae_dataset_batch(d, NULL, first, B, ae_model_input(m));
     if (c->supervised) ae_dataset_onehot(d, NULL, first, B, out, target);
     else memcpy(target, ae_model_input(m), (size_t)B * in * sizeof(float));
+    /* row i's noise is drawn from stream i of the seed: the same corrupted test set for any chunk size,
+     * thread count or build, and the same at every epoch (as a fixed noisy test set would be) */
+    for (int i = 0; c->noise && i < B; i++) {
+        ae_rng r;
+        ae_rng_seed(&r, c->seed, (uint64_t)(first + i));
+        ae_corrupt(c->noise, c->level, &r, ae_model_input(m) + (size_t)i * in, (size_t)in);
+    }
     ae_model_forward(m, B);
     c->sum += ae_model_loss(m, target, B, 0) * B;
     if (c->supervised) {
@@ -247,10 +257,18 @@ int ae_evaluate_check(const ae_model *m, const ae_dataset *d, int supervised) {
     return AE_OK;
 }
 
+uint64_t ae_test_noise_seed(uint64_t s) { return s ^ 0x7e57c0de5eed0001ull; }
+
 int ae_evaluate(ae_model *m, const ae_dataset *d, int supervised, double *loss, int *correct) {
+    return ae_evaluate_noisy(m, d, supervised, AE_NOISE_NONE, 0.0f, 0, loss, correct);
+}
+
+int ae_evaluate_noisy(ae_model *m, const ae_dataset *d, int supervised, ae_noise noise, float level, uint64_t seed, double *loss, int *correct) {
     int rc = ae_evaluate_check(m, d, supervised);
     if (rc) return rc;
-    eval_ctx c = {d, supervised, 0.0, 0};
+    if ((unsigned)noise >= AE_NOISE_COUNT) return ae_fail(AE_ERR_ARG, "unknown noise kind %d", (int)noise);
+    if (!(level >= 0.0f && level <= 1.0f)) return ae_fail(AE_ERR_ARG, "noise level %g is not in [0, 1]", level);
+    eval_ctx c = {d, supervised, noise, level, seed, 0.0, 0};
     rc = ae_model_chunks(m, d->n, eval_chunk, &c);
     if (rc) return rc;
     if (loss) *loss = c.sum / d->n;

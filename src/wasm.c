@@ -290,6 +290,14 @@ API float *ae_wasm_model_params(int h) {
     return m ? m->params : NULL;
 }
 
+/* out (doubles, n_layers): ae_model_grad_norms */
+API int ae_wasm_model_grad_norms(int h, double *out) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    ae_model_grad_norms(m, out);
+    return m->arch.n_layers;
+}
+
 API int ae_wasm_model_reset(int h, uint32_t seed) {
     ae_model *m = get(h, H_MODEL);
     if (!m) return AE_ERR_ARG;
@@ -395,7 +403,8 @@ API int ae_wasm_job_spec(int h, char *buf, int cap) {
 }
 
 /* out (doubles), the job's state (ae_job_state) after up to n steps: step, epoch, epochs, steps_per_epoch,
- * phase, n_phases, done, epoch_ended, pos, loss, test_loss, test_acc, steps_run, samples, loss_sum. Returns
+ * phase, n_phases, done, epoch_ended, pos, loss, test_loss, test_acc, steps_run, samples, loss_sum, test_noisy_loss,
+ * phase_ended, train_acc. Returns
  * the steps taken, or an error (AE_ERR_DIVERGED: the last sound state is back; out holds that state). */
 API int ae_wasm_job_step(int h, int n, double *out) {
     ae_job *j = get(h, H_JOB);
@@ -403,9 +412,39 @@ API int ae_wasm_job_step(int h, int n, double *out) {
     ae_job_state st;
     int rc = ae_job_step(j, n, &st);
     const double v[] = {(double)st.step, st.epoch, st.epochs, st.steps_per_epoch, st.phase, st.n_phases, st.done, st.epoch_ended, st.pos,
-                        st.loss, st.test_loss, st.test_acc, st.steps_run, (double)st.samples, st.loss_sum};
+                        st.loss, st.test_loss, st.test_acc, st.steps_run, (double)st.samples, st.loss_sum, st.test_noisy_loss,
+                        st.phase_ended, st.train_acc};
     memcpy(out, v, sizeof v);
     return rc ? rc : st.steps_run;
+}
+
+/* What phase p of the job does, in words, into buf (cap bytes); returns its length. */
+API int ae_wasm_job_phase_name(int h, int phase, char *buf, int cap) {
+    ae_job *j = get(h, H_JOB);
+    if (!j) return AE_ERR_ARG;
+    int rc = ae_job_phase_name(j, phase, buf, cap > 0 ? (size_t)cap : 0);
+    return rc ? rc : (int)strlen(buf);
+}
+
+/* x (B, input) as the job reconstructs it now (ae_job_reconstruct) into out (B, input). */
+API int ae_wasm_job_reconstruct(int h, const float *x, int B, float *out) {
+    ae_job *j = get(h, H_JOB);
+    if (!j) return AE_ERR_ARG;
+    int rc = check_count("reconstruct", B, sizeof(float));
+    return rc ? rc : ae_job_reconstruct(j, x, B, out);
+}
+
+/* The first-layer filters of the model the job's phase trains now (ae_job_model): a layer being pretrained
+ * on the images shows them as they learn. AE_ERR_ARG if that model's input is not the images. */
+API int ae_wasm_job_png_filters(int h, int hh, int w, int cols, int scale, uint8_t **out, int *len) {
+    ae_job *j = get(h, H_JOB);
+    if (!j) return AE_ERR_ARG;
+    ae_model *m = ae_job_model(j);
+    if (m->arch.sizes[0] != hh * w) return ae_fail(AE_ERR_ARG, "this phase's model does not read the %d×%d images", hh, w);
+    size_t l;
+    int rc = ae_png_filters(m, hh, w, cols, scale, out, &l);
+    if (!rc) *len = (int)l;
+    return rc;
 }
 
 /* out (doubles): mean loss, correct predictions (supervised) */

@@ -42,6 +42,9 @@ const TRAIN_KEYS = {
   batch: 'batch', optimizer: 'opt', lr: 'lr', momentum: 'momentum', beta1: 'beta1', beta2: 'beta2', eps: 'eps',
   weightDecay: 'weight_decay', seed: 'seed', noise: 'noise', noiseLevel: 'noise_level', supervised: 'supervised',
   divergeFactor: 'diverge_factor', epochs: 'epochs', from: 'from', to: 'to',
+  // the "pretrain" job's own (src/jobs/pretrain.c)
+  recipe: 'recipe', preEpochs: 'pre_epochs', topEpochs: 'top_epochs', fineEpochs: 'fine_epochs', labelsPerClass: 'labels_per_class',
+  preLr: 'pre_lr', start: 'start',
 };
 
 /** The C spec ("batch=64 opt=sgd ...") for ae.trainer's settings; C checks the values, this only the keys.
@@ -295,9 +298,11 @@ export class Aelab {
   }
 
   /**
-   * A training job of the given kind (JOBS; "train": one phase of training) on a model and its training set.
+   * A training job of the given kind (JOBS; "train": one phase of training; "pretrain": autoencoders as the
+   * initialisation of a classifier, in phases) on a model and its training set.
    * opts: the settings (TRAIN_KEYS: batch, optimizer, lr, momentum, beta1, beta2, eps, weightDecay, seed,
-   * noise, noiseLevel, supervised, divergeFactor, epochs, from, to), plus targets (a Dataset, one row per
+   * noise, noiseLevel, supervised, divergeFactor, epochs, from, to; a "pretrain" job's recipe, preEpochs,
+   * topEpochs, fineEpochs, labelsPerClass, preLr, start instead of epochs, from, to, supervised), plus targets (a Dataset, one row per
    * training item, what the output should be instead of the input) and test (a Dataset evaluated at each
    * epoch's end). A setting left out or undefined takes the engine's default (lr: 1e-3 for adam, 0.01 for
    * sgd); an unknown key throws. The settings reach C as one key=value spec, which C checks and refuses with
@@ -515,6 +520,18 @@ export class Model extends Handle {
       ae.free(p);
     }
   }
+  /** Each layer's gradient norm from the last training step, ‖∂L/∂W‖ over its weights (biases left out);
+   * 0 for a layer the step did not reach (frozen below the trained range) and for layers without weights. */
+  gradNorms() {
+    const ae = this.ae, L = this.nLayers;
+    const p = ae.alloc(8 * L);
+    try {
+      ae.check(ae.M._ae_wasm_model_grad_norms(this.handle, p));
+      return ae.M.HEAPF64.slice(p >> 3, (p >> 3) + L);
+    } finally {
+      ae.free(p);
+    }
+  }
   /** PNG of the first layer's filters, the first 256, each stretched to its own range, `cols` to a row, each
    * weight drawn scale×scale: a dense layer's rows of W as h×w images; a conv layer's K×K kernels, one per
    * (filter, input channel), filter by filter (h and w ignored). Other first layers are refused. */
@@ -529,7 +546,7 @@ export class Job extends Handle {
     this.model = model;
     this.data = data;
     this.cfg = cfg;
-    this.out = ae.alloc(8 * 15); // kept for the job's life: run() is called many times
+    this.out = ae.alloc(8 * 18); // kept for the job's life: run() is called many times
     this.spec = ae.withBytes(new Uint8Array(512), (p, n) => {
       ae.check(ae.M._ae_wasm_job_spec(h, p, n));
       return ae.readCString(p);
@@ -538,9 +555,11 @@ export class Job extends Handle {
   /**
    * Train up to `steps` minibatches (stopping at the end of an epoch when stopAtEpoch, and when the planned
    * epochs are done). Returns { steps, loss, meanLoss, epoch, step, pos, stepsPerEpoch, samples, done,
-   * epochEnded, testLoss, testAcc, epochEnds }: pos is the item the next batch starts at within its epoch;
-   * epochEnds lists { epoch, testLoss, testAcc } for every epoch this call completed (the test set's
-   * numbers NaN without one); testLoss and testAcc are the latest. On divergence (a loss that is not
+   * epochEnded, testLoss, testAcc, testNoisyLoss, trainAcc, epochEnds, epochs, phase, phases, phaseEnded }: pos is the item
+   * the next batch starts at within its epoch; a job of phases stops at a phase's end (phaseEnded; phase is
+   * then the next one, and epoch, epochs and stepsPerEpoch describe it); epochEnds lists { epoch, phase, testLoss, testAcc, testNoisyLoss, trainAcc } for every epoch this call completed
+   * (the test set's numbers NaN without one; testNoisyLoss, the loss of corrupted test inputs against clean
+   * ones, NaN unless a reconstruction job has noise); the others are the latest. On divergence (a loss that is not
    * finite or exceeds divergeFactor times its reference) throws an AelabError with code -5 whose message
    * names the loss and its reference; the model and this job are then back at the start of the last step
    * whose loss was sound (weights, optimizer moments and step counts), and this.state says where that is.
@@ -551,16 +570,42 @@ export class Job extends Handle {
     let done = 0, sum = 0, samples = 0, rc = 0, o;
     do { // the engine stops each call at an epoch's end; go on across it unless asked not to
       rc = ae.M._ae_wasm_job_step(this.handle, steps - done, this.out);
-      o = ae.M.HEAPF64.slice(this.out >> 3, (this.out >> 3) + 15);
+      o = ae.M.HEAPF64.slice(this.out >> 3, (this.out >> 3) + 18);
       done += o[12];
       samples += o[13];
       sum += o[14];
-      if (o[7]) epochEnds.push({ epoch: o[1], testLoss: o[10], testAcc: o[11] });
-    } while (rc > 0 && done < steps && !o[6] && !(stopAtEpoch && o[7]));
-    this.state = { steps: done, loss: o[9], meanLoss: done ? sum / done : 0, epoch: o[1], step: o[0], pos: o[8], stepsPerEpoch: o[3],
-                   samples, done: !!o[6], epochEnded: !!o[7], testLoss: o[10], testAcc: o[11], epochEnds };
+      if (o[7]) epochEnds.push({ epoch: o[1], phase: o[16] && !o[6] ? o[4] - 1 : o[4], testLoss: o[10], testAcc: o[11], testNoisyLoss: o[15], trainAcc: o[17] });
+    } while (rc > 0 && done < steps && !o[6] && !(stopAtEpoch && o[7]) && !o[16]);
+    this.state = { steps: done, loss: o[9], meanLoss: done ? sum / done : 0, epoch: o[1], epochs: o[2], step: o[0], pos: o[8], stepsPerEpoch: o[3],
+                   phase: o[4], phases: o[5], phaseEnded: !!o[16], samples, done: !!o[6], epochEnded: !!o[7], testLoss: o[10], testAcc: o[11],
+                   testNoisyLoss: o[15], trainAcc: o[17], epochEnds };
     ae.check(rc);
     return this.state;
+  }
+  /** What phase p (0-based) does, in words. */
+  phaseName(p) {
+    return this.ae.withBytes(new Uint8Array(512), (b, n) => {
+      this.ae.check(this.ae.M._ae_wasm_job_phase_name(this.handle, p, b, n));
+      return this.ae.readCString(b);
+    });
+  }
+  /** x (B, input) as the job reconstructs it now, in input space: a "pretrain" job's stack as far as
+   * pretraining has reached, decoded back to pixels through the layers below (throws for the baseline). */
+  reconstruct(x, B) {
+    const ae = this.ae, w = this.model.inputSize;
+    checkRows('job', x, B, w);
+    const pin = ae.alloc(B * w * 4);
+    try {
+      ae.M.HEAPF32.set(x.subarray(0, B * w), pin >> 2);
+      return ae.withFloats(B * w, (po) => ae.check(ae.M._ae_wasm_job_reconstruct(this.handle, pin, B, po))).out;
+    } finally {
+      ae.free(pin);
+    }
+  }
+  /** PNG of the first-layer filters of the model the phase trains now (throws when it does not read the
+   * h×w images): a layer pretrained on the images, live. */
+  filtersPng(h, w, cols = 16, scale = 2) {
+    return this.ae.takeBuffer((pp, lp) => this.ae.M._ae_wasm_job_png_filters(this.handle, h, w, cols, scale, pp, lp));
   }
   destroy() {
     super.destroy();

@@ -1,11 +1,12 @@
 /* Jobs by name: the table of kinds and the calls every kind shares. */
 #include "job.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Every job kind: its file src/jobs/<name>.c defines ae_job_<name>; a new kind is one more X(name). */
-#define JOB_KINDS(X) X(train)
+#define JOB_KINDS(X) X(train) X(pretrain)
 #define AE_X(name) extern const ae_job_ops ae_job_##name;
 JOB_KINDS(AE_X)
 #undef AE_X
@@ -25,13 +26,13 @@ int ae_job_create(ae_job **out, const char *kind, ae_model *m, const ae_dataset 
     const ae_job_ops *ops = NULL;
     for (int i = 0; i < N_KINDS && kind; i++)
         if (!strcmp(kind, kinds[i]->name)) ops = kinds[i];
-    if (!ops) return ae_fail(AE_ERR_ARG, "unknown job kind '%s' (train)", kind ? kind : "");
+    if (!ops) return ae_fail(AE_ERR_ARG, "unknown job kind '%s' (train, pretrain)", kind ? kind : "");
     if (!m || !m->mem) return ae_fail(AE_ERR_ARG, "the model is not initialised");
     if (test && (!ae_dataset_loaded(test) || test->n < 1)) return ae_fail(AE_ERR_ARG, "the test set is empty; give none instead");
     ae_job *j = calloc(1, sizeof *j);
     if (!j) return ae_fail(AE_ERR_NOMEM, "out of memory for a job");
     *j = (ae_job){.ops = ops, .m = m, .train = train, .targets = targets, .test = test};
-    j->st.test_loss = j->st.test_acc = NAN;
+    j->st.test_loss = j->st.test_acc = j->st.test_noisy_loss = j->st.train_acc = NAN;
     j->st.n_phases = 1;
     int rc = ops->init(j, spec);
     if (rc) { free(j); return rc; }
@@ -43,6 +44,7 @@ int ae_job_step(ae_job *j, int n, ae_job_state *st) {
     if (!j) return ae_fail(AE_ERR_ARG, "no job");
     if (n < 0) return ae_fail(AE_ERR_ARG, "%d steps; give at least 0", n);
     j->st.epoch_ended = 0;
+    j->st.phase_ended = 0;
     j->st.steps_run = 0;
     j->st.samples = 0;
     j->st.loss_sum = 0.0;
@@ -58,6 +60,24 @@ int ae_job_state_get(const ae_job *j, ae_job_state *st) {
 }
 
 ae_trainer *ae_job_trainer(ae_job *j) { return j ? j->ops->trainer(j) : NULL; }
+
+ae_model *ae_job_model(ae_job *j) { return !j ? NULL : j->ops->model ? j->ops->model(j) : j->m; }
+
+int ae_job_reconstruct(ae_job *j, const float *x, int n, float *out) {
+    if (!j || !x || !out || n < 1) return ae_fail(AE_ERR_ARG, "no job, no rows or no room for them");
+    if (j->ops->reconstruct) return j->ops->reconstruct(j, x, n, out);
+    ae_model *m = ae_job_model(j);
+    if (m->arch.sizes[m->arch.n_layers] != m->arch.sizes[0]) return ae_fail(AE_ERR_ARG, "this job's model is not an autoencoder");
+    return ae_model_map_rows(m, 0, m->arch.n_layers, x, n, out);
+}
+
+int ae_job_phase_name(ae_job *j, int phase, char *buf, size_t cap) {
+    if (!j || !buf || cap < 2) return ae_fail(AE_ERR_ARG, "no job or no room for the name");
+    if (j->ops->phase_name) return j->ops->phase_name(j, phase, buf, cap);
+    if (phase != 0) return ae_fail(AE_ERR_ARG, "phase %d: a %s job has phase 0 only", phase, j->ops->name);
+    snprintf(buf, cap, "%s", j->ops->name);
+    return AE_OK;
+}
 
 void ae_job_free(ae_job *j) {
     if (!j) return;

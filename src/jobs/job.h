@@ -18,6 +18,9 @@ typedef struct ae_job_ops {
     int (*step)(ae_job *j, int n);            /* updates j->st */
     ae_trainer *(*trainer)(ae_job *j);
     void (*free)(ae_job *j);
+    ae_model *(*model)(ae_job *j);                               /* NULL: the job's model */
+    int (*phase_name)(ae_job *j, int phase, char *buf, size_t cap); /* NULL: one phase, named as the kind */
+    int (*reconstruct)(ae_job *j, const float *x, int n, float *out); /* NULL: the model's output */
 } ae_job_ops;
 
 #endif

@@ -50,6 +50,11 @@ static int step(ae_job *j, int n) {
                     j->st.test_loss = tl;
                     j->st.test_acc = tr->cfg.supervised ? (double)right / j->test->n : NAN;
                 }
+                /* a denoising run is judged on corrupted test inputs too: one fixed corruption of the test
+                 * set (its own seed, not the training stream's) */
+                if (!rc && tr->cfg.noise && tr->cfg.noise_level > 0.0f && !tr->cfg.supervised)
+                    rc = ae_evaluate_noisy(j->m, j->test, 0, tr->cfg.noise, tr->cfg.noise_level, ae_test_noise_seed(tr->cfg.seed),
+                                           &j->st.test_noisy_loss, NULL);
             }
             break;
         }
@@ -72,4 +77,4 @@ static void job_free(ae_job *j) {
     j->impl = NULL;
 }
 
-const ae_job_ops ae_job_train = {"train", init, step, trainer, job_free};
+const ae_job_ops ae_job_train = {"train", init, step, trainer, job_free, NULL, NULL, NULL};

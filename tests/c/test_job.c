@@ -183,8 +183,9 @@ static void check_job_errors(void) {
     ae_model m;
     ae_job *j = NULL;
     if (make_model(&m, "8-4-8", 32, 1)) return;
-    CHECK(ae_job_kind_name(0) && !strcmp(ae_job_kind_name(0), "train") && ae_job_kind_name(1) == NULL && ae_job_kind_name(-1) == NULL,
-          "job kinds: train, then NULL");
+    CHECK(ae_job_kind_name(0) && !strcmp(ae_job_kind_name(0), "train") && ae_job_kind_name(1) && !strcmp(ae_job_kind_name(1), "pretrain") &&
+              ae_job_kind_name(2) == NULL && ae_job_kind_name(-1) == NULL,
+          "job kinds: train, pretrain, then NULL");
     j = (ae_job *)&m;
     CHECK(ae_job_create(&j, "bogus", &m, &train, NULL, NULL, "") == AE_ERR_ARG && j == NULL && strstr(ae_last_error(), "unknown job kind 'bogus'"),
           "unknown kind: %s", ae_last_error());
@@ -261,6 +262,15 @@ static void check_train_job(const char *model, const char *spec, const ae_datase
                 CHECK(st.test_loss == tl, "'%s' epoch %d: the job's test loss %.9g, ae_evaluate's %.9g", spec, st.epoch, st.test_loss, tl);
                 if (supervised) CHECK(st.test_acc == (double)right / te->n, "'%s': test accuracy %g, want %d/%d", spec, st.test_acc, right, te->n);
                 else CHECK(isnan(st.test_acc), "an autoencoder's test accuracy is NaN, not %g", st.test_acc);
+                /* a denoising run also reports the loss of the test set corrupted with its seed's test noise */
+                if (c.noise && !supervised) {
+                    double nl;
+                    CHECK(ae_evaluate_noisy(&twin, te, 0, c.noise, c.noise_level, ae_test_noise_seed(c.seed), &nl, NULL) == AE_OK, "%s", ae_last_error());
+                    CHECK(st.test_noisy_loss == nl && nl != tl, "'%s': noisy test loss %.9g, ae_evaluate_noisy's %.9g (clean %.9g)", spec,
+                          st.test_noisy_loss, nl, tl);
+                } else {
+                    CHECK(isnan(st.test_noisy_loss), "'%s': no noise, but a noisy test loss %g", spec, st.test_noisy_loss);
+                }
             } else {
                 CHECK(isnan(st.test_loss), "no test set, but a test loss %g", st.test_loss);
             }
@@ -281,6 +291,28 @@ static void check_train_job(const char *model, const char *spec, const ae_datase
     ae_trainer_free(&t);
     ae_model_free(&m);
     ae_model_free(&twin);
+}
+
+/* ae_evaluate_noisy: level 0 is the clean loss; the corruption is per row, so models with other chunk sizes
+ * see the same corrupted set (their sums differ only by rounding); another seed is another corruption */
+static void check_noisy_eval(void) {
+    ae_model a, b;
+    if (make_model(&a, "8-4-8", 32, 3) || make_model(&b, "8-4-8", 7, 3)) return;
+    double clean, zero, na, nb, other, again;
+    CHECK(ae_evaluate(&a, &test, 0, &clean, NULL) == AE_OK && ae_evaluate_noisy(&a, &test, 0, AE_NOISE_GAUSSIAN, 0.0f, 1, &zero, NULL) == AE_OK &&
+              ae_evaluate_noisy(&a, &test, 0, AE_NOISE_GAUSSIAN, 0.5f, 1, &na, NULL) == AE_OK &&
+              ae_evaluate_noisy(&b, &test, 0, AE_NOISE_GAUSSIAN, 0.5f, 1, &nb, NULL) == AE_OK &&
+              ae_evaluate_noisy(&a, &test, 0, AE_NOISE_GAUSSIAN, 0.5f, 2, &other, NULL) == AE_OK &&
+              ae_evaluate_noisy(&a, &test, 0, AE_NOISE_GAUSSIAN, 0.5f, 1, &again, NULL) == AE_OK,
+          "%s", ae_last_error());
+    CHECK(zero == clean, "noise level 0: %.9g, clean %.9g", zero, clean);
+    CHECK(na == again && fabs(na - nb) <= 1e-6 * na && na != clean, "chunks of 32 and 7: %.9g and %.9g (clean %.9g)", na, nb, clean);
+    CHECK(fabs(other - na) > 1e-4 * na, "seeds 1 and 2 gave the same corruption: %.9g %.9g", na, other);
+    CHECK(ae_evaluate_noisy(&a, &test, 0, AE_NOISE_GAUSSIAN, 1.5f, 1, &na, NULL) == AE_ERR_ARG && strstr(ae_last_error(), "not in [0, 1]"),
+          "level 1.5: %s", ae_last_error());
+    CHECK(ae_evaluate_noisy(&a, &test, 0, (ae_noise)99, 0.5f, 1, &na, NULL) == AE_ERR_ARG, "noise kind 99");
+    ae_model_free(&a);
+    ae_model_free(&b);
 }
 
 int main(void) {
@@ -307,10 +339,12 @@ int main(void) {
     check_targets();
 
     check_job_errors();
+    check_noisy_eval();
     /* 200 items in batches of 32: 7 steps an epoch, the last of 8 */
     check_train_job("8-4-8:linear", "batch=32 lr=0.01 epochs=2", &train, NULL, &test, 0, 2, 3);
     check_train_job("8-4-8:linear", "batch=32 lr=0.01 epochs=2", &train, NULL, &test, 0, 2, 1000);
     check_train_job("8-4-8", "batch=25 opt=sgd lr=0.5 epochs=3 noise=mask noise_level=0.2 seed=4", &train, NULL, NULL, 0, 3, 5);
+    check_train_job("8-4-8", "batch=25 epochs=2 noise=gaussian noise_level=0.3 seed=5", &train, NULL, &test, 0, 2, 4);
     check_train_job("8-6-5-8:linear", "batch=32 epochs=2 from=1 to=2", &train, &targets, NULL, 0, 2, 4);
     {
         /* a classifier: the test accuracy too */

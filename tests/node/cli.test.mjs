@@ -11,7 +11,7 @@ const run = (...args) => spawnSync(path.join(root, 'build/aelab'), args, { cwd: 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 
 test('help for every command', () => {
-  for (const cmd of ['train', 'eval', 'recon', 'bench']) {
+  for (const cmd of ['train', 'eval', 'recon', 'bench', 'pretrain']) {
     const r = run(cmd, '--help');
     assert.equal(r.status, 0);
     assert.match(r.stdout, new RegExp(`usage: aelab ${cmd}`));
@@ -101,10 +101,68 @@ test('bad input gets a clear message and a non-zero exit', () => {
     [['eval', '--model', 'README.md'], /README.md: not a safetensors|header/],
     [['recon', '--model', 'x'], /--model and --out are required/],
     [['frobnicate'], /unknown command/],
+    [['eval', '--model', 'x', '--noise', 'loud'], /--noise is none, gaussian, mask or salt_pepper/],
+    [['train', '--init-model', '/nonexistent.safetensors'], /cannot open/],
+    [['pretrain', '--recipe', 'deep', '--train-limit', '500'], /recipe must be greedy, e2e or none/],
+    [['pretrain', '--arch', '784-32-10:sigmoid', '--train-limit', '500'], /ends in a softmax layer/],
+    [['pretrain', '--resume'], /--resume needs --out-dir/],
   ];
   for (const [args, pattern] of cases) {
     const r = run(...args);
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr, pattern, `${args.join(' ')}: ${r.stderr}`);
   }
+});
+
+test('a denoising run goes on from a saved model and is scored on corrupted test digits', () => {
+  const dir = tmpdir();
+  const m1 = path.join(dir, 'a.safetensors'), m2 = path.join(dir, 'b.safetensors');
+  const base = ['--epochs', '1', '--train-limit', '1500', '--batch', '50', '--quiet', '--threads', '2'];
+  assert.equal(run('train', '--arch', '784-64-784', ...base, '--out', m1).status, 0);
+  const r = run('train', '--init-model', m1, ...base, '--noise', 'gaussian', '--noise-level', '0.4', '--seed', '6', '--out', m2);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /model 784-64-784/);
+  const noisy = Number(/noisy_test_loss (\S+)/.exec(r.stdout)[1]);
+  const clean = Number(/ test_loss (\S+)/.exec(r.stdout)[1]);
+  assert.ok(noisy > clean, `noisy ${noisy} against clean ${clean}`);
+  // eval with the run's seed corrupts the test digits the same way
+  const e = run('eval', '--model', m2, '--noise', 'gaussian', '--noise-level', '0.4', '--seed', '6');
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(Number(/loss bce\s+(\S+)/.exec(e.stdout)[1]).toFixed(5), noisy.toFixed(5));
+  assert.match(run('train', '--init-model', m1, '--arch', '784-32-784').stderr, /--init-model takes the model from its file; --arch cannot change it/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('aelab pretrain saves every phase and resumes where it stopped, to the same bits', () => {
+  const dir = tmpdir();
+  const args = ['--arch', '784-32-16-10', '--recipe', 'greedy,none', '--top-epochs', '2', '--fine-epochs', '2', '--labels-per-class', '10',
+    '--train-limit', '1000', '--batch', '50', '--quiet', '--threads', '2', '--out-dir', dir];
+  const r = run('pretrain', ...args);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /phase 1\/4: pretrain layer 1 as an autoencoder 784-32:relu-784:sigmoid/);
+  assert.match(r.stdout, /recipe +test error after the top layer +after fine-tuning/);
+  const last = fs.readFileSync(path.join(dir, 'greedy', 'phase-3.safetensors'));
+  // lose the last two phases, as a run stopped after phase 1 would, and resume
+  fs.rmSync(path.join(dir, 'greedy', 'phase-3.safetensors'));
+  fs.rmSync(path.join(dir, 'greedy', 'phase-2.safetensors'));
+  const again = run('pretrain', ...args, '--resume');
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /greedy: resuming after phase 1/);
+  assert.match(again.stdout, /none: every phase is done/);
+  assert.ok(fs.readFileSync(path.join(dir, 'greedy', 'phase-3.safetensors')).equals(last), 'the resumed run ends with the same model');
+  const other = run('pretrain', ...args.map((a) => (a === '2' ? '3' : a)), '--resume');
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, /written by a run with other settings/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('aelab bench --profile gives every layer its forward and backward time, which add up to the step', () => {
+  const r = run('bench', '--profile', '--arch', '1x28x28-conv4k3-pool2-conv4k3-up2-conv1k3', '--batch', '32', '--seconds', '0.3');
+  assert.equal(r.status, 0, r.stderr);
+  const rows = r.stdout.split('\n').filter((l) => /^\d+ +\S+ +\S+ +[\d.]+/.test(l) || l.startsWith('rest'));
+  assert.deepEqual(rows.map((l) => (l.startsWith('rest') ? 'rest' : l.split(/ +/)[1])), ['conv', 'pool', 'conv', 'up', 'conv', 'rest']);
+  const share = rows.reduce((s, l) => s + parseFloat(l.trim().split(/ +/).at(-1)), 0);
+  assert.ok(Math.abs(share - 100) < 1, `shares add up to ${share}%`);
+  // the conv layers' GFLOP/s are positive; pooling and upsampling have no products
+  for (const l of rows.filter((x) => / conv /.test(x))) assert.ok(parseFloat(l.trim().split(/ +/)[4]) > 0, l);
 });

@@ -16,5 +16,6 @@ import draw from './draw.js';
 import data from './data.js';
 import filters from './filters.js';
 import features from './features.js';
+import pretrain from './pretrain.js';
 
-export default [model, keep, loss, network, recon, latent, noise, linear, blend, infill, draw, data, filters, features];
+export default [model, keep, loss, network, recon, latent, noise, linear, blend, infill, draw, data, filters, features, pretrain];

@@ -14,5 +14,6 @@ import * as infill from './infill.js';
 import * as draw from './draw.js';
 import * as linear from './linear.js';
 import * as features from './features.js';
+import * as pretrain from './pretrain.js';
 
-export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear, features];
+export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear, features, pretrain];
