@@ -500,11 +500,13 @@ ae_trainer *ae_job_trainer(ae_job *job);
 /* The model the current phase trains: the job's own, or a phase's autoencoder (a "pretrain" job's layer
  * being pretrained, with its decoder), for live views. Valid until the next ae_job_step. */
 ae_model *ae_job_model(ae_job *job);
-/* x (n, input width) as the job's autoencoding reconstructs it now, in input space (n, input width): a
- * "train" job's autoencoder; a "pretrain" job's stack as far as pretraining has reached, decoded back to
- * pixels through the decoders of the layers below (AE_ERR_ARG for the baseline). Runs the models' forward
- * passes, so call it between steps. */
-int ae_job_reconstruct(ae_job *job, const float *x, int n, float *out);
+/* x (n, input width) as the job's autoencoding reconstructs it, in input space (n, input width). level -1:
+ * as it stands now: a "train" job's autoencoder; a "pretrain" job's stack as far as pretraining has reached
+ * (the phase's own autoencoder on the codes below it), decoded back to pixels through the decoders of the
+ * layers below. level L >= 1 (a "pretrain" job, greedy): through the classifier's first L layers and the
+ * decoders pretraining has finished, as after layer L's phase. AE_ERR_ARG for the baseline or a level not
+ * reached. Runs the models' forward passes, so call it between steps. */
+int ae_job_reconstruct(ae_job *job, int level, const float *x, int n, float *out);
 /* What phase p does, in words ("pretrain layer 2 as an autoencoder 500-500:sigmoid-500:sigmoid"). */
 int ae_job_phase_name(ae_job *job, int phase, char *buf, size_t cap);
 void ae_job_free(ae_job *job);

@@ -135,7 +135,8 @@ static const char *train_help =
     "  --output-bias B     mean: start the output bias at the data's mean pixel (sigmoid or linear outputs);\n"
     "                      zero: start at 0 (mean where the output allows it)\n"
     "  --init-model F      start from a saved model (its architecture and weights; the optimizer starts afresh)\n"
-    "                      instead of a new one: the options above are then not given\n"
+    "                      instead of a new one: the options above are then not given (a classifier's file\n"
+    "                      trains on with --supervised)\n"
     "Training\n"
     "  --opt O             adam or sgd (adam)\n"
     "  --lr X              learning rate (adam 1e-3, sgd 0.01)\n"
@@ -389,6 +390,7 @@ static int cmd_eval(int argc, char **argv) {
     if (get_int(&o, "seed", 1, 0, 4294967295L, &seed) || get_float(&o, "noise-level", 0.3, 0, 1, &level)) return 2;
     ae_noise noise = AE_NOISE_NONE;
     if (get(&o, "noise", NULL) && ae_noise_parse(get(&o, "noise", NULL), &noise)) { fprintf(stderr, "aelab: --noise is none, gaussian, mask or salt_pepper\n"); return 2; }
+    if (!noise && (get(&o, "noise-level", NULL) || get(&o, "seed", NULL))) { fprintf(stderr, "aelab eval: --noise-level and --seed go with --noise\n"); return 2; }
     char p3[1024], p4[1024];
     data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
     data_path(p4, sizeof p4, "t10k-labels-idx1-ubyte.gz");
@@ -552,13 +554,38 @@ static const char *pretrain_help =
     "  --train-limit N  --threads N  --quiet  and the data options of 'aelab train'\n";
 
 /* the last phase saved in dir (phase-P.safetensors), or -1 */
+/* the last phase saved in dir with every phase before it saved too (phase-0 .. phase-P.safetensors), or -1 */
 static int last_saved_phase(const char *dir, int n_phases) {
-    for (int p = n_phases - 1; p >= 0; p--) {
+    int p = -1;
+    for (; p + 1 < n_phases; p++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, p + 1);
+        if (access(path, R_OK) != 0) break;
+    }
+    return p;
+}
+
+/* a fresh run in dir: the phase files of an earlier run there go, so that a later --resume cannot take them */
+static void remove_phases(const char *dir) {
+    for (int p = 0; p < AE_MAX_LAYERS + 2; p++) {
         char path[1200];
         snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, p);
-        if (access(path, R_OK) == 0) return p;
+        remove(path);
     }
-    return -1;
+}
+
+/* the model to path, written whole or not at all: a stop mid-write leaves the previous phase's files only */
+static int save_model_atomic(ae_model *m, const char *path) {
+    char tmp[1300];
+    uint8_t *buf;
+    size_t len;
+    snprintf(tmp, sizeof tmp, "%s.part", path);
+    if (ae_model_save_mem(m, &buf, &len)) return fail();
+    int rc = ae_write_file(tmp, buf, len);
+    free(buf);
+    if (rc) return fail();
+    if (rename(tmp, path)) { fprintf(stderr, "aelab: cannot rename %s to %s\n", tmp, path); return 1; }
+    return 0;
 }
 
 /* dir/settings.txt holds the run's model and settings: a resumed run must match them */
@@ -584,8 +611,10 @@ static int check_settings(const char *dir, const char *text, int resume) {
 
 typedef struct { char recipe[16]; double acc[2]; int have[2]; double secs; } pretrain_result;
 
-static int run_pretrain(const char *recipe, const char *arch_spec, const char *hidden, const char *spec, uint64_t seed, const ae_dataset *train,
-                        const ae_dataset *test, const char *out_dir, int resume, int quiet, pretrain_result *res) {
+/* One recipe's run. res gets the test accuracy after top_epochs supervised epochs (the top layer alone; the
+ * baseline at the same budget) and at the end. */
+static int run_pretrain(const char *recipe, const char *arch_spec, const char *hidden, const char *spec, uint64_t seed, int top_epochs,
+                        const ae_dataset *train, const ae_dataset *test, const char *out_dir, int resume, int quiet, pretrain_result *res) {
     ae_arch arch;
     if (ae_arch_parse(&arch, arch_spec, hidden, NULL, "softmax", NULL)) return fail();
     char full[1024], dir[1100] = "";
@@ -602,6 +631,7 @@ static int run_pretrain(const char *recipe, const char *arch_spec, const char *h
         ae_arch_spec_full(&arch, as, sizeof as);
         snprintf(text, sizeof text, "model %s\nsettings %s\nimages %d test %d\n", as, full, train->n, test ? test->n : 0);
         if (check_settings(dir, text, resume)) goto out;
+        if (!resume) remove_phases(dir);
     }
     /* the job from its first phase; a resumed run makes it again, starting after the last phase saved */
     if (ae_job_create(&job, "pretrain", &m, train, NULL, test, full)) { fail(); goto out; }
@@ -631,6 +661,7 @@ static int run_pretrain(const char *recipe, const char *arch_spec, const char *h
     ae_job_state_get(job, &st);
     const double t0 = now();
     int phase = -1, epochs = 0, epoch = 0; /* the phase under way, its epochs, those done */
+    int sup = start ? -1 : 0;               /* supervised epochs done (unknown in a resumed run) */
     while (!st.done) {
         if (st.phase != phase) {
             char name[256];
@@ -660,22 +691,19 @@ static int run_pretrain(const char *recipe, const char *arch_spec, const char *h
         }
         printf("  %.1f s\n", now() - te);
         fflush(stdout);
-        if (st.phase_ended) {
-            const int done_phase = st.done ? st.phase : st.phase - 1;
-            if (res && !isnan(st.test_acc)) {
-                const int slot = done_phase == n_phases - 1 ? 1 : 0;
-                res->acc[slot] = st.test_acc;
-                res->have[slot] = 1;
-            }
-            if (dir[0]) {
-                char path[1200];
-                uint8_t *buf;
-                size_t len;
-                snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, done_phase);
-                if (ae_model_save_mem(&m, &buf, &len) || ae_write_file(path, buf, len)) { fail(); goto out; }
-                free(buf);
-                printf("  saved %s\n", path);
-            }
+        if (res && !isnan(st.test_acc) && sup >= 0 && ++sup == top_epochs) {
+            res->acc[0] = st.test_acc;
+            res->have[0] = 1;
+        }
+        if (res && st.done && !isnan(st.test_acc)) {
+            res->acc[1] = st.test_acc;
+            res->have[1] = 1;
+        }
+        if (st.phase_ended && dir[0]) {
+            char path[1200];
+            snprintf(path, sizeof path, "%s/phase-%d.safetensors", dir, st.done ? st.phase : st.phase - 1);
+            if (save_model_atomic(&m, path)) goto out;
+            printf("  saved %s\n", path);
         }
     }
     if (res) res->secs = now() - t0;
@@ -719,26 +747,38 @@ static int cmd_pretrain(int argc, char **argv) {
     data_path(p2, sizeof p2, "train-labels-idx1-ubyte.gz");
     data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
     data_path(p4, sizeof p4, "t10k-labels-idx1-ubyte.gz");
-    ae_dataset train, test;
+    ae_dataset train, test = {0};
     if (load_set(&train, get(&o, "train-images", p1), get(&o, "train-labels", p2))) return fail();
     if (limit && limit < train.n) train.n = (int)limit;
-    if (load_set(&test, get(&o, "test-images", p3), get(&o, "test-labels", p4))) { ae_dataset_free(&train); return fail(); }
+    /* MNIST's test set goes with MNIST's training set; other training images get the test set named, or none */
+    const char *tei = get(&o, "test-images", get(&o, "train-images", NULL) ? NULL : p3);
+    if (tei && load_set(&test, tei, get(&o, "test-labels", tei == p3 ? p4 : NULL))) { ae_dataset_free(&train); return fail(); }
     pretrain_result res[8];
     memset(res, 0, sizeof res);
     int n = 0, rc = 0;
     char list[128];
+    const char *names[8];
     snprintf(list, sizeof list, "%s", get(&o, "recipe", "greedy"));
-    for (char *r = strtok(list, ","); r && n < 8 && !rc; r = strtok(NULL, ",")) {
-        snprintf(res[n].recipe, sizeof res[n].recipe, "%s", r);
-        rc = run_pretrain(r, get(&o, "arch", "784-500-500-500-10"), get(&o, "hidden", hist ? "sigmoid" : "relu"), spec, (uint64_t)seed, &train, &test,
-                          get(&o, "out-dir", NULL), get(&o, "resume", NULL) != NULL, get(&o, "quiet", NULL) != NULL, &res[n]);
-        n++;
+    for (char *r = strtok(list, ","); r && !rc; r = strtok(NULL, ",")) {
+        if (n == 8) { fprintf(stderr, "aelab: --recipe names at most 8 runs\n"); rc = 2; }
+        else names[n++] = r;
+    }
+    if (!rc && n == 0) { fprintf(stderr, "aelab: --recipe names no recipe (greedy, e2e, none)\n"); rc = 2; }
+    for (int i = 0; i < n && !rc; i++) {
+        snprintf(res[i].recipe, sizeof res[i].recipe, "%s", names[i]);
+        rc = run_pretrain(names[i], get(&o, "arch", "784-500-500-500-10"), get(&o, "hidden", hist ? "sigmoid" : "relu"), spec, (uint64_t)seed, (int)top,
+                          &train, ae_dataset_loaded(&test) ? &test : NULL, get(&o, "out-dir", NULL), get(&o, "resume", NULL) != NULL,
+                          get(&o, "quiet", NULL) != NULL, &res[i]);
     }
     if (!rc && n > 1) {
+        /* "–" where this run did not see it (a recipe resumed past it, or already done) */
         printf("\nrecipe    test error after the top layer   after fine-tuning   wall time\n");
-        for (int i = 0; i < n; i++)
-            printf("%-9s %28.2f%% %18.2f%% %10.1f s\n", res[i].recipe, res[i].have[0] ? 100.0 * (1 - res[i].acc[0]) : NAN,
-                   res[i].have[1] ? 100.0 * (1 - res[i].acc[1]) : NAN, res[i].secs);
+        for (int i = 0; i < n; i++) {
+            char a[32] = "–", b[32] = "–";
+            if (res[i].have[0]) snprintf(a, sizeof a, "%.2f%%", 100.0 * (1 - res[i].acc[0]));
+            if (res[i].have[1]) snprintf(b, sizeof b, "%.2f%%", 100.0 * (1 - res[i].acc[1]));
+            printf("%-9s %29s %19s %10.1f s\n", res[i].recipe, a, b, res[i].secs);
+        }
     }
     ae_dataset_free(&train);
     ae_dataset_free(&test);

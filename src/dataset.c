@@ -83,9 +83,8 @@ int ae_dataset_subset(ae_dataset *dst, const ae_dataset *src, const uint32_t *id
     }
     if (src->values) dst->values = (float *)(void *)data;
     else dst->pixels = data;
-    dst->n = n; dst->rows = src->rows; dst->cols = src->cols;
-    for (int i = 0; src->labels && i < n; i++)
-        if (dst->labels[i] + 1 > dst->n_classes) dst->n_classes = dst->labels[i] + 1;
+    /* the classes are the source's, even if the subset misses the last of them */
+    dst->n = n; dst->rows = src->rows; dst->cols = src->cols; dst->n_classes = src->n_classes;
     return AE_OK;
 }
 

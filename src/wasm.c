@@ -426,12 +426,12 @@ API int ae_wasm_job_phase_name(int h, int phase, char *buf, int cap) {
     return rc ? rc : (int)strlen(buf);
 }
 
-/* x (B, input) as the job reconstructs it now (ae_job_reconstruct) into out (B, input). */
-API int ae_wasm_job_reconstruct(int h, const float *x, int B, float *out) {
+/* x (B, input) as the job reconstructs it (ae_job_reconstruct; level -1: now) into out (B, input). */
+API int ae_wasm_job_reconstruct(int h, int level, const float *x, int B, float *out) {
     ae_job *j = get(h, H_JOB);
     if (!j) return AE_ERR_ARG;
     int rc = check_count("reconstruct", B, sizeof(float));
-    return rc ? rc : ae_job_reconstruct(j, x, B, out);
+    return rc ? rc : ae_job_reconstruct(j, level, x, B, out);
 }
 
 /* The first-layer filters of the model the job's phase trains now (ae_job_model): a layer being pretrained

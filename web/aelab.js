@@ -589,15 +589,16 @@ export class Job extends Handle {
       return this.ae.readCString(b);
     });
   }
-  /** x (B, input) as the job reconstructs it now, in input space: a "pretrain" job's stack as far as
-   * pretraining has reached, decoded back to pixels through the layers below (throws for the baseline). */
-  reconstruct(x, B) {
+  /** x (B, input) as the job reconstructs it, in input space: level -1, now (a "pretrain" job's stack as far
+   * as pretraining has reached, decoded back to pixels through the layers below); level L, through the
+   * classifier's first L layers once they are pretrained (throws for the baseline or a level not reached). */
+  reconstruct(x, B, level = -1) {
     const ae = this.ae, w = this.model.inputSize;
     checkRows('job', x, B, w);
     const pin = ae.alloc(B * w * 4);
     try {
       ae.M.HEAPF32.set(x.subarray(0, B * w), pin >> 2);
-      return ae.withFloats(B * w, (po) => ae.check(ae.M._ae_wasm_job_reconstruct(this.handle, pin, B, po))).out;
+      return ae.withFloats(B * w, (po) => ae.check(ae.M._ae_wasm_job_reconstruct(this.handle, level, pin, B, po))).out;
     } finally {
       ae.free(pin);
     }

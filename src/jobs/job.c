@@ -63,9 +63,10 @@ ae_trainer *ae_job_trainer(ae_job *j) { return j ? j->ops->trainer(j) : NULL; }
 
 ae_model *ae_job_model(ae_job *j) { return !j ? NULL : j->ops->model ? j->ops->model(j) : j->m; }
 
-int ae_job_reconstruct(ae_job *j, const float *x, int n, float *out) {
+int ae_job_reconstruct(ae_job *j, int level, const float *x, int n, float *out) {
     if (!j || !x || !out || n < 1) return ae_fail(AE_ERR_ARG, "no job, no rows or no room for them");
-    if (j->ops->reconstruct) return j->ops->reconstruct(j, x, n, out);
+    if (j->ops->reconstruct) return j->ops->reconstruct(j, level, x, n, out);
+    if (level >= 0) return ae_fail(AE_ERR_ARG, "a %s job has no levels to reconstruct through; give -1", j->ops->name);
     ae_model *m = ae_job_model(j);
     if (m->arch.sizes[m->arch.n_layers] != m->arch.sizes[0]) return ae_fail(AE_ERR_ARG, "this job's model is not an autoencoder");
     return ae_model_map_rows(m, 0, m->arch.n_layers, x, n, out);

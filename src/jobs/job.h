@@ -20,7 +20,7 @@ typedef struct ae_job_ops {
     void (*free)(ae_job *j);
     ae_model *(*model)(ae_job *j);                               /* NULL: the job's model */
     int (*phase_name)(ae_job *j, int phase, char *buf, size_t cap); /* NULL: one phase, named as the kind */
-    int (*reconstruct)(ae_job *j, const float *x, int n, float *out); /* NULL: the model's output */
+    int (*reconstruct)(ae_job *j, int level, const float *x, int n, float *out); /* NULL: the model's output */
 } ae_job_ops;
 
 #endif

@@ -5,15 +5,17 @@
  *   recipe=greedy  phase i < k: layer i+1 as a shallow autoencoder H_i → H_{i+1} → H_i whose encoder is
  *                  the classifier's layer i, trained on the codes of the frozen layers below it (the
  *                  images for i = 0), corrupted afresh every batch when noise is set (a stacked denoising
- *                  autoencoder); its decoder is thrown away afterwards.
+ *                  autoencoder); its decoder is kept only for the views (ae_job_reconstruct).
  *                  phase k: the top (softmax) layer on the labels, the encoder frozen;
  *                  phase k+1: every layer on the labels, by backpropagation.
  *   recipe=e2e     phase 0: the deep autoencoder H_0 → … → H_k → … → H_0 whose encoder is the classifier's
  *                  hidden layers, trained as a whole; then the same two supervised phases.
- *   recipe=none    the baseline: every layer on the labels from the random initialisation, in two phases as
- *                  long as the two supervised phases above (the same budget of supervised steps).
+ *   recipe=none    the baseline: every layer on the labels from the random initialisation, one phase as long
+ *                  as the two supervised phases above together (the same budget of supervised steps).
  *
  * The labelled subset (labels_per_class=N) feeds only the supervised phases; pretraining uses every image.
+ * With a subset, each supervised epoch's end also measures the accuracy on it (train_acc). After
+ * pretraining, the top layer starts at zero; the baseline keeps its random one.
  * A phase starts from the classifier's weights alone, with fresh optimizer state and a seed of its own
  * (the run's seed and the phase number), so a run stopped after phase p and started again with start=p+1
  * from the weights saved then trains the same bits as one that never stopped. */
@@ -37,13 +39,13 @@ typedef struct {
     ae_model pm;           /* its autoencoder (pretraining phases); the classifier itself otherwise */
     int has_pm;
     ae_dataset codes, test_codes; /* greedy layer i > 0: the codes of layers [0, i) of the images */
-    ae_model done[AE_MAX_LAYERS]; /* the autoencoders of the pretraining phases run so far (their decoders */
-    int n_done;                   /* take a layer's codes back to pixels, for the views) */
+    ae_model dec[AE_MAX_LAYERS]; /* the decoders of the pretraining phases run so far: greedy, layer i+1's */
+    int n_dec;                   /* H_{i+1} -> H_i; e2e, the deep one's (for ae_job_reconstruct's views) */
     ae_job *inner;         /* the phase's "train" job */
     long steps_before;     /* batches of the phases before this one */
 } pretrain_job;
 
-static int n_phases(const pretrain_job *p) { return p->recipe == GREEDY ? p->k + 2 : p->recipe == E2E ? 3 : 2; }
+static int n_phases(const pretrain_job *p) { return p->recipe == GREEDY ? p->k + 2 : p->recipe == E2E ? 3 : 1; }
 /* the first supervised phase */
 static int top_phase(const pretrain_job *p) { return p->recipe == GREEDY ? p->k : p->recipe == E2E ? 1 : 0; }
 
@@ -91,8 +93,7 @@ static int codes_of(ae_model *m, int layer, const ae_dataset *d, ae_dataset *out
 static void end_phase_data(pretrain_job *p) {
     ae_job_free(p->inner);
     p->inner = NULL;
-    if (p->has_pm && p->n_done < AE_MAX_LAYERS) p->done[p->n_done++] = p->pm; /* kept for ae_job_reconstruct */
-    else if (p->has_pm) ae_model_free(&p->pm);
+    if (p->has_pm) ae_model_free(&p->pm);
     p->has_pm = 0;
     ae_dataset_free(&p->codes);
     ae_dataset_free(&p->test_codes);
@@ -107,6 +108,21 @@ static int ae_spec_of(const ae_model *m, int from, int upto, char *buf, size_t c
     for (int l = upto - 1; l > from && used < cap; l--) used += (size_t)snprintf(buf + used, cap - used, "-%d:%s", a->sizes[l], ae_act_name(a->layer[l - 1].act));
     if (used < cap) used += (size_t)snprintf(buf + used, cap - used, "-%d:%s", a->sizes[from], input_is_unit(m, from) ? "sigmoid" : "linear");
     return used < cap ? AE_OK : ae_fail(AE_ERR_ARG, "the autoencoder's spec is too long");
+}
+
+/* A model of the layers [from, L) of autoencoder a, with their weights: its decoder, kept for the views
+ * without the autoencoder's optimizer state and full-batch buffers. */
+static int decoder_of(ae_model *a, int from, ae_model *out) {
+    char spec[AE_SPEC_CAP];
+    size_t used = (size_t)snprintf(spec, sizeof spec, "%d", a->arch.sizes[from]);
+    for (int l = from; l < a->arch.n_layers && used < sizeof spec; l++)
+        used += (size_t)snprintf(spec + used, sizeof spec - used, "-%d:%s", a->arch.sizes[l + 1], ae_act_name(a->arch.layer[l].act));
+    ae_arch d;
+    int rc = used < sizeof spec ? ae_arch_parse(&d, spec, NULL, NULL, NULL, NULL) : ae_fail(AE_ERR_ARG, "the decoder's spec is too long");
+    if (!rc) rc = ae_model_init(out, &d, 64, 1);
+    for (int l = from; !rc && l < a->arch.n_layers; l++) rc = copy_layer(out, l - from, a, l);
+    if (rc && out->mem) ae_model_free(out);
+    return rc;
 }
 
 static int begin_phase(ae_job *j) {
@@ -147,12 +163,15 @@ static int begin_phase(ae_job *j) {
         c.supervised = 1;
         c.noise = AE_NOISE_NONE;
         c.epochs = ph == top ? p->top_epochs : p->fine_epochs;
-        if (ph == top && p->recipe != NONE) c.from = p->k;
-        /* the softmax layer starts at zero (as in the deeplearning.net tutorials' logistic layer): every
-         * class equally likely, so its first steps learn from the features instead of undoing a random
-         * projection of them, whose logits are large when pretrained features are */
-        if (ph == top)
+        if (p->recipe == NONE) c.epochs = p->top_epochs + p->fine_epochs;
+        /* after pretraining, the softmax layer alone, from zero (as the deeplearning.net tutorials' logistic
+         * layer): every class equally likely, so its first steps learn from the features instead of undoing
+         * a random projection of them, whose logits are large when pretrained features are. The baseline
+         * keeps the random one. */
+        if (ph == top && p->recipe != NONE) {
+            c.from = p->k;
             for (int t = 0; t < m->n_tensors[p->k]; t++) memset(ae_model_tensor(m, p->k, t), 0, m->tensor[p->k][t].count * sizeof(float));
+        }
         ae_model_reset_optimizer(m);
     }
     char spec[AE_TRAIN_CFG_STR_CAP];
@@ -176,6 +195,7 @@ static int end_phase(ae_job *j) {
     if (p->has_pm) {
         const int from = p->recipe == GREEDY ? p->phase : 0, upto = p->recipe == GREEDY ? p->phase + 1 : p->k;
         for (int l = from; l < upto && !rc; l++) rc = copy_layer(j->m, l, &p->pm, l - from);
+        if (!rc && p->n_dec < AE_MAX_LAYERS && !(rc = decoder_of(&p->pm, upto - from, &p->dec[p->n_dec]))) p->n_dec++;
     }
     ae_job_state s;
     ae_job_state_get(p->inner, &s);
@@ -265,7 +285,7 @@ static void job_free(ae_job *j) {
     pretrain_job *p = j->impl;
     if (!p) return;
     end_phase_data(p);
-    for (int i = 0; i < p->n_done; i++) ae_model_free(&p->done[i]);
+    for (int i = 0; i < p->n_dec; i++) ae_model_free(&p->dec[i]);
     ae_dataset_free(&p->labelled);
     free(p);
     j->impl = NULL;
@@ -286,9 +306,21 @@ static int init(ae_job *j, const char *spec) {
     if (!rc && a->layer[L - 1].act != AE_ACT_SOFTMAX)
         rc = ae_fail(AE_ERR_ARG, "the classifier's last layer is %s; pretraining ends in a softmax layer (…-10:softmax)", ae_act_name(a->layer[L - 1].act));
     if (!rc && (!j->train || !ae_dataset_loaded(j->train) || !j->train->labels)) rc = ae_fail(AE_ERR_ARG, "pretraining needs labelled training images");
+    if (!rc && (rc = ae_evaluate_check(j->m, j->train, 1))) rc = ae_fail(rc, "the training set: %s", ae_last_error());
     if (!rc && j->test && (rc = ae_evaluate_check(j->m, j->test, 1))) rc = ae_fail(rc, "the test set: %s", ae_last_error());
     if (rc) { job_free(j); return rc; }
     p->k = L - 1;
+    /* Gaussian and salt-and-pepper noise put values in [0, 1]: right for pixels, wrong for codes that are not
+     * (ReLU, tanh, linear units); masking (zeroing) suits any layer */
+    j->m->data_floats = j->train->values != NULL;
+    const int last_pre = p->recipe == GREEDY ? p->k - 1 : p->recipe == E2E ? 0 : -1;
+    for (int i = 0; i <= last_pre && (p->cfg.noise == AE_NOISE_GAUSSIAN || p->cfg.noise == AE_NOISE_SALT_PEPPER); i++)
+        if (!input_is_unit(j->m, i)) {
+            rc = ae_fail(AE_ERR_ARG, "noise=%s clips to [0, 1], but %s not in [0, 1]: use noise=mask", ae_noise_name(p->cfg.noise),
+                         i == 0 ? "the data are" : "the codes of the layers below are");
+            job_free(j);
+            return rc;
+        }
     p->sup = j->train;
     if (p->per_class > 0) {
         if ((rc = pick_labelled(p, j->train))) { job_free(j); return rc; }
@@ -300,7 +332,6 @@ static int init(ae_job *j, const char *spec) {
         return rc;
     }
     /* the phases before start are done: their steps counted as they would have been */
-    j->m->data_floats = j->train->values != NULL;
     const long b = p->cfg.batch;
     for (int ph = 0; ph < p->start; ph++)
         p->steps_before += ph < top_phase(p) ? p->pre_epochs * ((j->train->n + b - 1) / b)
@@ -314,7 +345,8 @@ static int init(ae_job *j, const char *spec) {
 
 static int step(ae_job *j, int n) {
     pretrain_job *p = j->impl;
-    ae_job_state s;
+    if (!p->inner) return ae_fail(AE_ERR_ARG, "this pretraining run stopped at an error setting up phase %d; make a new one", p->phase);
+    ae_job_state s = j->st;
     int rc = ae_job_step(p->inner, n, &s);
     j->st.steps_run = s.steps_run;
     j->st.samples = s.samples;
@@ -363,39 +395,35 @@ static ae_model *model(ae_job *j) {
  * decoders: while layer i+1 is pretrained, its autoencoder reconstructs the codes of layer i, which the
  * decoders of layers i..1 take back to images; after pretraining, the classifier's hidden layers (as the
  * supervised phases change them) encode and the decoders decode. */
-static int reconstruct(ae_job *j, const float *x, int n, float *out) {
+static int reconstruct(ae_job *j, int at, const float *x, int n, float *out) {
     pretrain_job *p = j->impl;
     ae_model *m = j->m;
     if (p->recipe == NONE) return ae_fail(AE_ERR_ARG, "the baseline has no autoencoder to reconstruct with");
-    const int pretraining = p->phase < top_phase(p) && p->has_pm;
-    if (!pretraining && (p->n_done == 0 || (p->recipe == GREEDY && p->n_done < p->k)))
-        return ae_fail(AE_ERR_ARG, "the decoders of the pretraining phases are not here (a run resumed after them keeps only the classifier)");
-    int wmax = 0;
-    for (int l = 0; l <= m->arch.n_layers; l++) wmax = m->arch.sizes[l] > wmax ? m->arch.sizes[l] : wmax;
-    float *a = malloc((size_t)n * wmax * sizeof(float)), *b = malloc((size_t)n * wmax * sizeof(float));
-    int rc = a && b ? AE_OK : ae_fail(AE_ERR_NOMEM, "out of memory for %d reconstructions", n);
-    const float *cur = x;
-    int level = 0; /* the decoders [0, level) of the greedy stack take cur back to pixels */
-    if (!rc && p->recipe == E2E) {
-        if (pretraining) rc = ae_model_map_rows(&p->pm, 0, p->pm.arch.n_layers, x, n, out);
-        else if (!(rc = ae_model_map_rows(m, 0, p->k, x, n, a))) rc = ae_model_map_rows(&p->done[0], p->k, 2 * p->k, a, n, out);
-        free(a);
-        free(b);
+    if (at >= 0 && (p->recipe != GREEDY || at < 1 || at > p->n_dec))
+        return ae_fail(AE_ERR_ARG, "level %d: %s", at, p->recipe != GREEDY ? "levels are the greedy stack's" : "that layer's pretraining is not done");
+    const int pretraining = at < 0 && p->phase < top_phase(p) && p->has_pm;
+    /* the decoders needed: those of the phases before this one, or all of them after pretraining */
+    const int need = at >= 0 ? at : p->recipe == E2E ? !pretraining : pretraining ? p->phase : p->k;
+    if (p->n_dec < need) return ae_fail(AE_ERR_ARG, "the decoders of the pretraining phases are not here (a run resumed after them keeps only the classifier)");
+    if (p->recipe == E2E) {
+        if (pretraining) return ae_model_map_rows(&p->pm, 0, p->pm.arch.n_layers, x, n, out);
+        float *h = malloc((size_t)n * m->arch.sizes[p->k] * sizeof(float));
+        int rc = h ? ae_model_map_rows(m, 0, p->k, x, n, h) : ae_fail(AE_ERR_NOMEM, "out of memory for %d reconstructions", n);
+        if (!rc) rc = ae_model_map_rows(&p->dec[0], 0, p->dec[0].arch.n_layers, h, n, out);
+        free(h);
         return rc;
     }
-    if (!rc && pretraining) { /* layer phase+1: the codes below it, then its own autoencoder */
-        level = p->phase;
-        if (level > 0 && !(rc = ae_model_map_rows(m, 0, level, x, n, a))) cur = a;
-        if (!rc && !(rc = ae_model_map_rows(&p->pm, 0, 2, cur, n, b))) cur = b;
-    } else if (!rc) { /* the whole encoder as it stands */
-        level = p->k;
-        if (!(rc = ae_model_map_rows(m, 0, level, x, n, a))) cur = a;
-    }
-    for (int l = level - 1; !rc && l >= 0; l--) { /* decoder of layer l+1: H_{l+1} -> H_l */
+    const int level = at >= 0 ? at : pretraining ? p->phase : p->k; /* the decoders [0, level) take the codes back to pixels */
+    if (level == 0) return ae_model_map_rows(&p->pm, 0, 2, x, n, out); /* layer 1's autoencoder on the images */
+    int wmax = 0;
+    for (int l = 0; l <= m->arch.n_layers; l++) wmax = m->arch.sizes[l] > wmax ? m->arch.sizes[l] : wmax;
+    float *a = malloc((size_t)n * wmax * sizeof(float)), *b = malloc((size_t)n * wmax * sizeof(float)), *cur = a;
+    int rc = a && b ? ae_model_map_rows(m, 0, level, x, n, a) : ae_fail(AE_ERR_NOMEM, "out of memory for %d reconstructions", n);
+    if (!rc && pretraining && !(rc = ae_model_map_rows(&p->pm, 0, 2, a, n, b))) cur = b; /* layer level+1's own autoencoder */
+    for (int l = level - 1; !rc && l >= 0; l--) { /* layer l+1's decoder: H_{l+1} -> H_l */
         float *dst = l == 0 ? out : cur == a ? b : a;
-        if (!(rc = ae_model_map_rows(&p->done[l], 1, 2, cur, n, dst))) cur = dst;
+        if (!(rc = ae_model_map_rows(&p->dec[l], 0, 1, cur, n, dst))) cur = dst;
     }
-    if (!rc && cur == x) memcpy(out, x, (size_t)n * m->arch.sizes[0] * sizeof(float));
     free(a);
     free(b);
     return rc;
@@ -413,7 +441,7 @@ static int phase_name(ae_job *j, int ph, char *buf, size_t cap) {
         ae_spec_of(j->m, 0, p->k, spec, sizeof spec);
         snprintf(buf, cap, "pretrain the deep autoencoder %s end to end%s", spec, p->cfg.noise ? " (denoising)" : "");
     } else if (p->recipe == NONE) {
-        snprintf(buf, cap, "%s every layer on the labels from random weights (the baseline)", ph == top ? "train" : "go on training");
+        snprintf(buf, cap, "train every layer on the labels from random weights (the baseline)");
     } else {
         snprintf(buf, cap, ph == top ? "train the top layer on the labels, the encoder frozen" : "fine-tune every layer on the labels");
     }

@@ -12,7 +12,7 @@ const env = suite();
 const states = (page) => page.evaluate(() => [...document.querySelectorAll('#pt-steps li')].map((li) => li.dataset.state));
 
 test('the walkthrough steps, runs every step, and shows its evidence', async () => {
-  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=pretrain`);
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=pretrain,data`);
   await page.waitForFunction(() => !document.getElementById('pt-run').disabled);
   const t0 = Date.now();
   // Step: layer 1 only, then it pauses with the next step waiting
@@ -25,7 +25,18 @@ test('the walkthrough steps, runs every step, and shows its evidence', async () 
   assert.deepEqual(after1, ['done', 'next', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting']);
   assert.match(await page.locator('#pt-steps li').first().textContent(), /pretrain layer 1 as an autoencoder 784-256:relu-784:sigmoid/);
   assert.equal(await page.locator('#pt-run').textContent(), 'Resume');
-  assert.ok((await canvasStats(page, 'pt-recon')).sd > 30, 'digits and their reconstructions drawn');
+  // the bottom row: layer 1's reconstructions of the digits above them, drawn and digit-like
+  const recon = await page.evaluate(() => {
+    const c = document.getElementById('pt-recon');
+    const top = c.getContext('2d').getImageData(0, 0, c.width, c.height / 2).data;
+    const bottom = c.getContext('2d').getImageData(0, c.height / 2, c.width, c.height / 2).data;
+    let sd = 0, diff = 0, mean = 0;
+    for (let i = 0; i < bottom.length; i += 4) mean += bottom[i] / (bottom.length / 4);
+    for (let i = 0; i < bottom.length; i += 4) { sd += (bottom[i] - mean) ** 2 / (bottom.length / 4); diff += Math.abs(bottom[i] - top[i]) / (bottom.length / 4); }
+    return { sd: Math.sqrt(sd), diff };
+  });
+  assert.ok(recon.sd > 30 && recon.diff < 40, `layer 1's reconstructions: spread ${recon.sd.toFixed(1)}, mean difference from the digits ${recon.diff.toFixed(1)} of 255`);
+  assert.match(await page.locator('#pt-recon-cap').textContent(), /by layer 1's pretrained autoencoder/);
   await page.waitForFunction(() => document.getElementById('pt-filters').naturalWidth > 0);
   // Run: every step to the end
   await page.click('#pt-run');
@@ -42,13 +53,22 @@ test('the walkthrough steps, runs every step, and shows its evidence', async () 
     assert.ok(parseFloat(train) >= parseFloat(fine) - 5, `${recipe}: its labelled images ${train} against test ${fine}`);
     if (recipe !== 'none') assert.ok(parseFloat(top) > 30, `${recipe}: the top layer alone on pretrained features gives ${top}`);
   }
-  assert.match(await page.locator('#pt-grads').textContent(), /pretrained [\d.e-]+, [\d.e-]+, [\d.e-]+; random init [\d.e-]+/);
+  const grads = await page.locator('#pt-grads').textContent();
+  assert.match(grads, /during step 3: pretrained frozen, frozen, [\d.e-]+; random init [\d.e-]+, [\d.e-]+, [\d.e-]+/);
+  assert.match(grads, /during step 4: pretrained [\d.e-]+, [\d.e-]+, [\d.e-]+; random init [\d.e-]+/);
   assert.ok((await canvasStats(page, 'pt-chart')).sd > 5, 'the accuracy chart drawn');
   assert.match(await page.locator('#pt-status').textContent(), /step 7 of 7, finished/);
   await shot(page, 'pretrain-walkthrough', '#pretrain-panel');
-  // the settings are in the link
+  // the settings are in the link; changed, they are a new walkthrough (said so), not a resumed one
   await page.selectOption('#pt-setting', 'historical');
   assert.match(page.url(), /pt=historical/);
+  assert.match(await page.locator('#pt-status').textContent(), /settings above have changed: Run starts a new walkthrough/);
+  assert.equal(await page.locator('#pt-run').textContent(), 'Run');
+  // the data can change under a walkthrough: its jobs go with the old data
+  await page.click('#data-fashion');
+  await page.waitForFunction(() => /Training on Fashion-MNIST/.test(document.getElementById('data-status').textContent));
+  assert.equal(await page.locator('#pt-steps li').count(), 0);
+  assert.match(await page.locator('#pt-status').textContent(), /New data: Run starts the walkthrough on it/);
   assert.deepEqual(errors, []);
   await page.close();
 });

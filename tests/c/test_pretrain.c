@@ -37,7 +37,7 @@ static double recon_mse(ae_job *j) {
     enum { N = 200 };
     static float x[N * 784], y[N * 784];
     ae_dataset_batch(&test, NULL, 0, N, x);
-    int rc = ae_job_reconstruct(j, x, N, y);
+    int rc = ae_job_reconstruct(j, -1, x, N, y);
     CHECK(rc == AE_OK, "reconstruct: %s", ae_last_error());
     double s = 0;
     for (int i = 0; i < N * 784; i++) s += (double)(y[i] - x[i]) * (y[i] - x[i]);
@@ -76,14 +76,20 @@ static void check_greedy(void) {
     /* phase 0: layer 1's autoencoder 784-64-784 on the images; its loss falls, its encoder becomes layer 0 */
     ae_model *pm = ae_job_model(j);
     CHECK(pm != &m && pm->arch.n_layers == 2 && pm->arch.sizes[1] == 64 && pm->arch.sizes[2] == 784, "phase 0 trains a 784-64-784 autoencoder");
-    double before, noisy_before;
+    double before;
     CHECK(ae_evaluate(pm, &test, 0, &before, NULL) == AE_OK, "%s", ae_last_error());
-    noisy_before = before;
     float *init = snapshot(&m);
+    /* the view of phase 0 is that autoencoder's own output */
+    {
+        static float x[50 * 784], y[50 * 784], want[50 * 784];
+        ae_dataset_batch(&test, NULL, 0, 50, x);
+        CHECK(ae_job_step(j, 5, &st) == AE_OK && ae_job_reconstruct(j, -1, x, 50, y) == AE_OK && ae_model_map_rows(pm, 0, 2, x, 50, want) == AE_OK &&
+                  !memcmp(y, want, sizeof y), "phase 0's reconstructions are its autoencoder's: %s", ae_last_error());
+    }
     st = run_phase(j);
     CHECK(st.phase_ended && st.phase == 1 && !isnan(st.test_loss) && st.test_loss < 0.75 * before && isnan(st.test_acc),
           "pretraining layer 1: test BCE %.4f -> %.4f", before, st.test_loss);
-    CHECK(!isnan(st.test_noisy_loss) && st.test_noisy_loss > st.test_loss && noisy_before > 0, "the denoising run's noisy test loss %.4f (clean %.4f)",
+    CHECK(!isnan(st.test_noisy_loss) && st.test_noisy_loss > st.test_loss, "the denoising run's noisy test loss %.4f (clean %.4f)",
           st.test_noisy_loss, st.test_loss);
     printf("layer 1 pretrained: test BCE %.4f -> %.4f (masked inputs %.4f)\n", before, st.test_loss, st.test_noisy_loss);
     CHECK(!layer_same(&m, init, 0) && layer_same(&m, init, 1) && layer_same(&m, init, 2), "after phase 0 only layer 0 changed");
@@ -95,6 +101,17 @@ static void check_greedy(void) {
     CHECK(!memcmp(ae_model_weight(pm, 0), ae_model_weight(&m, 1), 32 * 64 * sizeof(float)), "the autoencoder starts from the classifier's layer 1");
     free(init);
     init = snapshot(&m);
+    /* layer 1's finished autoencoder stays reachable (level 1) while layer 2 trains; level 2 is not there yet */
+    {
+        static float x[200 * 784], y[200 * 784];
+        ae_dataset_batch(&test, NULL, 0, 200, x);
+        CHECK(ae_job_reconstruct(j, 1, x, 200, y) == AE_OK, "level 1: %s", ae_last_error());
+        double e = 0;
+        for (int i = 0; i < 200 * 784; i++) e += (double)(y[i] - x[i]) * (y[i] - x[i]);
+        CHECK(e / 200 < 40, "layer 1's pretrained reconstructions (the mean image scores about 52): squared error %.1f per image", e / 200);
+        CHECK(ae_job_reconstruct(j, 2, x, 1, y) == AE_ERR_ARG && strstr(ae_last_error(), "level 2: that layer's pretraining is not done"), "%s",
+              ae_last_error());
+    }
     /* layer 2's reconstructions of layer-1 codes, decoded to pixels through layer 1's decoder, improve */
     const double r1_before = recon_mse(j);
     st = run_phase(j);
@@ -133,6 +150,37 @@ static void check_greedy(void) {
     ae_model_free(&m);
 }
 
+/* end to end: phase 0 trains the deep autoencoder, whose encoder then is the classifier's; its views */
+static void check_e2e(void) {
+    ae_model m;
+    if (make(&m, "784-48-24-10")) return;
+    ae_job *j = NULL;
+    ae_job_state st;
+    CHECK(ae_job_create(&j, "pretrain", &m, &train, NULL, &test, "recipe=e2e pre_epochs=2 top_epochs=1 fine_epochs=1 batch=64 seed=2") == AE_OK, "%s",
+          ae_last_error());
+    if (!j) { ae_model_free(&m); return; }
+    ae_model *pm = ae_job_model(j);
+    CHECK(pm->arch.n_layers == 4 && pm->arch.sizes[2] == 24 && pm->arch.sizes[4] == 784, "phase 0 trains 784-48-24-48-784");
+    static float x[40 * 784], y[40 * 784], want[40 * 784];
+    ae_dataset_batch(&test, NULL, 0, 40, x);
+    /* during phase 0 the view is the deep autoencoder's output */
+    CHECK(ae_job_step(j, 3, &st) == AE_OK && ae_job_reconstruct(j, -1, x, 40, y) == AE_OK && ae_model_map_rows(pm, 0, 4, x, 40, want) == AE_OK &&
+              !memcmp(y, want, sizeof y), "e2e phase 0's reconstructions are its autoencoder's: %s", ae_last_error());
+    float *init = snapshot(&m);
+    st = run_phase(j);
+    int top_zero = 1;
+    for (size_t i = m.p_off[2]; i < m.p_off[3]; i++) top_zero &= m.params[i] == 0.0f;
+    CHECK(st.phase == 1 && !layer_same(&m, init, 0) && !layer_same(&m, init, 1) && top_zero, "the deep encoder went into layers 0 and 1, the top starts at 0");
+    /* after it: the classifier's encoder and the kept decoder, which reconstruct well */
+    CHECK(ae_job_reconstruct(j, -1, x, 40, y) == AE_OK, "%s", ae_last_error());
+    double err = 0;
+    for (int i = 0; i < 40 * 784; i++) err += (double)(y[i] - x[i]) * (y[i] - x[i]);
+    CHECK(err / 40 < 40, "e2e reconstructions after pretraining: squared error %.1f per image", err / 40);
+    free(init);
+    ae_job_free(j);
+    ae_model_free(&m);
+}
+
 /* stopped after `stop` phases, saved, loaded and started again: the same bits and steps as uninterrupted */
 static void check_resume(const char *recipe, int stop) {
     char spec[256];
@@ -150,7 +198,7 @@ static void check_resume(const char *recipe, int stop) {
         if (sa.phase_ended && sa.phase == stop && !sa.done) at_stop = sa.step;
     } while (!sa.done);
     do CHECK(ae_job_step(jb, 3, &sb) == AE_OK, "%s", ae_last_error());
-    while (!(sb.phase_ended && sb.phase == stop));
+    while (!(sb.phase_ended && sb.phase == stop) && !sb.done);
     ae_job_free(jb);
     uint8_t *buf;
     size_t len;
@@ -198,7 +246,7 @@ int main(void) {
     check_resume("greedy", 2);
     check_resume("greedy", 3);
     check_resume("e2e", 1);
-    check_resume("none", 1);
+    check_e2e();
 
     /* the baseline: two supervised phases as long as the top-layer and fine-tuning phases */
     {
@@ -209,9 +257,9 @@ int main(void) {
             ae_job_create(&j, "pretrain", &m, &train, NULL, &test, "recipe=none top_epochs=2 fine_epochs=3 labels_per_class=10 batch=32") == AE_OK) {
             long steps = 0;
             do { CHECK(ae_job_step(j, 1000, &st) == AE_OK, "%s", ae_last_error()); steps += st.steps_run; } while (!st.done);
-            CHECK(st.n_phases == 2 && steps == 5 * 4 && st.step == steps, "the baseline on 100 labels: %d phases, %ld steps", st.n_phases, steps);
+            CHECK(st.n_phases == 1 && steps == 5 * 4 && st.step == steps, "the baseline on 100 labels: %d phase(s), %ld steps", st.n_phases, steps);
             float x[784], y[784] = {0};
-            CHECK(ae_job_reconstruct(j, x, 1, y) == AE_ERR_ARG && strstr(ae_last_error(), "baseline has no autoencoder"), "%s", ae_last_error());
+            CHECK(ae_job_reconstruct(j, -1, x, 1, y) == AE_ERR_ARG && strstr(ae_last_error(), "baseline has no autoencoder"), "%s", ae_last_error());
             ae_job_free(j);
         }
         ae_model_free(&m);
@@ -225,6 +273,29 @@ int main(void) {
     refused("784-32-10:softmax", "start=4", &train, "start=4: recipe greedy has phases 0..2");
     refused("784-32-10:softmax", "pre_epochs=-1", &train, "pre_epochs must be a whole number");
     refused("784-32-10:softmax", "top_epochs=0", &train, "top_epochs must be a whole number from 1"); /* 0 would never end */
+    refused("784-32-10:softmax", "recipe=none start=1", &train, "start=1: recipe none has phases 0..0");
+    /* Gaussian noise clips to [0, 1]: fine on pixels, not on layer 1's ReLU codes (sigmoid ones are in range) */
+    refused("784-32-16-10:softmax", "noise=gaussian", &train, "noise=gaussian clips to [0, 1], but the codes of the layers below are not");
+    {
+        ae_model m;
+        ae_arch a;
+        ae_job *j = NULL;
+        CHECK(ae_arch_parse(&a, "784-32:sigmoid-16:sigmoid-10:softmax", NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, 64, 1) == AE_OK &&
+                  ae_job_create(&j, "pretrain", &m, &train, NULL, NULL, "noise=gaussian batch=32") == AE_OK, "gaussian noise on sigmoid codes: %s", ae_last_error());
+        ae_job_free(j);
+        ae_model_free(&m);
+    }
+    /* the training set is checked before any phase runs (its width, its classes) */
+    {
+        static float v[200 * 5];
+        static uint8_t lab[8 + 200];
+        ae_dataset narrow;
+        lab[2] = 8; lab[3] = 1; lab[7] = 200;
+        for (int i = 0; i < 200; i++) lab[8 + i] = (uint8_t)(i % 10);
+        CHECK(ae_dataset_floats(&narrow, v, 200, 1, 5) == AE_OK && ae_idx_labels_mem(&narrow, lab, sizeof lab) == AE_OK, "%s", ae_last_error());
+        refused("784-32-10:softmax", "start=1", &narrow, "the training set: the images have 5 pixels but the model's input is 784 wide");
+        ae_dataset_free(&narrow);
+    }
     refused("784-32-10:softmax", "lr=0", &train, "learning rate");
     refused("784-32-10:softmax", "labels_per_class=7000", &train, "labels_per_class=7000, but class");
     refused("784-32-10:softmax", "", &unlabelled, "needs labelled training images");

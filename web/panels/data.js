@@ -5,7 +5,7 @@ import { $, dataCounts } from '../common.js';
 const html = `
   <section id="data-panel" aria-labelledby="data-h">
     <h2 id="data-h">Data</h2>
-    <p class="muted">Two sets are built in: MNIST's handwritten digits and Fashion-MNIST's clothing (ten kinds, the same
+    <p class="muted">Two sets are built in: MNIST (handwritten numbers) and Fashion-MNIST (clothing: ten kinds, the same
       28×28 size). Or your own images in IDX format (as MNIST, Fashion-MNIST and EMNIST are shipped), gzip-compressed or not, with an optional
       label file. The files are read in your browser and never uploaded. The last seventh of the images (at most 10,000) becomes the test set.</p>
     <div class="row">
@@ -14,8 +14,8 @@ const html = `
     </div>
     <div class="buttons">
       <button id="data-load" disabled>Use these files</button>
-      <button id="data-mnist" class="secondary" disabled>MNIST digits</button>
-      <button id="data-fashion" class="secondary" disabled>Fashion-MNIST clothing</button>
+      <button id="data-mnist" class="secondary" disabled>MNIST</button>
+      <button id="data-fashion" class="secondary" disabled>Fashion-MNIST</button>
     </div>
     <p id="data-status" aria-live="polite">–</p>
   </section>`;

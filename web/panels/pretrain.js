@@ -26,41 +26,47 @@ const html = `
       <button id="pt-pause" class="secondary" disabled>Pause</button>
       <button id="pt-replay" class="secondary" disabled>Replay</button>
     </div>
-    <p id="pt-status" aria-live="polite">The network is 784 → 256 → 128 → 10. Run goes through every step; Step runs one.</p>
+    <p id="pt-status" aria-live="polite">The network: the image, 256 and 128 hidden units, one output per class. Run goes through every step; Step runs one.</p>
     <ol id="pt-steps" class="pt-steps"></ol>
     <p id="pt-why"></p>
+    <div id="pt-results" hidden>
     <div class="row">
       <figure><canvas id="pt-recon" width="224" height="56" aria-label="Test digits above their reconstructions by the step under way"></canvas>
         <figcaption id="pt-recon-cap">Reconstructions</figcaption></figure>
-      <figure><img id="pt-filters" alt="The first layer's filters" width="256"><figcaption>Layer 1's filters: each unit's weights as an image</figcaption></figure>
+      <figure><img id="pt-filters" alt="The first layer's filters" width="448"><figcaption id="pt-filters-cap">First-layer filters</figcaption></figure>
     </div>
     <p id="pt-frozen" aria-live="polite"></p>
-    <table id="pt-table"><thead><tr><th>recipe</th><th>test accuracy, top layer only</th><th>after fine-tuning</th>
-      <th>accuracy on its labels</th><th>gap</th></tr></thead><tbody></tbody></table>
+    <div class="pt-table-box"><table id="pt-table"><thead><tr><th>recipe</th><th>test accuracy at step <span class="pt-top-step">3</span>'s end</th>
+      <th>at the end</th><th>on its labelled images</th><th>gap</th></tr></thead><tbody></tbody></table></div>
+    <p class="muted">At step <span class="pt-top-step">3</span>'s end the pretrained networks have trained only their top layer on the labels;
+      the baseline has trained every layer for as many batches. The gap is the accuracy on the labelled training images
+      minus the test accuracy (with few labels).</p>
     <canvas id="pt-chart" width="480" height="200" aria-label="Test accuracy per supervised epoch: greedy, end to end, baseline"></canvas>
     <p class="legend"><span style="color:#1c7ed6">■ greedy pretraining</span> <span style="color:#2f9e44">■ end to end</span>
       <span style="color:#e8590c">■ random init</span> solid: test, dashed: its labelled images</p>
     <p id="pt-grads"></p>
+    </div>
     <details><summary>Why does pretraining help? The lecture's three reasons</summary>
       <ol><li><b>Gradients.</b> In a deep sigmoid network trained from random weights the gradient fades on its way down,
         so the lower layers hardly learn; pretrained layers start where useful features are. Compare each layer's gradient
         above, random init against pretrained.</li>
       <li><b>Few labels.</b> A deep network can remember a small labelled set (high accuracy on its labels, lower on test
         images); features learned from all the unlabelled images regularise it. See the gap column.</li>
-      <li><b>Accuracy.</b> In the end what counts is the test accuracy. With ReLU units, Adam and many labels the baseline
-        often catches up: that is why pretraining went out of use, and why it matters more in the historical setting and with
-        few labels. The table reports what this run shows.</li></ol></details>
+      <li><b>Accuracy.</b> In the end what counts is the test accuracy. In the 2006–2010 papers (sigmoid units, plain SGD,
+        deeper networks, longer training) pretraining lowered the test error; with ReLU units, Adam and many labels the
+        baseline catches up, which is why pretraining went out of use. This short walkthrough's differences are small, in
+        either direction: the table reports what this run shows, and docs/experiments.md has full-length runs.</li></ol></details>
   </section>`;
 
 const COLOURS = { greedy: '#1c7ed6', e2e: '#2f9e44', none: '#e8590c' };
 const NAMES = { greedy: 'greedy layer-wise', e2e: 'end to end', none: 'random init (baseline)' };
 /** What each kind of step does and why, in the lecture's words. */
 function why(step, k) {
-  if (step.recipe === 'greedy' && step.phase === 0) return 'Layer 1 is trained as a shallow autoencoder on the images alone, no labels: it must squeeze each digit into its code and rebuild it. Its filters become strokes and blobs: features that are useful whatever the labels turn out to be.';
+  if (step.recipe === 'greedy' && step.phase === 0) return 'Layer 1 is trained as a shallow autoencoder on the images alone, no labels: it must squeeze each digit into its code and rebuild it. Its filters (each unit\'s weights as an image) learn parts of the digits: features that are useful whatever the labels turn out to be.';
   if (step.recipe === 'greedy' && step.phase < k) return `Layer ${step.phase + 1} is an autoencoder too, but its data is layer ${step.phase}'s codes of the images: it learns features of features. The reconstructions shown are of those codes, taken back to pixels through the decoders of the layers below.`;
   if (step.phase === k && step.recipe === 'greedy') return 'Now the labels: only the last (softmax) layer learns, on top of the pretrained encoder, which stays frozen (its weights do not move; checked below). Beside it, the same network trains every layer from random weights for as many batches.';
   if (step.recipe === 'greedy') return 'Fine-tuning: every layer learns from the labels by backpropagation, starting from the pretrained weights. The baseline goes on training beside it.';
-  if (step.phase === 0) return 'The other branch: the whole deep autoencoder (encoder and a mirrored decoder) is trained at once on the images, end to end; its encoder then initialises the classifier.';
+  if (step.phase === 0) return 'The other branch: the whole deep autoencoder (encoder and a mirrored decoder) is trained at once on the images, end to end; its encoder then initialises the classifier. With sigmoid units and plain SGD a deep autoencoder hardly leaves the average image in one epoch (its reconstructions all look alike): the difficulty that made greedy layer-wise training attractive.';
   return step.phase === 1 ? 'As before: the softmax layer on the labels, the end-to-end pretrained encoder frozen.' : 'And fine-tuning every layer.';
 }
 
@@ -104,9 +110,17 @@ function drawChart(m) {
   g.setLineDash([]);
 }
 
+/** The menus' choices differ from those of the walkthrough on screen: Run would start a new one. */
+const changed = () => !!last && (last.setting !== $('pt-setting').value || last.labels !== $('pt-labels').value);
+
+/** "0.012, 0.034, frozen" for one step's mean gradient norms, layers below frozenBelow marked frozen */
+const gradText = (g) => (g ? g.mean.map((v, l) => (l < g.frozenBelow ? 'frozen' : v.toPrecision(2))).join(', ') : '–');
+
 function render(m) {
   last = m;
-  const k = m.runs.greedy.sizes.length - 2;
+  const k = m.runs.greedy.sizes.length - 2, top = k; // the greedy run's top-layer step is step k (0-based)
+  $('pt-results').hidden = false;
+  for (const el of document.querySelectorAll('.pt-top-step')) el.textContent = String(top + 1);
   const list = $('pt-steps');
   list.replaceChildren(...m.steps.map((s, i) => {
     const li = document.createElement('li');
@@ -114,53 +128,69 @@ function render(m) {
     const state = i < m.at ? 'done' : i === m.at ? (m.running ? 'running' : 'next') : 'waiting';
     li.className = `pt-${state}`;
     li.dataset.state = state;
-    const acc = r.acc[s.phase];
-    const side = s.recipe === 'greedy' && s.phase >= k ? m.runs.none.acc[s.phase - k] : null;
+    const acc = r.atStep[i];
+    const side = s.recipe === 'greedy' && s.phase >= k ? m.runs.none.atStep[i] : null;
     let note = '';
     if (i === m.at && m.running) note = ` (epoch ${r.epoch + 1} of ${r.epochs})`;
-    if (acc) note += ` test accuracy ${pct(acc.test)}${side ? `, baseline ${pct(side.test)}` : ''}`;
+    if (acc && (i < m.at || m.running)) note += `: test accuracy ${pct(acc.test)}${side ? `, baseline ${pct(side.test)}` : ''}`;
     li.textContent = `${s.name}${note}`;
     return li;
   }));
   const cur = m.steps[Math.min(m.at, m.steps.length - 1)];
   $('pt-why').textContent = m.at >= m.steps.length ? 'Every step is done. Replay runs it again from the same random weights (the same seed gives the same numbers).' : why(cur, k);
-  $('pt-status').textContent = `${m.sizes.replace(/-/g, ' → ')}, ${m.setting === 'modern' ? 'ReLU units and Adam' : 'sigmoid units and plain SGD'}, `
-    + `${m.cfg.labelsPerClass ? `${m.cfg.labelsPerClass} labels per class` : 'every label'}: step ${Math.min(m.at + 1, m.steps.length)} of ${m.steps.length}`
-    + `${m.running ? ', running' : m.at >= m.steps.length ? ', finished' : ', paused'}.`;
-  // live view
-  const { rows, cols, n } = m;
-  const c = $('pt-recon');
-  c.width = n * cols;
-  c.height = 2 * rows;
-  const g = c.getContext('2d');
-  drawTiles(g, m.showX, n, 0, false, { rows, cols });
-  if (m.recon) drawTiles(g, m.recon, n, rows, false, { rows, cols });
-  else g.clearRect(0, rows, c.width, rows);
-  $('pt-recon-cap').textContent = m.recon ? `Test digits above their reconstructions by the ${NAMES[m.view.recipe]} stack` : m.reconNote;
-  if (m.filters) {
-    const old = $('pt-filters').src;
-    $('pt-filters').src = URL.createObjectURL(new Blob([m.filters], { type: 'image/png' }));
-    if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+  status();
+  // the live view (sent at most a few times a second while it runs)
+  if (m.views) {
+    const { rows, cols, n } = m;
+    const c = $('pt-recon');
+    c.width = n * cols;
+    c.height = 2 * rows;
+    const g = c.getContext('2d');
+    drawTiles(g, m.showX, n, 0, false, { rows, cols });
+    if (m.recon) drawTiles(g, m.recon, n, rows, false, { rows, cols });
+    else g.clearRect(0, rows, c.width, rows);
+    const level = m.view.recipe === 'greedy' && m.view.phase < k
+      ? `layer ${m.view.phase + 1}'s ${m.view.done ? 'pretrained ' : ''}autoencoder${m.view.phase ? ' and the decoders below it' : ''}`
+      : `the ${NAMES[m.view.recipe]} encoder and its decoder`;
+    $('pt-recon-cap').textContent = m.recon ? `Test images above their reconstructions by ${level}` : m.reconNote;
+    if (m.filters) {
+      const old = $('pt-filters').src;
+      $('pt-filters').src = URL.createObjectURL(new Blob([m.filters], { type: 'image/png' }));
+      if (old.startsWith('blob:')) URL.revokeObjectURL(old);
+      $('pt-filters-cap').textContent = `First-layer filters of the ${NAMES[m.view.recipe]} network: each unit's weights as an image`;
+    }
   }
-  $('pt-frozen').textContent = m.frozen ? `While the top layer trained, the pretrained encoder's weights ${m.frozen.moved ? 'moved: something is wrong' : 'stayed exactly as they were, bit for bit'}.` : '';
+  $('pt-frozen').textContent = m.frozen ? `While the top layer trained, the pretrained encoder's weights and biases ${m.frozen.moved ? 'moved: something is wrong' : 'stayed exactly as they were, bit for bit'}.` : '';
   $('pt-frozen').dataset.moved = m.frozen ? String(m.frozen.moved) : '';
-  // the table: accuracy after the top layer's phase and after fine-tuning, the labelled set's, the gap
-  const rowsHtml = Object.entries(m.runs).map(([name, r]) => {
-    const top = name === 'greedy' ? k : name === 'e2e' ? 1 : 0;
-    const a1 = r.acc[top], a2 = r.acc[top + 1];
+  // the table: each recipe's test accuracy at the end of its first supervised step (the baseline: at the same
+  // budget, the greedy run's step k) and at the end, with the labelled set's accuracy and the gap
+  const firstSup = { greedy: top, none: top, e2e: m.steps.findIndex((s) => s.recipe === 'e2e' && s.phase === 1) };
+  const lastSup = { greedy: top + 1, none: top + 1, e2e: m.steps.length - 1 };
+  $('pt-table').tBodies[0].innerHTML = Object.entries(m.runs).map(([name, r]) => {
+    const a1 = r.atStep[firstSup[name]], a2 = r.atStep[lastSup[name]];
     const lastAcc = a2 ?? a1;
     const gap = lastAcc && !Number.isNaN(lastAcc.train) ? lastAcc.train - lastAcc.test : NaN;
     return `<tr data-recipe="${name}"><td style="color:${COLOURS[name]}">${NAMES[name]}</td><td>${pct(a1?.test)}</td><td>${pct(a2?.test)}</td>`
-      + `<td>${pct(lastAcc?.train)}</td><td>${Number.isNaN(gap) ? '–' : `${(100 * gap).toFixed(1)} points`}</td></tr>`;
-  });
-  $('pt-table').tBodies[0].innerHTML = rowsHtml.join('');
+      + `<td>${pct(lastAcc?.train)}</td><td>${Number.isNaN(gap) ? '–' : `${(100 * gap).toFixed(1)} pts`}</td></tr>`;
+  }).join('');
   drawChart(m);
-  const gr = (name) => m.runs[name].grads;
-  $('pt-grads').textContent = gr('greedy') || gr('none')
-    ? `Gradient size per layer (‖∂loss/∂W‖, first layer first) at the last supervised batch: pretrained ${gr('greedy') ? gr('greedy').map((v) => v.toPrecision(2)).join(', ') : '–'}; `
-      + `random init ${gr('none') ? gr('none').map((v) => v.toPrecision(2)).join(', ') : '–'}.`
+  // the gradients: means per layer over the batches of the top-layer step and of fine-tuning, pretrained
+  // against the baseline over the same batches
+  const gs = [top, top + 1].filter((i) => m.runs.greedy.grads[i] || m.runs.none.grads[i]);
+  $('pt-grads').textContent = gs.length
+    ? `Mean gradient size per layer (‖∂loss/∂W‖, first layer first):\n${gs.map((i) => `during step ${i + 1}: pretrained ${gradText(m.runs.greedy.grads[i])}; random init ${gradText(m.runs.none.grads[i])}`).join('\n')}`
     : '';
   setButtons();
+}
+
+function status() {
+  const m = last;
+  if (!m) return;
+  let t = `${m.sizes.replace(/-/g, ' → ')}, ${m.setting === 'modern' ? 'ReLU units and Adam' : 'sigmoid units and plain SGD'}, `
+    + `${m.cfg.labelsPerClass ? `${m.cfg.labelsPerClass} labels per class` : 'every label'}: step ${Math.min(m.at + 1, m.steps.length)} of ${m.steps.length}`
+    + `${m.running ? ', running' : m.at >= m.steps.length ? ', finished' : ', paused'}.`;
+  if (!m.running && changed()) t += ' The settings above have changed: Run starts a new walkthrough with them.';
+  $('pt-status').textContent = t;
 }
 
 function setButtons() {
@@ -170,7 +200,10 @@ function setButtons() {
   $('pt-step').disabled = !ready || running;
   $('pt-pause').disabled = !running;
   $('pt-replay').disabled = !ready || !last;
-  $('pt-run').textContent = last && !running && last.at > 0 && last.at < last.steps.length ? 'Resume' : 'Run';
+  // the menus describe the run on screen: fixed while it runs
+  $('pt-setting').disabled = $('pt-labels').disabled = running;
+  const started = !!last && last.runs.greedy.step > 0 && last.at < last.steps.length;
+  $('pt-run').textContent = started && !running && !changed() ? 'Resume' : 'Run';
 }
 
 export default {
@@ -184,12 +217,17 @@ export default {
     $('pt-step').addEventListener('click', () => send({ step: true }));
     $('pt-pause').addEventListener('click', () => ctx.send('pretrain-pause'));
     $('pt-replay').addEventListener('click', () => send({ replay: true }));
-    for (const id of ['pt-setting', 'pt-labels']) $(id).addEventListener('change', () => ctx.writeHash());
+    for (const id of ['pt-setting', 'pt-labels']) {
+      $(id).addEventListener('change', () => {
+        ctx.writeHash();
+        status();
+        setButtons();
+      });
+    }
   },
   on: {
     data(m) {
       labelled = !!m.labelled;
-      if (!labelled) $('pt-status').textContent = 'The walkthrough trains a classifier, so it needs labelled images: load MNIST or images with labels.';
       setButtons();
     },
     pretrain(m) {
@@ -198,10 +236,14 @@ export default {
     'pretrain-error'(m) {
       ctx.showError(m.message);
     },
-    'pretrain-reset'() {
+    'pretrain-reset'(m) {
       last = null;
+      labelled = m.labelled;
       $('pt-steps').replaceChildren();
-      $('pt-table').tBodies[0].innerHTML = '';
+      $('pt-why').textContent = '';
+      $('pt-results').hidden = true;
+      $('pt-status').textContent = labelled ? 'New data: Run starts the walkthrough on it.'
+        : 'The walkthrough trains a classifier, so it needs labelled images: load MNIST, Fashion-MNIST or images with labels.';
       setButtons();
     },
   },

@@ -100,6 +100,7 @@ export function dataInfo(w) {
 /** Swap in new training and test sets. The trainer points at the old training set, so it goes first; the
  * model stays when its input width still fits, so a model trained on MNIST can be tried on other data. */
 export function useData(w, tr, te, name) {
+  for (const m of w.modules) m.releaseData?.(w); // jobs of other modules on the old data go first (a dataset in use cannot be freed)
   destroyRun(w);
   w.train?.destroy();
   w.test?.destroy();

@@ -1,6 +1,7 @@
 // The Worker's modules (worker/main.js takes them from here): each answers some commands (`handlers`) and
-// may keep state on the shared context (`state()`) and react to new data (`onData`) or to each 'images'
-// message (`onImages`), which run in this order. A new panel's commands are its file, its import here and
+// may keep state on the shared context (`state()`), let go of jobs on the old data (`releaseData`), react to
+// new data (`onData`), to each 'images' message (`onImages`) and to the main run starting (`onTrainStart`),
+// which run in this order. A new panel's commands are its file, its import here and
 // its name in the list.
 import * as core from './core.js';
 import * as run from './run.js';

@@ -10,6 +10,7 @@ import { post, alone } from './core.js';
 const TURN_MS = 80; // work per turn before the Worker looks at its messages again
 const N_TEST = 2000; // test images the walkthrough evaluates (all 10,000 would triple its time)
 const N_SHOW = 8; // test digits shown above their reconstructions
+const VIEWS_MS = 600; // how often the reconstructions and filters are redrawn while it runs
 
 /** The two settings the lecture contrasts. Plain SGD with sigmoid units is what the 2006-2010 papers had;
  * its rates are those of `aelab pretrain --historical` (the autoencoders' loss is a mean over pixels, so
@@ -28,11 +29,13 @@ export function state() {
   return { pt: null };
 }
 
-/** The walkthrough's steps: [recipe, phase, the recipe that trains beside it and its phase]. */
+/** The walkthrough's steps: [recipe, phase, the recipe that trains beside it]. The baseline is one phase
+ * as long as the greedy run's two supervised ones; it trains beside them batch for batch, so at the end of
+ * each its accuracy is at the same budget. */
 function plan(k) {
   const steps = [];
   for (let i = 0; i < k; i++) steps.push(['greedy', i]);
-  steps.push(['greedy', k, 'none', 0], ['greedy', k + 1, 'none', 1]);
+  steps.push(['greedy', k, 'none'], ['greedy', k + 1, 'none']);
   steps.push(['e2e', 0], ['e2e', 1], ['e2e', 2]);
   return steps;
 }
@@ -82,9 +85,12 @@ function setup(w, msg) {
         job = ae.job('pretrain', model, train, { ...cfg, recipe, test });
       } catch (e) {
         model.destroy();
+        const few = /labels_per_class=(\d+), but class (\d+) has only (\d+) items/.exec(e.message);
+        if (few) throw new Error(`the few-labels setting takes ${few[1]} images of each class, but class ${few[2]} has only ${few[3]}: choose Labels: all`);
         throw e;
       }
-      runs[recipe] = { model, job, state: job.run(0), curve: [], supSteps: 0, acc: {}, grads: null, encoder: null };
+      // atStep[i]: the test and labelled-set accuracy at the last epoch end during step i; grads[i]: gradient sums
+      runs[recipe] = { model, job, state: job.run(0), curve: [], atStep: {}, last: null, grads: {} };
     }
   } catch (e) {
     for (const r of Object.values(runs)) { r.job.destroy(); r.model.destroy(); }
@@ -92,117 +98,175 @@ function setup(w, msg) {
     throw e;
   }
   const k = runs.greedy.model.nLayers - 1;
-  w.pt = { runs, test, steps: plan(k), at: 0, running: false, stopAfter: -1, setting, labels, sizes, cfg, frozen: null, showX: test.batch(0, N_SHOW) };
+  w.pt = { runs, test, steps: plan(k), at: 0, running: false, stopAfter: -1, setting, labels, sizes, cfg, frozen: null, showX: test.batch(0, N_SHOW),
+           gen: (w.pt?.gen ?? 0) + 1, viewsAt: 0, begun: false };
   w.pt.names = w.pt.steps.map(([r, p]) => runs[r].job.phaseName(p));
 }
 
-/** The encoder's weights as they are now (layers below the top), to show that a frozen encoder stays put. */
-const encoder = (model) => Array.from({ length: model.nLayers - 1 }, (_, l) => model.weights(l));
+/** Every parameter of the encoder (weights and biases of the layers below the top) as it is now, to show
+ * that a frozen encoder stays put. */
+function encoder(model) {
+  const out = [];
+  for (let l = 0; l < model.nLayers - 1; l++) for (let t = 0; t < 2; t++) out.push(model.tensor(l, t).data);
+  return out;
+}
 const same = (a, b) => a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((v, j) => Object.is(v, b[i][j])));
 
 /** The first supervised phase of a recipe on a classifier of k hidden layers. */
 const topPhase = (recipe, k) => (recipe === 'greedy' ? k : recipe === 'e2e' ? 1 : 0);
 
-/** Train the current step's jobs for about TURN_MS, in lockstep; returns true while steps remain. */
+/** Each layer's gradient norm after a supervised batch, summed per step of the walkthrough: the page shows
+ * their means, pretrained and baseline side by side over the same batches. */
+function addGrads(r, at, frozenBelow) {
+  const g = Array.from(r.model.gradNorms());
+  const acc = (r.grads[at] ??= { sum: g.map(() => 0), n: 0, frozenBelow });
+  g.forEach((v, l) => { acc.sum[l] += v; });
+  acc.n++;
+}
+
+/** Train the current step's jobs for about TURN_MS; the run beside it takes as many batches as it did.
+ * Returns true while steps remain. */
 function turn(w) {
   const pt = w.pt;
-  const [recipe, phase, beside, bphase] = pt.steps[pt.at];
+  const [recipe, phase, beside] = pt.steps[pt.at];
   const main = pt.runs[recipe], side = beside ? pt.runs[beside] : null;
   const k = main.model.nLayers - 1;
   const topStep = recipe === 'greedy' && phase === k;
   if (topStep && !pt.frozen) pt.frozen = { before: encoder(main.model), moved: false }; // the encoder must not move now
-  // the step is over once its phase is, and the run beside it has finished its own (as many batches)
-  const over = () => (main.state.done || main.state.phase !== phase) && !(side && !side.state.done && side.state.phase === bphase);
+  const over = () => main.state.done || main.state.phase !== phase;
+  const supervised = phase >= topPhase(recipe, k);
   const t0 = performance.now();
   let n = 1;
   while (!over() && performance.now() - t0 < TURN_MS) {
-    for (const [r, rec, ph] of side ? [[main, recipe, phase], [side, beside, bphase]] : [[main, recipe, phase]]) {
-      if (r.state.done || r.state.phase !== ph) continue;
-      r.state = r.job.run(n);
-      record(r, r.state);
-      if (ph >= topPhase(rec, k)) r.grads = Array.from(r.model.gradNorms()); // the last supervised batch's
+    main.state = main.job.run(n);
+    pt.begun ||= main.state.steps > 0;
+    record(main, main.state, pt.at);
+    if (supervised && main.state.steps) addGrads(main, pt.at, topStep ? k : 0);
+    if (side && !side.state.done && main.state.steps) {
+      side.state = side.job.run(main.state.steps);
+      record(side, side.state, pt.at);
+      addGrads(side, pt.at, 0);
     }
     n = Math.min(64, n * 2);
   }
   if (topStep) pt.frozen.moved = !same(pt.frozen.before, encoder(main.model));
   if (over()) {
+    if (side) side.atStep[pt.at] = side.last; // the baseline's accuracy at the end of the same budget
     pt.at++;
+    pt.begun = false;
+    pt.viewsAt = 0; // a new step: its views at once
     if (pt.stopAfter >= 0 && pt.at > pt.stopAfter) pt.running = false;
   }
   return pt.at < pt.steps.length;
 }
 
-function record(r, s) {
+function record(r, s, at) {
   for (const e of s.epochEnds) {
     if (Number.isNaN(e.testAcc)) continue; // a pretraining epoch: a reconstruction loss, not an accuracy
     r.curve.push([r.curve.length + 1, e.testAcc, e.trainAcc]);
-    r.acc[e.phase] = { test: e.testAcc, train: e.trainAcc };
+    r.last = { test: e.testAcc, train: e.trainAcc };
+    r.atStep[at] = r.last;
   }
 }
 
 /** What the page draws: the steps and where the run is, each recipe's accuracies, curves and gradient
  * norms, and the greedy run's live view (reconstructions in pixels, first-layer filters). */
-function send(w) {
+function send(w, force = false) {
   const pt = w.pt;
-  const [recipe, phase] = pt.steps[Math.min(pt.at, pt.steps.length - 1)];
+  // the view is the step under way's; paused between steps, the step just done's (its finished stack)
+  const between = !pt.begun && pt.at > 0 && pt.at < pt.steps.length;
+  const [recipe, phase] = pt.steps[between ? pt.at - 1 : Math.min(pt.at, pt.steps.length - 1)];
+  const k = pt.runs.greedy.model.nLayers - 1;
+  const level = between && recipe === 'greedy' && phase < k ? phase + 1 : -1;
   const view = pt.runs[recipe];
+  // the views cost about as much as a turn of training: at most every VIEWS_MS while running
+  const views = force || !pt.running || performance.now() - pt.viewsAt > VIEWS_MS;
   let recon = null, filters = null, reconNote = '';
-  try {
-    recon = view.job.reconstruct(pt.showX, N_SHOW);
-  } catch (e) {
-    reconNote = alone(e.message);
-  }
-  try {
-    filters = view.job.filtersPng(w.train.rows, w.train.cols, 16, 2);
-  } catch {
-    filters = view.model.filtersPng(w.train.rows, w.train.cols, 16, 2); // the classifier's own first layer
+  if (views) {
+    pt.viewsAt = performance.now();
+    try {
+      recon = view.job.reconstruct(pt.showX, N_SHOW, level);
+    } catch (e) {
+      reconNote = alone(e.message);
+    }
+    try {
+      filters = view.job.filtersPng(w.train.rows, w.train.cols, 16, 2);
+    } catch {
+      filters = view.model.filtersPng(w.train.rows, w.train.cols, 16, 2); // the classifier's own first layer
+    }
   }
   const runs = {};
   for (const [name, r] of Object.entries(pt.runs)) {
-    runs[name] = { phase: r.state.phase, phases: r.state.phases, epoch: r.state.epoch, epochs: r.state.epochs, done: r.state.done,
-                   testLoss: r.state.testLoss, acc: r.acc, curve: r.curve, grads: r.grads, sizes: r.model.sizes };
+    const grads = Object.fromEntries(Object.entries(r.grads).map(([at, g]) => [at, { mean: g.sum.map((v) => v / g.n), frozenBelow: g.frozenBelow }]));
+    runs[name] = { step: r.state.step, phase: r.state.phase, phases: r.state.phases, epoch: r.state.epoch, epochs: r.state.epochs, done: r.state.done,
+                   testLoss: r.state.testLoss, atStep: r.atStep, curve: r.curve, grads, sizes: r.model.sizes };
   }
   post({ type: 'pretrain', steps: pt.steps.map(([r, p], i) => ({ recipe: r, phase: p, name: pt.names[i] })), at: pt.at, running: pt.running,
-         setting: pt.setting, labels: pt.labels, sizes: pt.sizes, cfg: pt.cfg, runs, view: { recipe, phase }, showX: pt.showX, recon, reconNote,
+         setting: pt.setting, labels: pt.labels, sizes: pt.sizes, cfg: pt.cfg, runs, view: { recipe, phase, done: between }, views, showX: pt.showX, recon, reconNote,
          n: N_SHOW, rows: w.train.rows, cols: w.train.cols, filters, frozen: pt.frozen ? { moved: pt.frozen.moved } : null }, filters ? [filters.buffer] : []);
 }
 
-function loop(w) {
+/** One turn, then the next after the Worker has looked at its messages; a loop whose generation is no
+ * longer the walkthrough's (a Replay or a new setting made a new one, a Pause and a Run came in between)
+ * stops, so only one loop ever trains. */
+function loop(w, gen) {
   const pt = w.pt;
-  if (!pt || !pt.running) return;
+  if (!pt || !pt.running || pt.gen !== gen) return;
   let more;
   try {
     more = turn(w);
   } catch (e) {
     pt.running = false;
     post({ type: 'pretrain-error', message: alone(e.message) });
-    send(w);
+    send(w, true);
     return;
   }
   if (!more) pt.running = false;
-  send(w);
-  if (pt.running) setTimeout(() => loop(w), 0);
+  send(w, !pt.running);
+  if (pt.running) setTimeout(() => loop(w, gen), 0);
+}
+
+/** The main training run starts: the walkthrough pauses (both would share the Worker's time). */
+export function onTrainStart(w) {
+  if (!w.pt?.running) return;
+  w.pt.running = false;
+  w.pt.gen++;
+  send(w, true);
+}
+
+/** New data: the walkthrough's jobs hold the old datasets, so they go before those are freed. */
+export function releaseData(w) {
+  destroy(w);
 }
 
 export function onData(w) {
-  destroy(w);
-  post({ type: 'pretrain-reset' });
+  post({ type: 'pretrain-reset', labelled: w.train.nClasses > 0 && w.test.nClasses > 0 });
 }
 
 export const handlers = {
   /** Run from where the walkthrough is (a new one if none, or if its settings changed), to the end, or to
-   * the end of the current step with step: true. */
+   * the end of the current step with step: true. Its own errors go to its panel: they never stop the main
+   * run, and the main run must be paused first. */
   'pretrain-run'(msg, w) {
-    const pt = w.pt;
-    if (!pt || pt.setting !== msg.setting || pt.labels !== msg.labels || pt.at >= pt.steps.length || msg.replay) setup(w, msg);
-    w.pt.running = true;
-    w.pt.stopAfter = msg.step ? w.pt.at : -1;
-    send(w);
-    setTimeout(() => loop(w), 0);
+    try {
+      if (w.running) throw new Error('Pause the training run above first: the walkthrough and it would share this tab\'s time.');
+      const pt = w.pt;
+      if (!pt || pt.setting !== msg.setting || pt.labels !== msg.labels || pt.at >= pt.steps.length || msg.replay) setup(w, msg);
+      w.pt.gen++;
+      w.pt.running = true;
+      w.pt.stopAfter = msg.step ? w.pt.at : -1;
+      send(w, true);
+      const gen = w.pt.gen;
+      setTimeout(() => loop(w, gen), 0);
+    } catch (e) {
+      post({ type: 'pretrain-error', message: alone(e.message) });
+      if (w.pt) send(w, true);
+    }
   },
   'pretrain-pause'(msg, w) {
     if (!w.pt) return;
     w.pt.running = false;
-    send(w);
+    w.pt.gen++;
+    send(w, true);
   },
 };

@@ -79,6 +79,7 @@ export const handlers = {
     // the model does not have).
     if (!w.model || !w.trainer || w.finished || differs(msg.config, w.cfg)) configure(w, msg.config ?? w.cfg);
     w.running = true;
+    for (const m of w.modules) m.onTrainStart?.(w); // other work in this Worker (the pretraining walkthrough) pauses
     post({ type: 'state', running: true });
     loop(w);
   },
@@ -91,6 +92,7 @@ export const handlers = {
   resume(msg, w) {
     if (!w.trainer || w.finished) return;
     w.running = true;
+    for (const m of w.modules) m.onTrainStart?.(w);
     post({ type: 'state', running: true });
     loop(w);
   },
