@@ -5,6 +5,7 @@
 // in panels/index.js (and, if it asks the Worker for something, one file in worker/, listed in its index.js).
 import { $, dataCounts } from './common.js';
 import { foldSettings } from './spec.js';
+import { CHAPTERS, chapterById } from './chapters.js';
 import MODULES from './panels/index.js';
 
 // Every module of the page, in page order; a message reaches them in this order, after the shell's own
@@ -29,6 +30,7 @@ const ui = {
   engineParam: null, // the build a link asked for (#engine=scalar)
   dataName: 'MNIST', // the data the Worker trains on: 'MNIST', 'Fashion-MNIST' or a file's name
   noun: 'digit', // what the data's items are called: 'digit' for MNIST, 'image' otherwise
+  chapter: null, // the lecture's chapter on show (chapters.js), or null for every panel
 };
 
 // ---- words: the page says "digit" for MNIST and "image" for any other data ----
@@ -77,7 +79,12 @@ function writeHash() {
   const p = new URLSearchParams({ v: HASH_VERSION });
   for (const [k, id] of Object.entries(HASH_FIELDS)) if (!MENU_FIELDS.includes(k)) p.set(k, k === 'sizes' ? $(id).value.trim() : $(id).value);
   const shown = PANELS.filter((m) => !$(m.section).hidden).map((m) => m.name);
-  if (shown.length !== PANELS.length) p.set('panels', shown.join(','));
+  const chapter = chapterById(ui.chapter);
+  if (chapter) p.set('chapter', chapter.id);
+  // a chapter names its panels; the link lists them only if they were changed since
+  if (chapter ? shown.join(',') !== PANELS.filter((m) => chapter.panels.includes(m.name)).map((m) => m.name).join(',') : shown.length !== PANELS.length) {
+    p.set('panels', shown.join(','));
+  }
   if (document.body.classList.contains('embed')) p.set('embed', '1');
   if (ui.engineParam) p.set('engine', ui.engineParam);
   if (ui.dataName === 'Fashion-MNIST') p.set('data', 'fashion'); // a built-in set; one's own files cannot be linked
@@ -99,10 +106,14 @@ function readLink() {
   if (['threads', 'simd', 'scalar'].includes(link.get('engine'))) ui.engineParam = link.get('engine');
   if (!link.has('v')) return '';
   if (link.get('v') !== HASH_VERSION) return `This link was made by a different version of aelab (v=${link.get('v')}); using the defaults.`;
+  if (link.has('chapter')) {
+    if (chapterById(link.get('chapter'))) openChapter(link.get('chapter'), false);
+    else linkPanels.push(`chapter (${link.get('chapter')})`);
+  }
   if (link.has('panels')) {
     const names = link.get('panels').split(',').filter(Boolean);
     const unknown = names.filter((k) => !PANELS.some((m) => m.name === k));
-    if (unknown.length) linkPanels = [`panels (${unknown.join(', ')})`];
+    if (unknown.length) linkPanels.push(`panels (${unknown.join(', ')})`);
     showPanels(names.filter((k) => !unknown.includes(k)));
   }
   return '';
@@ -141,6 +152,49 @@ function applyLink() {
   }
   bad.push(...linkPanels);
   return bad.length ? `Ignored unusable values in the link (the defaults are used instead): ${bad.join(', ')}.` : '';
+}
+
+/** The table of contents: every chapter of the lecture, and every panel at once. */
+function setupToc() {
+  const nav = $('toc');
+  const item = (id, text) => {
+    const a = document.createElement('a');
+    a.href = id ? `#v=${HASH_VERSION}&chapter=${id}` : `#v=${HASH_VERSION}`;
+    a.textContent = text;
+    a.dataset.chapter = id ?? '';
+    a.addEventListener('click', (e) => {
+      e.preventDefault(); // the page keeps its settings: openChapter rewrites the link with them
+      openChapter(id);
+    });
+    return a;
+  };
+  nav.append(...CHAPTERS.map((c, i) => item(c.id, `${i + 1}. ${c.title}`)), item(null, 'All panels'));
+}
+
+/** Show one chapter: its words and "try this" above its panels (the Model section stays); null shows every panel. */
+function openChapter(id, write = true) {
+  const c = chapterById(id);
+  ui.chapter = c ? c.id : null;
+  showPanels(c ? c.panels : PANELS.map((m) => m.name));
+  const box = $('chapter-box');
+  box.hidden = !c;
+  for (const a of $('toc').querySelectorAll('a')) {
+    if (a.dataset.chapter === (ui.chapter ?? '')) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (c) {
+    const i = CHAPTERS.indexOf(c), prev = CHAPTERS[i - 1], next = CHAPTERS[i + 1];
+    box.innerHTML = `<h2 id="chapter-h">${i + 1}. ${c.title}</h2>${c.text.map((t) => `<p>${say(t)}</p>`).join('')}`
+      + `<p class="try"><strong>Try this:</strong> ${say(c.tryThis)}</p><div class="buttons">`
+      + `${prev ? `<button class="secondary" data-go="${prev.id}">← ${prev.title}</button>` : ''}`
+      + `${next ? `<button class="secondary" data-go="${next.id}">${next.title} →</button>` : ''}</div>`;
+    for (const b of box.querySelectorAll('button')) b.addEventListener('click', () => openChapter(b.dataset.go));
+  }
+  if (write) {
+    writeHash();
+    refresh();
+    window.scrollTo(0, 0);
+  }
 }
 
 function setupShow() {
@@ -247,6 +301,7 @@ function main() {
   placeSections(); // before anything looks for a control; this module runs before the page is first drawn
   reword(); // reads the page's own words before any are replaced
   setupShow();
+  setupToc();
   const linkProblem = readLink();
   if (linkProblem) showError(linkProblem);
   // what every module gets at setup: the shared state and the shell's services

@@ -3,8 +3,9 @@
 // here ever blocks the page's main thread.
 //
 // Each module listed in index.js answers some commands (its `handlers`: type -> (msg, w)); it may also keep
-// state on the shared context w (`state()`), and react to new data (`onData(w)`) or to each 'images'
-// message sent to the page (`onImages(w, force)`). A new panel's commands are one file here, listed in
+// state on the shared context w (`state()`), let go of jobs on the old data (`releaseData(w)`), and react to
+// new data (`onData(w)`), to each 'images' message sent to the page (`onImages(w, force)`) and to the main
+// run starting (`onTrainStart(w)`). A new panel's commands are one file here, listed in
 // index.js.
 import * as core from './core.js';
 import MODULES from './index.js';

@@ -1,0 +1,50 @@
+// The page as a lesson, in headless Chromium: a chapter link opens that chapter (its words, its "try this",
+// its panels and no others, the Model section always there); the table of contents and the chapter's
+// next/previous buttons move between chapters and keep the link in step; "All panels" shows everything again;
+// an unknown chapter is reported; a clean console.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { suite, openPage, shot } from './browser.mjs';
+
+const env = suite();
+
+/** The panels' sections that are shown, by id. */
+const shown = (page) => page.evaluate(() => [...document.querySelectorAll('main > section')].filter((s) => !s.hidden).map((s) => s.id));
+
+test('a chapter link opens that chapter; the contents and its buttons move between chapters', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&chapter=linear`);
+  assert.equal(await page.locator('#chapter-h').textContent(), '3. Linear vs non-linear');
+  assert.match(await page.locator('#chapter-box').textContent(), /4 dimensions to 2.*Try this:/s);
+  assert.deepEqual(await shown(page), ['chapter-box', 'setup', 'recon-panel', 'linear-panel', 'fourd-panel']);
+  assert.equal(await page.locator('#toc a[aria-current="page"]').textContent(), '3. Linear vs non-linear');
+  await shot(page, 'chapter-linear');
+  // the contents: the pretraining chapter
+  await page.click('#toc a[data-chapter="pretraining"]');
+  assert.equal(await page.locator('#chapter-h').textContent(), '7. Autoencoders as pretraining');
+  assert.deepEqual(await shown(page), ['chapter-box', 'setup', 'pretrain-panel']);
+  assert.match(page.url(), /chapter=pretraining/);
+  assert.doesNotMatch(page.url(), /panels=/);
+  // the previous chapter's button
+  await page.click('#chapter-box button[data-go="denoising"]');
+  assert.equal(await page.locator('#chapter-h').textContent(), '6. Denoising, infilling and blending');
+  assert.match(page.url(), /chapter=denoising/);
+  // a panel shown by hand on top of the chapter goes into the link too
+  await page.check('#show-latent');
+  assert.match(page.url(), /chapter=denoising.*panels=.*latent/);
+  // every panel again
+  await page.click('#toc a[data-chapter=""]');
+  assert.equal(await page.locator('#chapter-box').isHidden(), true);
+  assert.doesNotMatch(page.url(), /chapter=|panels=/);
+  const all = await shown(page);
+  assert.equal(all.length, 1 + (await page.locator('#panels input').count()), all.join(' ')); // the Model section and every panel
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an unknown chapter in a link is reported and every panel shown', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&chapter=nonsense`);
+  await page.waitForFunction(() => /chapter \(nonsense\)/.test(document.getElementById('error-text').textContent));
+  assert.equal(await page.locator('#chapter-box').isHidden(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
