@@ -38,8 +38,8 @@ export const CHAPTERS = [
     id: 'complete',
     title: 'Undercomplete and overcomplete',
     text: ['So far the code was smaller than the input: an undercomplete autoencoder. When it is as large or larger, the autoencoder is overcomplete, and nothing forces it to learn anything but a copy. The ideal autoencoder is sensitive enough to the inputs to rebuild them accurately, and insensitive enough not to simply memorise or overfit the training data; noise during training (denoising) is one way to keep an overcomplete one honest.'],
-    panels: ['recon', 'filters', 'loss', 'noise'],
-    tryThis: 'Train the Overcomplete preset (784-1000-784) and then Simple (784-32-784): compare their test losses and their filters. Keep one model for comparison and corrupt the test digits in Corrupt and restore to see which one merely copies.',
+    panels: ['recon', 'filters', 'loss', 'noise', 'memorise'],
+    tryThis: 'Train the Overcomplete preset (784-1000-784) and then Simple (784-32-784): compare their test losses and their filters. Then, in Sensitive, not memorising, train a model on 300 digits and watch its test loss turn up while its training loss keeps falling.',
   },
   {
     id: 'denoising',

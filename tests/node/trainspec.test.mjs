@@ -62,7 +62,7 @@ test('the spec C holds for a trainer is what the JS object meant, for every opti
 test('an unknown JS key, or a value that is not one token, throws a clear AelabError', () => {
   const model = ae.model({ sizes: '784-8-784' });
   assert.throws(() => ae.trainer(model, data, { learningRate: 0.1 }), (e) => e instanceof AelabError &&
-    /unknown trainer setting 'learningRate' \(batch, optimizer, lr, .*divergeFactor, epochs, from, to\)/.test(e.message));
+    /unknown trainer setting 'learningRate' \(batch, optimizer, lr, .*divergeFactor, epochs, from, to, recipe, .*start\)/.test(e.message));
   assert.throws(() => ae.trainer(model, data, { opt: 'sgd' }), /unknown trainer setting 'opt'/); // C's name, not JS's
   assert.throws(() => ae.trainer(model, data, { optimizer: 'sgd lr=5' }), /optimizer: 'sgd lr=5' is not a single value/);
   assert.throws(() => ae.trainer(model, data, { noise: 'mask,batch=1' }), /not a single value/);

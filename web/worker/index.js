@@ -15,7 +15,8 @@ import * as infill from './infill.js';
 import * as draw from './draw.js';
 import * as linear from './linear.js';
 import * as fourd from './fourd.js';
+import * as memorise from './memorise.js';
 import * as features from './features.js';
 import * as pretrain from './pretrain.js';
 
-export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear, fourd, features, pretrain];
+export default [core, run, model, keep, data, noise, latent, blend, infill, draw, linear, fourd, memorise, features, pretrain];

@@ -1,0 +1,73 @@
+// Sensitive enough to reconstruct, insensitive enough not to memorise: an autoencoder trained on only a few
+// hundred training images, for hundreds of epochs, with its loss on those images and on 1,000 test images
+// measured every few epochs. The training loss keeps falling; the test loss bottoms out and turns up as the
+// model starts to remember its training images rather than learn digits. Independent of the main model;
+// trained in turns so that the Worker keeps answering.
+import { post, alone } from './core.js';
+
+const SPEC = '784-256-784'; // the page's data size replaces 784 (any image size works)
+const N_TEST = 1000;
+const EVERY = 5; // epochs between two points of the curves
+
+export function state() {
+  return { mem: null };
+}
+
+function destroy(w) {
+  if (!w.mem) return;
+  for (const h of [w.mem.job, w.mem.model, w.mem.train, w.mem.test]) h?.destroy();
+  w.mem = null;
+}
+
+export function releaseData(w) {
+  destroy(w);
+}
+
+/** A float dataset of the first n items of d (its values as the model reads them). */
+const head = (ae, d, n) => ae.floatDataset(d.batch(0, n), n, d.rows, d.cols);
+
+function turn(w, gen) {
+  const m = w.mem;
+  if (!m || m.gen !== gen) return;
+  try {
+    const t0 = performance.now();
+    while (m.epoch < m.epochs && performance.now() - t0 < 150) {
+      m.job.run(m.spe * EVERY);
+      m.epoch += EVERY;
+      const train = m.model.evaluate(m.train).loss, test = m.model.evaluate(m.test).loss;
+      m.points.push([m.epoch, train, test]);
+    }
+  } catch (e) {
+    post({ type: 'memorise-error', message: alone(e.message) });
+    destroy(w);
+    return;
+  }
+  const best = m.points.reduce((b, p) => (p[2] < b[2] ? p : b), m.points[0]);
+  post({ type: 'memorise', points: m.points, epochs: m.epochs, n: m.n, spec: m.spec, best, done: m.epoch >= m.epochs });
+  if (m.epoch < m.epochs) setTimeout(() => turn(w, gen), 0);
+}
+
+export const handlers = {
+  /** msg.n training images (300), msg.epochs (300). */
+  memorise(msg, w) {
+    const { ae } = w;
+    const gen = (w.mem?.gen ?? 0) + 1;
+    destroy(w);
+    const n = Math.max(10, Math.min(msg.n ?? 300, w.train.n)), epochs = msg.epochs ?? 300;
+    const spec = SPEC.replaceAll('784', String(w.train.dim));
+    const mem = { gen, n, epochs, spec, epoch: 0, points: [], spe: Math.ceil(n / 32) };
+    w.mem = mem;
+    try {
+      mem.train = head(ae, w.train, n);
+      mem.test = head(ae, w.test, Math.min(N_TEST, w.test.n));
+      mem.model = ae.model({ sizes: spec, maxBatch: 1000, seed: 1 });
+      mem.model.initOutputBias(mem.train);
+      mem.job = ae.trainer(mem.model, mem.train, { batch: 32, seed: 1, optimizer: 'adam', lr: 0.001 });
+    } catch (e) {
+      destroy(w);
+      post({ type: 'memorise-error', message: alone(e.message) });
+      return;
+    }
+    setTimeout(() => turn(w, gen), 0);
+  },
+};
