@@ -551,9 +551,9 @@ static const char *pretrain_help =
     "  --out-dir D         save the classifier after every phase as D/<recipe>/phase-P.safetensors\n"
     "  --resume            with --out-dir: start after the last phase saved there (the same bits as a run\n"
     "                      that never stopped); the settings must be the ones the run started with\n"
-    "  --train-limit N  --threads N  --quiet  and the data options of 'aelab train'\n";
+    "  --train-limit N  --threads N  --quiet  and the data options of 'aelab train' (other training images than\n"
+    "                      MNIST's get a test set only with --test-images and --test-labels)\n";
 
-/* the last phase saved in dir (phase-P.safetensors), or -1 */
 /* the last phase saved in dir with every phase before it saved too (phase-0 .. phase-P.safetensors), or -1 */
 static int last_saved_phase(const char *dir, int n_phases) {
     int p = -1;
@@ -771,10 +771,10 @@ static int cmd_pretrain(int argc, char **argv) {
                           get(&o, "quiet", NULL) != NULL, &res[i]);
     }
     if (!rc && n > 1) {
-        /* "–" where this run did not see it (a recipe resumed past it, or already done) */
+        /* "-" where this run did not see it (a recipe resumed past it, or already done) */
         printf("\nrecipe    test error after the top layer   after fine-tuning   wall time\n");
         for (int i = 0; i < n; i++) {
-            char a[32] = "–", b[32] = "–";
+            char a[32] = "-", b[32] = "-"; /* ASCII: %*s counts bytes */
             if (res[i].have[0]) snprintf(a, sizeof a, "%.2f%%", 100.0 * (1 - res[i].acc[0]));
             if (res[i].have[1]) snprintf(b, sizeof b, "%.2f%%", 100.0 * (1 - res[i].acc[1]));
             printf("%-9s %29s %19s %10.1f s\n", res[i].recipe, a, b, res[i].secs);

@@ -104,12 +104,13 @@ function showPanels(names) {
 function readLink() {
   if (link.get('embed') === '1') document.body.classList.add('embed');
   if (['threads', 'simd', 'scalar'].includes(link.get('engine'))) ui.engineParam = link.get('engine');
-  if (!link.has('v')) return '';
-  if (link.get('v') !== HASH_VERSION) return `This link was made by a different version of aelab (v=${link.get('v')}); using the defaults.`;
+  // a chapter does not depend on the link's version (#chapter=linear works alone)
   if (link.has('chapter')) {
     if (chapterById(link.get('chapter'))) openChapter(link.get('chapter'), false);
     else linkPanels.push(`chapter (${link.get('chapter')})`);
   }
+  if (!link.has('v')) return linkPanels.length ? `Ignored unusable values in the link: ${linkPanels.join(', ')}.` : '';
+  if (link.get('v') !== HASH_VERSION) return `This link was made by a different version of aelab (v=${link.get('v')}); using the defaults.`;
   if (link.has('panels')) {
     const names = link.get('panels').split(',').filter(Boolean);
     const unknown = names.filter((k) => !PANELS.some((m) => m.name === k));
@@ -184,11 +185,16 @@ function openChapter(id, write = true) {
   }
   if (c) {
     const i = CHAPTERS.indexOf(c), prev = CHAPTERS[i - 1], next = CHAPTERS[i + 1];
-    box.innerHTML = `<h2 id="chapter-h">${i + 1}. ${c.title}</h2>${c.text.map((t) => `<p>${say(t)}</p>`).join('')}`
+    box.innerHTML = `<h2 id="chapter-h" tabindex="-1">${i + 1}. ${c.title}</h2>${c.text.map((t) => `<p>${say(t)}</p>`).join('')}`
       + `<p class="try"><strong>Try this:</strong> ${say(c.tryThis)}</p><div class="buttons">`
       + `${prev ? `<button class="secondary" data-go="${prev.id}">← ${prev.title}</button>` : ''}`
       + `${next ? `<button class="secondary" data-go="${next.id}">${next.title} →</button>` : ''}</div>`;
-    for (const b of box.querySelectorAll('button')) b.addEventListener('click', () => openChapter(b.dataset.go));
+    for (const b of box.querySelectorAll('button')) {
+      b.addEventListener('click', () => {
+        openChapter(b.dataset.go);
+        $('chapter-h').focus(); // the button that was clicked is gone: keyboard focus goes to the new chapter
+      });
+    }
   }
   if (write) {
     writeHash();
@@ -249,6 +255,7 @@ const on = {
     if (noun !== ui.noun) {
       ui.noun = noun;
       reword();
+      if (ui.chapter) openChapter(ui.chapter, false); // the chapter's words too
     }
     if (m.first) $('engine').textContent = `Ready: ${m.name}, ${noun === 'digit' ? dataCounts(m).replace('images', 'digits') : dataCounts(m)} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
     setButtons();
@@ -302,6 +309,13 @@ function main() {
   reword(); // reads the page's own words before any are replaced
   setupShow();
   setupToc();
+  // a chapter link followed in a tab that is already open (the page itself rewrites the hash with
+  // replaceState, which fires no hashchange)
+  window.addEventListener('hashchange', () => {
+    const id = new URLSearchParams(location.hash.slice(1)).get('chapter');
+    if (id === null || chapterById(id)) openChapter(id);
+    else showError(`There is no chapter '${id}'.`);
+  });
   const linkProblem = readLink();
   if (linkProblem) showError(linkProblem);
   // what every module gets at setup: the shared state and the shell's services

@@ -7,7 +7,7 @@ export const CHAPTERS = [
   {
     id: 'what',
     title: 'What an autoencoder is',
-    text: ['Neural networks trained to copy their input to their output. An encoder maps the input to a hidden representation, the code; a decoder maps the code back. Given an image of a handwritten digit, the encoder squeezes it into a code much smaller than its 784 pixels, and the decoder rebuilds the image from it. Training lowers the reconstruction error.',
+    text: ['Neural networks trained to copy their input to their output. An encoder maps the input to a hidden representation, the code; a decoder maps the code back. Given an image (a handwritten digit, say), the encoder squeezes it into a code much smaller than its pixels, and the decoder rebuilds the image from it. Training lowers the reconstruction error.',
       'An autoencoder is an example of self-supervised learning: it is sort of supervised, because it gets an explicit goal (the output should be the input), and sort of not, because nobody labelled anything.'],
     panels: ['loss', 'network', 'recon'],
     tryThis: 'With the Simple preset, press Start and watch the bottom row of reconstructions sharpen while the loss falls. Step trains a single batch: even the first few change the reconstructions.',

@@ -39,8 +39,9 @@ typedef struct {
     ae_model pm;           /* its autoencoder (pretraining phases); the classifier itself otherwise */
     int has_pm;
     ae_dataset codes, test_codes; /* greedy layer i > 0: the codes of layers [0, i) of the images */
-    ae_model dec[AE_MAX_LAYERS]; /* the decoders of the pretraining phases run so far: greedy, layer i+1's */
-    int n_dec;                   /* H_{i+1} -> H_i; e2e, the deep one's (for ae_job_reconstruct's views) */
+    ae_model dec[AE_MAX_LAYERS]; /* the decoders pretraining left, for ae_job_reconstruct's views: greedy, */
+    int has_dec[AE_MAX_LAYERS];  /* dec[i] is layer i+1's, H_{i+1} -> H_i (a resumed run lacks those before
+                                  * its start); e2e, dec[0] is the deep one's */
     ae_job *inner;         /* the phase's "train" job */
     long steps_before;     /* batches of the phases before this one */
 } pretrain_job;
@@ -111,7 +112,8 @@ static int ae_spec_of(const ae_model *m, int from, int upto, char *buf, size_t c
 }
 
 /* A model of the layers [from, L) of autoencoder a, with their weights: its decoder, kept for the views
- * without the autoencoder's optimizer state and full-batch buffers. */
+ * with buffers for 64 rows instead of the training batch's (as any model it carries optimizer state, about
+ * 7 floats per parameter in all). */
 static int decoder_of(ae_model *a, int from, ae_model *out) {
     char spec[AE_SPEC_CAP];
     size_t used = (size_t)snprintf(spec, sizeof spec, "%d", a->arch.sizes[from]);
@@ -195,7 +197,8 @@ static int end_phase(ae_job *j) {
     if (p->has_pm) {
         const int from = p->recipe == GREEDY ? p->phase : 0, upto = p->recipe == GREEDY ? p->phase + 1 : p->k;
         for (int l = from; l < upto && !rc; l++) rc = copy_layer(j->m, l, &p->pm, l - from);
-        if (!rc && p->n_dec < AE_MAX_LAYERS && !(rc = decoder_of(&p->pm, upto - from, &p->dec[p->n_dec]))) p->n_dec++;
+        /* kept for the views only: without memory for it the run goes on, and the views say so */
+        if (!rc && !p->has_dec[from]) p->has_dec[from] = decoder_of(&p->pm, upto - from, &p->dec[from]) == AE_OK;
     }
     ae_job_state s;
     ae_job_state_get(p->inner, &s);
@@ -285,7 +288,8 @@ static void job_free(ae_job *j) {
     pretrain_job *p = j->impl;
     if (!p) return;
     end_phase_data(p);
-    for (int i = 0; i < p->n_dec; i++) ae_model_free(&p->dec[i]);
+    for (int i = 0; i < AE_MAX_LAYERS; i++)
+        if (p->has_dec[i]) ae_model_free(&p->dec[i]);
     ae_dataset_free(&p->labelled);
     free(p);
     j->impl = NULL;
@@ -399,12 +403,15 @@ static int reconstruct(ae_job *j, int at, const float *x, int n, float *out) {
     pretrain_job *p = j->impl;
     ae_model *m = j->m;
     if (p->recipe == NONE) return ae_fail(AE_ERR_ARG, "the baseline has no autoencoder to reconstruct with");
-    if (at >= 0 && (p->recipe != GREEDY || at < 1 || at > p->n_dec))
-        return ae_fail(AE_ERR_ARG, "level %d: %s", at, p->recipe != GREEDY ? "levels are the greedy stack's" : "that layer's pretraining is not done");
+    if (at >= 0 && (p->recipe != GREEDY || at < 1 || at > p->k))
+        return ae_fail(AE_ERR_ARG, "level %d: %s", at, p->recipe != GREEDY ? "levels are the greedy stack's" : "the stack has no such layer");
     const int pretraining = at < 0 && p->phase < top_phase(p) && p->has_pm;
     /* the decoders needed: those of the phases before this one, or all of them after pretraining */
     const int need = at >= 0 ? at : p->recipe == E2E ? !pretraining : pretraining ? p->phase : p->k;
-    if (p->n_dec < need) return ae_fail(AE_ERR_ARG, "the decoders of the pretraining phases are not here (a run resumed after them keeps only the classifier)");
+    for (int l = 0; l < need; l++)
+        if (!p->has_dec[l])
+            return ae_fail(AE_ERR_ARG, at >= 0 && l >= p->phase ? "level %d: that layer's pretraining is not done"
+                                                                 : "the decoders of the pretraining phases are not here (a run resumed after them keeps only the classifier)", at);
     if (p->recipe == E2E) {
         if (pretraining) return ae_model_map_rows(&p->pm, 0, p->pm.arch.n_layers, x, n, out);
         float *h = malloc((size_t)n * m->arch.sizes[p->k] * sizeof(float));

@@ -15,9 +15,10 @@ test('linear succeeds on the plane and fails on the surface; non-linear does wel
     const d = document.getElementById(`fourd-${k}-text`).dataset;
     return [k, { linear: Number(d.linear), nonlinear: Number(d.nonlinear) }];
   })));
-  assert.ok(got.plane.linear < 1e-4, `linear on the plane leaves ${got.plane.linear} of the variance`);
+  // the bounds docs/instructors.md quotes: under a millionth, over 20%, under 1%
+  assert.ok(got.plane.linear < 1e-6, `linear on the plane leaves ${got.plane.linear} of the variance`);
   assert.ok(got.surface.linear > 0.2, `linear on the surface leaves ${got.surface.linear}`);
-  assert.ok(got.plane.nonlinear < 0.01 && got.surface.nonlinear < 0.02, `non-linear leaves ${got.plane.nonlinear} and ${got.surface.nonlinear}`);
+  assert.ok(got.plane.nonlinear < 0.01 && got.surface.nonlinear < 0.01, `non-linear leaves ${got.plane.nonlinear} and ${got.surface.nonlinear}`);
   assert.ok(got.surface.nonlinear < got.surface.linear / 10, 'the non-linear model does ten times better on the surface');
   for (const id of ['fourd-plane', 'fourd-surface', 'fourd-surface-linear', 'fourd-surface-nonlinear']) {
     assert.ok((await canvasStats(page, id)).sd > 5, `${id} drawn`);

@@ -247,6 +247,27 @@ int main(void) {
     check_resume("greedy", 3);
     check_resume("e2e", 1);
     check_e2e();
+    /* a run resumed at layer 2 has no decoder for layer 1: its views say so (a wide layer 1, wider than the
+     * input, so that reading the wrong decoder would also write past the output) */
+    {
+        ae_model m;
+        ae_job *j = NULL;
+        static float x[4 * 784], y[4 * 784];
+        if (!make(&m, "784-1000-30-10") &&
+            ae_job_create(&j, "pretrain", &m, &train, NULL, NULL, "recipe=greedy start=1 pre_epochs=1 batch=64") == AE_OK) {
+            ae_job_state st;
+            CHECK(ae_job_step(j, 2, &st) == AE_OK, "%s", ae_last_error());
+            CHECK(ae_job_reconstruct(j, -1, x, 4, y) == AE_ERR_ARG && strstr(ae_last_error(), "decoders of the pretraining phases are not here"), "%s",
+                  ae_last_error());
+            CHECK(ae_job_reconstruct(j, 1, x, 4, y) == AE_ERR_ARG, "level 1 without its decoder");
+            do CHECK(ae_job_step(j, 100, &st) == AE_OK, "%s", ae_last_error());
+            while (!st.phase_ended);
+            /* layer 2's decoder is there now, layer 1's still not */
+            CHECK(ae_job_reconstruct(j, 2, x, 4, y) == AE_ERR_ARG && ae_job_reconstruct(j, -1, x, 4, y) == AE_ERR_ARG, "levels without layer 1's decoder");
+        }
+        ae_job_free(j);
+        ae_model_free(&m);
+    }
 
     /* the baseline: two supervised phases as long as the top-layer and fine-tuning phases */
     {

@@ -6,11 +6,11 @@ import { $ } from '../common.js';
 const html = `
   <section id="fourd-panel" aria-labelledby="fourd-h">
     <h2 id="fourd-h">4 dimensions to 2: linear or non-linear?</h2>
-    <p class="muted">A thousand points in 4 dimensions that really have only 2 degrees of freedom: on a flat plane, and on a
-      curved surface. Each is squeezed through a 2-number code. A linear autoencoder can only project onto a flat plane,
+    <p class="muted">A thousand points in 4 dimensions that really have only 2 degrees of freedom (u and v): on a flat plane, and on a
+      curved surface, (u, v, u², uv) turned in 4-D. Each is squeezed through a 2-number code. A linear autoencoder can only project onto a flat plane,
       the data's two principal components (PCA): perfect when the data lie on one, not when the surface bends. A
-      non-linear one can follow the bend. The side views show the data (grey) across the first and third principal
-      directions, where the plane is a straight line and the surface's bend shows; the squares show each model's 2-D codes,
+      non-linear one can follow the bend. The side views show the data (grey) along u and along
+      the direction the surface bends in (u²): the plane is a straight line there, the surface a parabola; the squares show each model's 2-D codes,
       coloured by the point's position along the surface.</p>
     <div class="row"><button id="fourd-train" class="secondary" disabled>Train all four</button>
       <p class="legend"><span style="color:#999">■ data</span> <span style="color:#e8590c">■ linear 4-2-4</span>
@@ -77,6 +77,11 @@ export default {
         t.dataset.linear = r.linear.unexplained;
         t.dataset.nonlinear = r.nonlinear.unexplained;
       }
+      $('fourd-train').disabled = false;
+    },
+    'fourd-error'(m) {
+      ctx.showError(m.message);
+      for (const k of ['plane', 'surface']) $(`fourd-${k}-text`).textContent = '–';
       $('fourd-train').disabled = false;
     },
   },

@@ -78,6 +78,12 @@ export default {
         $('memorise-run').disabled = !ctx.ui.ready;
       }
     },
+    'memorise-reset'() {
+      running = false;
+      $('memorise-text').textContent = 'New data: Train runs it on them.';
+      $('memorise-chart').getContext('2d').clearRect(0, 0, 480, 220);
+      $('memorise-run').disabled = !ctx.ui.ready;
+    },
     'memorise-error'(m) {
       running = false;
       ctx.showError(m.message);

@@ -36,10 +36,11 @@ const html = `
       <figure><img id="pt-filters" alt="The first layer's filters" width="448"><figcaption id="pt-filters-cap">First-layer filters</figcaption></figure>
     </div>
     <p id="pt-frozen" aria-live="polite"></p>
-    <div class="pt-table-box"><table id="pt-table"><thead><tr><th>recipe</th><th>test accuracy at step <span class="pt-top-step">3</span>'s end</th>
+    <div class="pt-table-box"><table id="pt-table"><thead><tr><th>recipe</th><th>test accuracy after its top-layer step</th>
       <th>at the end</th><th>on its labelled images</th><th>gap</th></tr></thead><tbody></tbody></table></div>
-    <p class="muted">At step <span class="pt-top-step">3</span>'s end the pretrained networks have trained only their top layer on the labels;
-      the baseline has trained every layer for as many batches. The gap is the accuracy on the labelled training images
+    <p class="muted">After the top-layer step (<span class="pt-top-step">3</span> for greedy, <span id="pt-e2e-step">6</span> for end to end) the pretrained networks have
+      trained only their top layer on the labels; the baseline's number is at the end of step <span class="pt-top-step">3</span>, every layer
+      trained for as many batches. The gap is the accuracy on the labelled training images
       minus the test accuracy (with few labels).</p>
     <canvas id="pt-chart" width="480" height="200" aria-label="Test accuracy per supervised epoch: greedy, end to end, baseline"></canvas>
     <p class="legend"><span style="color:#1c7ed6">■ greedy pretraining</span> <span style="color:#2f9e44">■ end to end</span>
@@ -121,6 +122,7 @@ function render(m) {
   const k = m.runs.greedy.sizes.length - 2, top = k; // the greedy run's top-layer step is step k (0-based)
   $('pt-results').hidden = false;
   for (const el of document.querySelectorAll('.pt-top-step')) el.textContent = String(top + 1);
+  $('pt-e2e-step').textContent = String(m.steps.findIndex((s) => s.recipe === 'e2e' && s.phase === 1) + 1);
   const list = $('pt-steps');
   list.replaceChildren(...m.steps.map((s, i) => {
     const li = document.createElement('li');
@@ -178,7 +180,7 @@ function render(m) {
   // against the baseline over the same batches
   const gs = [top, top + 1].filter((i) => m.runs.greedy.grads[i] || m.runs.none.grads[i]);
   $('pt-grads').textContent = gs.length
-    ? `Mean gradient size per layer (‖∂loss/∂W‖, first layer first):\n${gs.map((i) => `during step ${i + 1}: pretrained ${gradText(m.runs.greedy.grads[i])}; random init ${gradText(m.runs.none.grads[i])}`).join('\n')}`
+    ? `Mean gradient size per layer (‖∂loss/∂W‖, first layer first; sampled a few times a second, both networks after the same numbers of batches):\n${gs.map((i) => `during step ${i + 1}: pretrained ${gradText(m.runs.greedy.grads[i])}; random init ${gradText(m.runs.none.grads[i])}`).join('\n')}`
     : '';
   setButtons();
 }
@@ -194,12 +196,14 @@ function status() {
 }
 
 function setButtons() {
-  const ready = ctx.ui.ready && labelled;
+  // the main run and the walkthrough share the Worker: one at a time (Start above pauses the walkthrough)
+  const ready = ctx.ui.ready && labelled && !ctx.ui.running;
   const running = !!last?.running;
   $('pt-run').disabled = !ready || running;
   $('pt-step').disabled = !ready || running;
   $('pt-pause').disabled = !running;
-  $('pt-replay').disabled = !ready || !last;
+  $('pt-replay').disabled = !ready || !last || running;
+  $('pt-run').title = ctx.ui.running ? 'Pause the training run above first' : '';
   // the menus describe the run on screen: fixed while it runs
   $('pt-setting').disabled = $('pt-labels').disabled = running;
   const started = !!last && last.runs.greedy.step > 0 && last.at < last.steps.length;

@@ -64,8 +64,17 @@ async function fetchIdx(name) {
 /** A built-in set's training and test sets (BUILTIN: 'mnist' or 'fashion'), as datasets of the loaded engine. */
 export async function loadBuiltin(w, set = 'mnist') {
   const [ti, tl, vi, vl] = await Promise.all(MNIST_FILES.map((f) => fetchIdx(`${BUILTIN[set].dir}${f}`)));
-  return [w.ae.dataset(ti, tl), w.ae.dataset(vi, vl)];
+  const train = w.ae.dataset(ti, tl);
+  try {
+    return [train, w.ae.dataset(vi, vl)];
+  } catch (e) {
+    train.destroy();
+    throw e;
+  }
 }
+
+/** Whether name is one of BUILTIN's own keys (not a prototype's). */
+export const isBuiltin = (name) => typeof name === 'string' && Object.hasOwn(BUILTIN, name);
 
 /** A tensor's shape as the page writes it: a width (784) for a flat vector, else channels×height×width. */
 export const shapeText = ([c, h, w]) => (h * w === 1 ? String(c) : `${c}×${h}×${w}`);
@@ -235,9 +244,18 @@ export const handlers = {
     w.ae = ae;
     const names = { activation: ACTIVATIONS, loss: LOSSES, init: INITS, optimizer: OPTIMIZERS, noise: NOISES };
     post({ type: 'engine', variant: ae.variant, simd: ae.simd, threads: ae.threads, forced: !!msg.engine, isolated: self.crossOriginIsolated === true, names });
-    const set = BUILTIN[msg.data] ? msg.data : 'mnist'; // a link may ask for Fashion-MNIST (#data=fashion)
+    let set = isBuiltin(msg.data) ? msg.data : 'mnist'; // a link may ask for Fashion-MNIST (#data=fashion)
     post({ type: 'status', message: `Loading ${BUILTIN[set].name} (${BUILTIN[set].what})…` });
-    const [tr, te] = await loadBuiltin(w, set);
+    let tr, te;
+    try {
+      [tr, te] = await loadBuiltin(w, set);
+    } catch (e) {
+      if (set === 'mnist') throw e;
+      // a host without the second set still opens, on MNIST
+      post({ type: 'error', message: `${BUILTIN[set].name} could not be loaded (${e.message}); using MNIST.` });
+      set = 'mnist';
+      [tr, te] = await loadBuiltin(w, set);
+    }
     useData(w, tr, te, BUILTIN[set].name);
     post({ type: 'data', ...dataInfo(w), ms: performance.now() - t0, first: true });
     await w.keeper.start(); // offers the run a reload or a crash interrupted, if there is one

@@ -1,7 +1,7 @@
 // Your own data, and the built-in sets (MNIST, Fashion-MNIST). Everything is parsed and checked before the current data is let go, so
 // a bad file changes nothing.
 import { gunzipIfNeeded } from '../aelab.js';
-import { post, sentence, configure, dataInfo, loadBuiltin, useData, BUILTIN } from './core.js';
+import { post, sentence, configure, dataInfo, loadBuiltin, useData, BUILTIN, isBuiltin } from './core.js';
 
 /** After new data: the page learns its shape, and a model that still fits gets a trainer on it. */
 function dataChanged(w) {
@@ -33,7 +33,7 @@ export const handlers = {
   /** msg.set: 'mnist' or 'fashion' (BUILTIN). */
   async useBuiltin(msg, w) {
     w.running = false;
-    const set = BUILTIN[msg.set] ? msg.set : 'mnist';
+    const set = isBuiltin(msg.set) ? msg.set : 'mnist';
     const [tr, te] = await loadBuiltin(w, set);
     useData(w, tr, te, BUILTIN[set].name);
     dataChanged(w);

@@ -3,7 +3,7 @@
 // exactly (the plane is their PCA subspace); on a curved surface it cannot, since all it can do is project
 // onto a plane; a non-linear 4-32-2-32-4 one does well on both. Small models, trained between chunks of the
 // main run.
-import { post } from './core.js';
+import { post, alone } from './core.js';
 
 const N = 1000;
 const MODELS = {
@@ -77,14 +77,15 @@ export function pca4(x) {
   return { mean, vectors: order.map((i) => [v[0][i], v[1][i], v[2][i], v[3][i]]), variances: order.map((i) => a[i][i]) };
 }
 
-/** x (N, 4) on the data's first and third principal directions: a side view, in which the plane is a line and
- * the surface's bend shows. */
-function sideView(x, pca) {
-  const out = new Float32Array(2 * N);
+/** x (N, 4) seen from the side: along the surface's u direction and the direction it bends in (u², the
+ * rotation's third row), in which the plane is a straight line and the surface a parabola. (Its principal
+ * directions would not do: u and v have the same variance, so the first of them is an arbitrary mix.) */
+function sideView(x, mean) {
+  const q = rotation(), out = new Float32Array(2 * N);
   for (let i = 0; i < N; i++) {
     for (const [o, d] of [[0, 0], [1, 2]]) {
       let s = 0;
-      for (let j = 0; j < 4; j++) s += (x[4 * i + j] - pca.mean[j]) * pca.vectors[d][j];
+      for (let j = 0; j < 4; j++) s += (x[4 * i + j] - mean[j]) * q[d][j];
       out[2 * i + o] = s;
     }
   }
@@ -93,37 +94,46 @@ function sideView(x, pca) {
 
 export const handlers = {
   fourd(msg, w) {
-    const { ae } = w;
-    const steps = msg.steps ?? 3000;
-    const result = { type: 'fourd', steps };
-    for (const kind of ['plane', 'surface']) {
-      const { x, u } = points(kind);
-      const pca = pca4(x);
-      const variance = pca.variances.reduce((s, v) => s + v, 0) / 4; // per coordinate, as the MSE is
-      const data = ae.floatDataset(x, N, 1, 4);
-      const r = { u, data: sideView(x, pca), variance };
-      try {
-        for (const [name, spec] of Object.entries(MODELS)) {
-          const m = ae.model({ ...spec, maxBatch: N, seed: 7 });
-          let t;
-          try {
-            m.initOutputBias(data);
-            t = ae.trainer(m, data, { batch: 100, optimizer: 'adam', lr: 0.01, seed: 7 });
-            t.run(steps);
-            const y = m.forward(x, N);
-            let e = 0;
-            for (let i = 0; i < 4 * N; i++) e += (y[i] - x[i]) ** 2;
-            r[name] = { mse: e / (4 * N), unexplained: e / (4 * N) / variance, recon: sideView(y, pca), code: m.encode(x, N) };
-          } finally {
-            t?.destroy();
-            m.destroy();
-          }
-        }
-      } finally {
-        data.destroy();
-      }
-      result[kind] = r;
+    try {
+      train4(msg, w);
+    } catch (e) {
+      post({ type: 'fourd-error', message: alone(e.message) }); // its own panel's, never the main run's
     }
-    post(result);
   },
 };
+
+/** Both models on both sets; the result as one 'fourd' message. */
+function train4(msg, w) {
+  const { ae } = w;
+  const steps = msg.steps ?? 3000;
+  const result = { type: 'fourd', steps };
+  for (const kind of ['plane', 'surface']) {
+    const { x, u } = points(kind);
+    const pca = pca4(x);
+    const variance = pca.variances.reduce((s, v) => s + v, 0) / 4; // per coordinate, as the MSE is
+    const data = ae.floatDataset(x, N, 1, 4);
+    const r = { u, data: sideView(x, pca.mean), variance };
+    try {
+      for (const [name, spec] of Object.entries(MODELS)) {
+        const m = ae.model({ ...spec, maxBatch: N, seed: 7 });
+        let t;
+        try {
+          m.initOutputBias(data);
+          t = ae.trainer(m, data, { batch: 100, optimizer: 'adam', lr: 0.01, seed: 7 });
+          t.run(steps);
+          const y = m.forward(x, N);
+          let e = 0;
+          for (let i = 0; i < 4 * N; i++) e += (y[i] - x[i]) ** 2;
+          r[name] = { mse: e / (4 * N), unexplained: e / (4 * N) / variance, recon: sideView(y, pca.mean), code: m.encode(x, N) };
+        } finally {
+          t?.destroy();
+          m.destroy();
+        }
+      }
+    } finally {
+      data.destroy();
+    }
+    result[kind] = r;
+  }
+  post(result);
+}

@@ -13,7 +13,7 @@ export const handlers = {
     const offered = w.keeper.offered(which);
     if (!offered) return;
     // a run on the other built-in set brings that set back first (one's own files the browser does not keep)
-    const set = Object.keys(BUILTIN).find((k) => BUILTIN[k].name === offered.data);
+    const set = Object.keys(BUILTIN).find((k) => BUILTIN[k].name === offered.data); // own keys only
     if (set && offered.data !== w.dataName) {
       const [tr, te] = await loadBuiltin(w, set);
       useData(w, tr, te, offered.data);

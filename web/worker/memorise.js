@@ -9,8 +9,9 @@ const SPEC = '784-256-784'; // the page's data size replaces 784 (any image size
 const N_TEST = 1000;
 const EVERY = 5; // epochs between two points of the curves
 
+/** mem: the run; memGen: its generation, kept outside it so that a pending turn of an earlier run stops. */
 export function state() {
-  return { mem: null };
+  return { mem: null, memGen: 0 };
 }
 
 function destroy(w) {
@@ -20,6 +21,8 @@ function destroy(w) {
 }
 
 export function releaseData(w) {
+  if (w.mem) post({ type: 'memorise-reset' }); // the panel's Train comes back
+  w.memGen++;
   destroy(w);
 }
 
@@ -28,7 +31,7 @@ const head = (ae, d, n) => ae.floatDataset(d.batch(0, n), n, d.rows, d.cols);
 
 function turn(w, gen) {
   const m = w.mem;
-  if (!m || m.gen !== gen) return;
+  if (!m || w.memGen !== gen) return;
   try {
     const t0 = performance.now();
     while (m.epoch < m.epochs && performance.now() - t0 < 150) {
@@ -48,14 +51,16 @@ function turn(w, gen) {
 }
 
 export const handlers = {
-  /** msg.n training images (300), msg.epochs (300). */
+  /** msg.n training images (300; 10 to the training set's size), msg.epochs (300; EVERY to 2,000, in steps
+   * of EVERY). Errors go to the panel, never to the main run. */
   memorise(msg, w) {
     const { ae } = w;
-    const gen = (w.mem?.gen ?? 0) + 1;
+    const gen = ++w.memGen;
     destroy(w);
-    const n = Math.max(10, Math.min(msg.n ?? 300, w.train.n)), epochs = msg.epochs ?? 300;
+    const whole = (v, lo, hi, def) => (Number.isFinite(v) ? Math.max(lo, Math.min(hi, Math.round(v))) : def);
+    const n = whole(msg.n, 10, w.train.n, Math.min(300, w.train.n)), epochs = EVERY * whole(msg.epochs / EVERY, 1, 2000 / EVERY, 300 / EVERY);
     const spec = SPEC.replaceAll('784', String(w.train.dim));
-    const mem = { gen, n, epochs, spec, epoch: 0, points: [], spe: Math.ceil(n / 32) };
+    const mem = { n, epochs, spec, epoch: 0, points: [], spe: Math.ceil(n / 32) };
     w.mem = mem;
     try {
       mem.train = head(ae, w.train, n);

@@ -25,8 +25,10 @@ export const LABELS = {
   all: { labelsPerClass: 0, topEpochs: 1, fineEpochs: 2 },
 };
 
+/** pt: the walkthrough; ptGen: its loops' generation, kept outside pt so that a new walkthrough's numbers
+ * never repeat an old loop's (a loop runs only while its number is the current one). */
 export function state() {
-  return { pt: null };
+  return { pt: null, ptGen: 0 };
 }
 
 /** The walkthrough's steps: [recipe, phase, the recipe that trains beside it]. The baseline is one phase
@@ -99,7 +101,7 @@ function setup(w, msg) {
   }
   const k = runs.greedy.model.nLayers - 1;
   w.pt = { runs, test, steps: plan(k), at: 0, running: false, stopAfter: -1, setting, labels, sizes, cfg, frozen: null, showX: test.batch(0, N_SHOW),
-           gen: (w.pt?.gen ?? 0) + 1, viewsAt: 0, begun: false };
+           viewsAt: 0, begun: false };
   w.pt.names = w.pt.steps.map(([r, p]) => runs[r].job.phaseName(p));
 }
 
@@ -115,8 +117,8 @@ const same = (a, b) => a.length === b.length && a.every((x, i) => x.length === b
 /** The first supervised phase of a recipe on a classifier of k hidden layers. */
 const topPhase = (recipe, k) => (recipe === 'greedy' ? k : recipe === 'e2e' ? 1 : 0);
 
-/** Each layer's gradient norm after a supervised batch, summed per step of the walkthrough: the page shows
- * their means, pretrained and baseline side by side over the same batches. */
+/** Each layer's gradient norm at the last batch of a turn's run, summed per step of the walkthrough: the
+ * page shows their means, pretrained and baseline sampled after the same numbers of batches. */
 function addGrads(r, at, frozenBelow) {
   const g = Array.from(r.model.gradNorms());
   const acc = (r.grads[at] ??= { sum: g.map(() => 0), n: 0, frozenBelow });
@@ -211,18 +213,16 @@ function send(w, force = false) {
  * stops, so only one loop ever trains. */
 function loop(w, gen) {
   const pt = w.pt;
-  if (!pt || !pt.running || pt.gen !== gen) return;
-  let more;
+  if (!pt || !pt.running || w.ptGen !== gen) return;
   try {
-    more = turn(w);
+    if (!turn(w)) pt.running = false;
+    send(w, !pt.running);
   } catch (e) {
     pt.running = false;
     post({ type: 'pretrain-error', message: alone(e.message) });
-    send(w, true);
+    try { send(w, true); } catch { /* the error said it; the panel keeps its last view */ }
     return;
   }
-  if (!more) pt.running = false;
-  send(w, !pt.running);
   if (pt.running) setTimeout(() => loop(w, gen), 0);
 }
 
@@ -230,7 +230,7 @@ function loop(w, gen) {
 export function onTrainStart(w) {
   if (!w.pt?.running) return;
   w.pt.running = false;
-  w.pt.gen++;
+  w.ptGen++;
   send(w, true);
 }
 
@@ -252,11 +252,10 @@ export const handlers = {
       if (w.running) throw new Error('Pause the training run above first: the walkthrough and it would share this tab\'s time.');
       const pt = w.pt;
       if (!pt || pt.setting !== msg.setting || pt.labels !== msg.labels || pt.at >= pt.steps.length || msg.replay) setup(w, msg);
-      w.pt.gen++;
+      const gen = ++w.ptGen; // any loop still pending from before stops at its next turn
       w.pt.running = true;
       w.pt.stopAfter = msg.step ? w.pt.at : -1;
       send(w, true);
-      const gen = w.pt.gen;
       setTimeout(() => loop(w, gen), 0);
     } catch (e) {
       post({ type: 'pretrain-error', message: alone(e.message) });
@@ -266,7 +265,7 @@ export const handlers = {
   'pretrain-pause'(msg, w) {
     if (!w.pt) return;
     w.pt.running = false;
-    w.pt.gen++;
+    w.ptGen++;
     send(w, true);
   },
 };
