@@ -99,6 +99,9 @@ void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width);
 /* dz = f'(z) ⊙ dy, using the saved output y (every supported f' is a function of y). Not for softmax.
  * dz may be dy itself. */
 void ae_act_backward(ae_act a, const float *y, const float *dy, float *dz, size_t n);
+/* dz += c · sgn(y) ⊙ f'(z): the gradient of an L1 penalty c·Σ|y| on a layer's output y (a sparse code).
+ * Not for softmax. */
+void ae_act_l1_grad(ae_act a, const float *y, float *dz, float c, size_t n);
 
 /* ---- losses (src/loss.c) ----
  * Each takes the output layer's pre-activation z (B, D) and output y = f(z), the target t (B, D),
@@ -261,6 +264,8 @@ typedef struct ae_model {
     float *scratch;               /* the largest scratch any layer asks for (for max_batch rows) */
     float *target;                /* (B, sizes[L]): what the loss compares the output with (trainer, ae_evaluate) */
     long t;                       /* optimizer steps taken */
+    float code_l1;                /* λ of an L1 penalty λ·mean over the batch of Σ|code| that ae_model_backward
+                                   * adds to the code's gradient (the trainer sets it for a step; 0: none) */
     double *prof;                 /* NULL, or (n_layers, 2): seconds each layer's forward and backward took,
                                    * added up over the calls made while it is set (a profile; aelab bench --profile) */
     void *mem;                    /* the single allocation behind everything above */
@@ -385,11 +390,13 @@ typedef struct {
     int epochs;     /* how long a training job runs; 0: until stopped. Default 0 */
     int from, to;   /* the layers [from, to) are updated, the others stay frozen (their gradients still flow
                      * through); to = 0 means through the last layer. Default all: 0, 0 */
+    float l1;       /* sparse code: λ·(mean over the batch of Σ|code|) is added to the loss (Keras's
+                     * activity_regularizer=l1(λ)); 0 (the default): none */
 } ae_train_cfg;
 ae_train_cfg ae_train_default(void);
 /* The settings as text (src/train_cfg.c), what the wasm boundary and the CLI's --train-spec take:
  * key=value pairs separated by spaces or commas, one key per field: batch opt lr momentum beta1 beta2 eps
- * weight_decay seed noise noise_level supervised diverge_factor epochs from to, enums by their C names ("opt=sgd
+ * weight_decay seed noise noise_level supervised diverge_factor epochs from to l1, enums by their C names ("opt=sgd
  * noise=mask"). Starts from ae_train_default(); opt=K starts the optimizer's fields from
  * ae_optim_default(K) wherever it stands, and the keys given then override them. An unknown or repeated key,
  * a value that is not a number of the field's kind or is outside its range is AE_ERR_ARG with a message

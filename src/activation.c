@@ -78,6 +78,21 @@ void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width) {
     }
 }
 
+void ae_act_l1_grad(ae_act a, const float *y, float *dz, float c, size_t n) {
+    /* d/dz of c·|y| = c·sgn(y)·f'(z), f' from y as in ae_act_backward */
+    for (size_t i = 0; i < n; i++) {
+        const float v = y[i], s = v > 0.0f ? c : v < 0.0f ? -c : 0.0f;
+        switch (a) {
+        case AE_ACT_IDENTITY: dz[i] += s; break;
+        case AE_ACT_SIGMOID: dz[i] += s * (v * (1.0f - v)); break;
+        case AE_ACT_TANH: dz[i] += s * (1.0f - v * v); break;
+        case AE_ACT_RELU: dz[i] += v > 0.0f ? s : 0.0f; break;
+        case AE_ACT_LEAKY_RELU: dz[i] += v > 0.0f ? s : s * 0.01f; break;
+        default: break; /* softmax codes are refused by the trainer */
+        }
+    }
+}
+
 void ae_act_backward(ae_act a, const float *y, const float *dy, float *dz, size_t n) {
     switch (a) {
     case AE_ACT_IDENTITY: if (dz != dy) memmove(dz, dy, n * sizeof *dz); break;

@@ -142,6 +142,8 @@ static const char *train_help =
     "  --lr X              learning rate (adam 1e-3, sgd 0.01)\n"
     "  --momentum X        SGD momentum (0.9)\n"
     "  --weight-decay X    L2 coefficient on weights (0)\n"
+    "  --l1 X              a sparse code: X times the mean over the batch of the code's sum of |values| is\n"
+    "                      added to the loss (Keras's activity_regularizer l1; 0)\n"
     "  --batch N           minibatch size (256)\n"
     "  --epochs N          passes over the training set (5)\n"
     "  --max-steps N       stop after N minibatches (0: no limit)\n"
@@ -171,7 +173,7 @@ static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"init-model", "arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "targets", "out", "png", "filters", "quiet", "output-bias",
-                                        "threads", "diverge-factor", "train-spec", "help", NULL};
+                                        "threads", "diverge-factor", "train-spec", "l1", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
@@ -196,13 +198,15 @@ static int cmd_train(int argc, char **argv) {
     /* --opt naming another optimizer than the spec's starts from that optimizer's defaults */
     ae_optim_cfg def = kind == cfg.opt.kind ? cfg.opt : ae_optim_default(kind);
     long batch, epochs, max_steps, seed, limit;
-    double lr, mom, wd, level, factor;
+    double lr, mom, wd, level, factor, l1;
     if (get_int(&o, "batch", cfg.batch, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", cfg.epochs ? cfg.epochs : 5, 0, 100000, &epochs) ||
         get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 0, 0, 4294967295L, &seed) ||
         get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_float(&o, "lr", def.lr, 1e-12, 10, &lr) ||
         get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", def.weight_decay, 0, 1, &wd) ||
-        get_float(&o, "noise-level", cfg.noise_level, 0, 1, &level) || get_float(&o, "diverge-factor", cfg.diverge_factor, 0, 1e30, &factor))
+        get_float(&o, "noise-level", cfg.noise_level, 0, 1, &level) || get_float(&o, "diverge-factor", cfg.diverge_factor, 0, 1e30, &factor) ||
+        get_float(&o, "l1", cfg.l1, 0, 1e6, &l1))
         return 2;
+    cfg.l1 = (float)l1;
     if (factor > 0 && factor < 1) { fprintf(stderr, "aelab: --diverge-factor is 0 (off) or at least 1\n"); return 2; }
     long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
     if (get_int(&o, "threads", cores < 1 ? 1 : cores > 8 ? 8 : cores, 1, AE_MAX_THREADS, &threads)) return 2;

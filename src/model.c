@@ -304,6 +304,8 @@ int ae_model_backward(ae_model *m, int from, int B) {
         if (below && m->fuse && ops->fuses_below) c.fuse_below = (int)f;
         ops->backward(&c);
         if (below && c.fuse_below < 0) ae_act_backward(f, m->a[l], c.dx, c.dx, (size_t)B * a->sizes[l]);
+        /* a sparse code: the penalty λ/B·Σ|a[code]| adds its gradient where the code's own is complete */
+        if (below && l == a->code && m->code_l1 > 0.0f) ae_act_l1_grad(f, m->a[l], c.dx, m->code_l1 / (float)B, (size_t)B * a->sizes[l]);
         if (m->prof) m->prof[2 * l + 1] += seconds() - t0;
     }
     return AE_OK;

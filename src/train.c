@@ -114,6 +114,11 @@ int ae_trainer_init_targets(ae_trainer *t, ae_model *m, const ae_dataset *d, con
     if (cfg->from >= L || (cfg->to && (cfg->to > L || cfg->to <= cfg->from)))
         return ae_fail(AE_ERR_ARG, "from=%d to=%d cannot be trained: the model has layers 0..%d, and from must be below to (to=0 means "
                        "through the last)", cfg->from, cfg->to, L - 1);
+    if (cfg->l1 > 0.0f) {
+        if (!(cfg->l1 < 1e30f)) return ae_fail(AE_ERR_ARG, "the code L1 penalty must be a finite number of at least 0");
+        if (a->code < 1 || a->code >= L) return ae_fail(AE_ERR_ARG, "a code L1 penalty needs a code inside the model (a layer between input and output)");
+        if (a->layer[a->code - 1].act == AE_ACT_SOFTMAX) return ae_fail(AE_ERR_ARG, "a code L1 penalty needs an elementwise code activation, not softmax");
+    }
     t->train_from = cfg->from;
     t->train_to = cfg->to ? cfg->to : L;
     m->data_floats = d->values != NULL;
@@ -184,12 +189,20 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
 
     ae_model_forward(m, B);
     double loss = ae_model_loss(m, m->target, B, 1);
+    if (t->cfg.l1 > 0.0f) { /* the sparse code's penalty, λ·(1/B)·Σ|code|, summed in order */
+        const float *h = m->a[m->arch.code];
+        double s = 0.0;
+        for (size_t i = 0, n = (size_t)B * m->arch.sizes[m->arch.code]; i < n; i++) s += fabs((double)h[i]);
+        loss += (double)t->cfg.l1 * s / B;
+    }
     if (!isfinite(loss) || (t->ref_loss > 0.0 && t->cfg.diverge_factor > 0.0f && loss > t->cfg.diverge_factor * t->ref_loss))
         return diverged(t, loss);
     if (t->ref_loss == 0.0) t->ref_loss = loss > t->uninformed ? loss : t->uninformed;
     t->mark = start; /* this step's loss is sound: its start is where a rollback returns */
     ae_model_zero_grad(m);
+    m->code_l1 = t->cfg.l1;
     ae_model_backward(m, t->train_from, B);
+    m->code_l1 = 0.0f;
     ae_model_step(m, &t->cfg.opt, t->train_from, t->train_to);
 
     t->last_loss = loss;

@@ -41,7 +41,7 @@ function readEnums(ae) {
 const TRAIN_KEYS = {
   batch: 'batch', optimizer: 'opt', lr: 'lr', momentum: 'momentum', beta1: 'beta1', beta2: 'beta2', eps: 'eps',
   weightDecay: 'weight_decay', seed: 'seed', noise: 'noise', noiseLevel: 'noise_level', supervised: 'supervised',
-  divergeFactor: 'diverge_factor', epochs: 'epochs', from: 'from', to: 'to',
+  divergeFactor: 'diverge_factor', epochs: 'epochs', from: 'from', to: 'to', l1: 'l1',
   // the "pretrain" job's own (src/jobs/pretrain.c)
   recipe: 'recipe', preEpochs: 'pre_epochs', topEpochs: 'top_epochs', fineEpochs: 'fine_epochs', labelsPerClass: 'labels_per_class',
   preLr: 'pre_lr', start: 'start',

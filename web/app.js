@@ -64,7 +64,7 @@ function showError(message) {
 
 // ---- shareable state in the URL hash, versioned: #v=1&sizes=784-32-784+hidden=tanh&opt=adam&... ----
 const HASH_VERSION = '1';
-const HASH_FIELDS = { sizes: 'sizes', hidden: 'hidden', code: 'code', out: 'outloss', opt: 'optimizer', lr: 'lr', batch: 'batch', epochs: 'epochs', seed: 'seed', noise: 'noise', level: 'noiseLevel', pt: 'pt-setting', ptl: 'pt-labels' };
+const HASH_FIELDS = { sizes: 'sizes', hidden: 'hidden', code: 'code', out: 'outloss', opt: 'optimizer', lr: 'lr', batch: 'batch', epochs: 'epochs', seed: 'seed', noise: 'noise', level: 'noiseLevel', l1: 'l1', pt: 'pt-setting', ptl: 'pt-labels' };
 // Keys that links made before the layer field held the whole spec carry: the menus' values, which then
 // filled what the spec left unsaid. Read (and folded into the spec, giving the same model), never written.
 const MENU_FIELDS = ['hidden', 'code', 'out'];

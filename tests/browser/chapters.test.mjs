@@ -48,3 +48,19 @@ test('an unknown chapter in a link is reported and every panel shown', async () 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the Sparse code preset sets the code L1 penalty, keeps it in the link, and trains', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&chapter=complete`);
+  await page.selectOption('#preset', 'sparse');
+  assert.equal(await page.inputValue('#l1'), '0.0001');
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  assert.match(page.url(), /l1=0.0001/);
+  // a link with the penalty opens with it, and the preset is recognised
+  const again = await openPage(env.browser, page.url());
+  await again.page.waitForFunction(() => document.getElementById('l1').value === '0.0001');
+  assert.equal(await again.page.inputValue('#preset'), 'sparse');
+  assert.deepEqual([...errors, ...again.errors], []);
+  await again.page.close();
+  await page.close();
+});

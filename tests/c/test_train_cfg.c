@@ -48,7 +48,7 @@ int main(void) {
     CHECK(def.noise_level == 0.3f, "default noise level 0.3 (the CLI's and the page's), got %g", def.noise_level);
     CHECK(ae_train_cfg_str(&def, buf, sizeof buf) != NULL, "the defaults print");
     CHECK(!strcmp(buf, "batch=256 opt=adam lr=0.001 momentum=0.9 beta1=0.9 beta2=0.999 eps=1e-07 weight_decay=0 seed=1 noise=none "
-                       "noise_level=0.3 supervised=0 diverge_factor=100 epochs=0 from=0 to=0"),
+                       "noise_level=0.3 supervised=0 diverge_factor=100 epochs=0 from=0 to=0 l1=0"),
           "the defaults print as '%s'", buf);
 
     /* random valid settings: print, parse, the same bits, and printing again gives the same text */

@@ -22,6 +22,7 @@ const html = String.raw`
           <option value="denoising">Denoising: 784-128-784, masking noise</option>
           <option value="code2">2-D code (latent map): 784-256-64-2-64-256-784</option>
           <option value="plain128">Plain twin of Denoising: 784-128-784, no noise</option>
+          <option value="sparse">Sparse code: 784-32-784, L1 0.0001 on the code</option>
           <option value="w3">Convolutional (W3, Keras blog): 4,385 parameters, code 8×4×4</option>
           <option value="kerasio">Convolutional (keras.io): 28,353 parameters, code 32×7×7</option>
           <option value="convdenoising">Convolutional denoising (keras.io): Gaussian noise 0.4</option>
@@ -47,6 +48,7 @@ const html = String.raw`
         <select id="noise" name="noise"></select>
       </label>
       <label>Noise level <input id="noiseLevel" name="noiseLevel" type="number" value="0.3" step="0.05" min="0" max="1"></label>
+      <label title="a sparse code: this times the batch's mean sum of |code values| is added to the loss (0: none)">Code L1 (sparsity) <input id="l1" name="l1" type="number" value="0" step="any" min="0" max="1000000"></label>
     </form>
     <p id="built" class="muted" aria-live="polite"></p>
     <div class="buttons" role="group" aria-label="Training controls">
@@ -87,6 +89,8 @@ const PRESETS = {
   code2: { sizes: '784-256-64-2-64-256-784 code=linear', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
   plain128: { sizes: '784-128-784', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none' },
   denoising: { sizes: '784-128-784', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'mask', noiseLevel: 0.5 },
+  // the Keras blog's sparse autoencoder: activity_regularizer l1(1e-4) on the 32-unit code
+  sparse: { sizes: '784-32-784', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none', l1: 0.0001 },
   // The convolutional ones as published (Adam, cross-entropy, batch 128), but for fewer epochs than their 50
   // (docs/experiments.md has the full runs): about 20 s an epoch for W3 in the browser, 2 min for keras.io.
   // An image model's input is C×H×W; other data of another size gets H×W (withDataSize), and a model whose
@@ -103,6 +107,7 @@ function applyPreset(name) {
   for (const k of PRESET_FIELDS) $(k).value = p[k];
   $('sizes').value = presetSizes(p);
   $('noiseLevel').value = p.noiseLevel ?? 0.3;
+  $('l1').value = p.l1 ?? 0;
   syncMenus();
 }
 
@@ -142,7 +147,8 @@ function menuChosen(id) {
 
 /** The preset menu names the preset the fields match, or Custom (a link, a loaded model or an edit set them). */
 function syncPreset() {
-  const same = (p) => PRESET_FIELDS.every((k) => String(k === 'sizes' ? presetSizes(p) : p[k]) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3));
+  const same = (p) => PRESET_FIELDS.every((k) => String(k === 'sizes' ? presetSizes(p) : p[k]) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3))
+    && Number($('l1').value) === (p.l1 ?? 0);
   $('preset').value = Object.keys(PRESETS).find((k) => same(PRESETS[k])) ?? 'custom';
 }
 
@@ -171,7 +177,7 @@ function readConfig() {
     // the spec says the whole model: no activation, loss or init beside it (the Worker compares configs)
     sizes: $('sizes').value.trim(), hidden: '', code: '', output: '', loss: '', init: '',
     optimizer: $('optimizer').value, lr: num('lr'), momentum: 0.9, weightDecay: 0, batch: num('batch'), epochs: num('epochs'),
-    seed: num('seed'), noise: $('noise').value, noiseLevel: num('noiseLevel'),
+    seed: num('seed'), noise: $('noise').value, noiseLevel: num('noiseLevel'), l1: num('l1'),
   };
 }
 
@@ -276,6 +282,7 @@ export default {
     restored(m) {
       const c = m.config;
       for (const id of ['sizes', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'noise', 'noiseLevel']) $(id).value = c[id];
+      $('l1').value = c.l1 ?? 0; // runs kept before the setting existed had none
       syncMenus();
       syncPreset();
       ctx.writeHash();

@@ -153,7 +153,7 @@ export function configure(w, c, adopt = null) {
     }
     t = ae.trainer(m, train, {
       batch: c.batch, optimizer: c.optimizer, lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, seed: c.seed,
-      noise: c.noise, noiseLevel: c.noiseLevel,
+      noise: c.noise, noiseLevel: c.noiseLevel, l1: c.l1 || undefined,
     });
   } catch (e) {
     // an image model whose layers do not bring the data's size back (pooling rounds 10 up to 5, 3, …) is
