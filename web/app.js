@@ -170,11 +170,13 @@ function setupToc() {
     return a;
   };
   nav.append(...CHAPTERS.map((c, i) => item(c.id, `${i + 1}. ${c.title}`)), item(null, 'All panels'));
+  nav.lastChild.setAttribute('aria-current', 'page'); // until a link or a click opens a chapter
 }
 
 /** Show one chapter: its words and "try this" above its panels (the Model section stays); null shows every panel. */
 function openChapter(id, write = true) {
   const c = chapterById(id);
+  if (write && /^There is no chapter/.test($('error-text').textContent)) showError('');
   ui.chapter = c ? c.id : null;
   showPanels(c ? c.panels : PANELS.map((m) => m.name));
   const box = $('chapter-box');
@@ -312,9 +314,18 @@ function main() {
   // a chapter link followed in a tab that is already open (the page itself rewrites the hash with
   // replaceState, which fires no hashchange)
   window.addEventListener('hashchange', () => {
-    const id = new URLSearchParams(location.hash.slice(1)).get('chapter');
+    const p = new URLSearchParams(location.hash.slice(1));
+    // a whole link (a model, data, panels) is applied as a fresh page would apply it
+    if ([...p.keys()].some((k) => !['chapter', 'v'].includes(k))) {
+      location.reload();
+      return;
+    }
+    const id = p.get('chapter');
     if (id === null || chapterById(id)) openChapter(id);
-    else showError(`There is no chapter '${id}'.`);
+    else {
+      showError(`There is no chapter '${id}'.`);
+      writeHash(); // the address bar shows what the page shows
+    }
   });
   const linkProblem = readLink();
   if (linkProblem) showError(linkProblem);

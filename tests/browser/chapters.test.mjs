@@ -31,6 +31,11 @@ test('a chapter link opens that chapter; the contents and its buttons move betwe
   // a panel shown by hand on top of the chapter goes into the link too
   await page.check('#show-latent');
   assert.match(page.url(), /chapter=denoising.*panels=.*latent/);
+  // a whole link pasted into the open tab is applied as a fresh page would (here: its layer sizes)
+  await page.evaluate(() => { location.hash = '#v=1&sizes=784-48-784&chapter=what'; });
+  await page.waitForFunction(() => document.getElementById('sizes')?.value === '784-48-784' && document.getElementById('chapter-h')?.textContent.startsWith('1.'),
+    null, { timeout: 60000 });
+  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
   // every panel again
   await page.click('#toc a[data-chapter=""]');
   assert.equal(await page.locator('#chapter-box').isHidden(), true);

@@ -9,6 +9,12 @@ const env = suite();
 
 test('on a few hundred digits the test loss turns up while the training loss keeps falling', async () => {
   const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&chapter=complete`);
+  // out of range: said, and nothing runs
+  await page.fill('#memorise-n', '99999');
+  await page.click('#memorise-run');
+  await page.waitForFunction(() => /Training digits: 10 to 1,000/.test(document.getElementById('error-text').textContent));
+  assert.equal(await page.locator('#memorise-run').isEnabled(), true);
+  await page.fill('#memorise-n', '300');
   await page.click('#memorise-run');
   await page.waitForFunction(() => document.getElementById('memorise-text').dataset.done === 'true', null, { timeout: 300000 });
   const d = await page.evaluate(() => ({ ...document.getElementById('memorise-text').dataset }));

@@ -78,6 +78,7 @@ export default {
         t.dataset.nonlinear = r.nonlinear.unexplained;
       }
       $('fourd-train').disabled = false;
+      if (document.activeElement === document.body) $('fourd-train').focus(); // it had focus until it was disabled
     },
     'fourd-error'(m) {
       ctx.showError(m.message);

@@ -9,10 +9,10 @@ const html = `
     <p class="muted">The ideal autoencoder is sensitive enough to its inputs to rebuild them accurately, and insensitive enough
       not to simply memorise or overfit its training data. Give a 784-256-784 autoencoder only a few hundred training
       digits and many epochs: its loss on those digits keeps falling, while its loss on digits it has never seen stops
-      falling and turns up. It is learning its training digits, not digits.</p>
+      falling and turns up. It is learning those particular digits by heart, not what digits look like.</p>
     <div class="row">
-      <label>Training digits <input id="memorise-n" type="number" min="10" max="60000" value="300"></label>
-      <label>Epochs <input id="memorise-epochs" type="number" min="10" max="2000" step="10" value="300"></label>
+      <label>Training digits <input id="memorise-n" type="number" min="10" max="1000" value="300" required></label>
+      <label>Epochs <input id="memorise-epochs" type="number" min="10" max="1000" step="5" value="300" required></label>
       <button id="memorise-run" class="secondary" disabled>Train</button>
     </div>
     <canvas id="memorise-chart" width="480" height="220" aria-label="Training and test loss per epoch of an autoencoder trained on a few hundred digits"></canvas>
@@ -58,6 +58,12 @@ export default {
   setup(c) {
     ctx = c;
     $('memorise-run').addEventListener('click', () => {
+      const bad = ['memorise-n', 'memorise-epochs'].find((id) => !$(id).checkValidity());
+      if (bad) {
+        ctx.showError(`Training digits: 10 to 1,000; epochs: 10 to 1,000 in steps of 5 (${$(bad).validationMessage})`);
+        return;
+      }
+      ctx.showError('');
       running = true;
       $('memorise-run').disabled = true;
       $('memorise-text').textContent = 'Training…';
@@ -76,6 +82,7 @@ export default {
       if (m.done) {
         running = false;
         $('memorise-run').disabled = !ctx.ui.ready;
+        if (document.activeElement === document.body) $('memorise-run').focus(); // it had focus until it was disabled
       }
     },
     'memorise-reset'() {

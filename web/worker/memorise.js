@@ -35,11 +35,17 @@ function turn(w, gen) {
   try {
     const t0 = performance.now();
     while (m.epoch < m.epochs && performance.now() - t0 < 150) {
-      m.job.run(m.spe * EVERY);
+      // EVERY epochs in slices of at most 64 batches, so that the Worker answers the page between turns
+      const left = m.spe * EVERY - m.stepsInBlock;
+      const s = m.job.run(Math.min(64, left));
+      m.stepsInBlock += s.steps;
+      if (m.stepsInBlock < m.spe * EVERY) continue;
+      m.stepsInBlock = 0;
       m.epoch += EVERY;
       const train = m.model.evaluate(m.train).loss, test = m.model.evaluate(m.test).loss;
       m.points.push([m.epoch, train, test]);
     }
+    if (!m.points.length) { setTimeout(() => turn(w, gen), 0); return; }
   } catch (e) {
     post({ type: 'memorise-error', message: alone(e.message) });
     destroy(w);
@@ -51,16 +57,16 @@ function turn(w, gen) {
 }
 
 export const handlers = {
-  /** msg.n training images (300; 10 to the training set's size), msg.epochs (300; EVERY to 2,000, in steps
-   * of EVERY). Errors go to the panel, never to the main run. */
+  /** msg.n training images (300; 10 to 1,000: a few hundred is the point, and more would hold the Worker
+   * longer), msg.epochs (300; 2·EVERY to 1,000, in steps of EVERY). Errors go to the panel, never to the main run. */
   memorise(msg, w) {
     const { ae } = w;
     const gen = ++w.memGen;
     destroy(w);
     const whole = (v, lo, hi, def) => (Number.isFinite(v) ? Math.max(lo, Math.min(hi, Math.round(v))) : def);
-    const n = whole(msg.n, 10, w.train.n, Math.min(300, w.train.n)), epochs = EVERY * whole(msg.epochs / EVERY, 1, 2000 / EVERY, 300 / EVERY);
+    const n = whole(msg.n, 10, Math.min(1000, w.train.n), Math.min(300, w.train.n)), epochs = EVERY * whole(msg.epochs / EVERY, 2, 1000 / EVERY, 300 / EVERY);
     const spec = SPEC.replaceAll('784', String(w.train.dim));
-    const mem = { n, epochs, spec, epoch: 0, points: [], spe: Math.ceil(n / 32) };
+    const mem = { n, epochs, spec, epoch: 0, points: [], spe: Math.ceil(n / 32), stepsInBlock: 0 };
     w.mem = mem;
     try {
       mem.train = head(ae, w.train, n);
