@@ -94,6 +94,17 @@ export function suite(options) {
 }
 
 /** Start the page's current run, wait until it has trained at least `steps` steps, then pause it. */
+/** Draw a vertical stroke (a "1") in the Draw panel with the mouse and wait for its reconstruction. */
+export async function drawStroke(page) {
+  await page.locator('#draw').scrollIntoViewIfNeeded();
+  const d = await page.locator('#draw').boundingBox();
+  await page.mouse.move(d.x + d.width * 0.5, d.y + d.height * 0.15);
+  await page.mouse.down();
+  await page.mouse.move(d.x + d.width * 0.52, d.y + d.height * 0.85, { steps: 15 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.getElementById('draw-text').dataset.done === '1');
+}
+
 export async function trainFor(page, steps) {
   await page.click('#start');
   await page.waitForFunction((s) => Number(document.getElementById('n-step').textContent) >= s, steps, { timeout: 180000 });

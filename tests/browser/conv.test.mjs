@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { suite, openPage, shot, canvasStats, trainFor, root } from './browser.mjs';
+import { suite, openPage, shot, canvasStats, trainFor, drawStroke, root } from './browser.mjs';
 
 const env = suite();
 
@@ -128,14 +128,8 @@ test('W3 preset: the network drawing, a few seconds of training, and every panel
   assert.ok(Number.isFinite(Number(await page.locator('#infill-text').getAttribute('data-fill'))));
 
   // drawing: reconstructed and placed on the latent map
-  await page.locator('#draw').scrollIntoViewIfNeeded();
   const latentBefore = await canvasStats(page, 'latent');
-  const d = await page.locator('#draw').boundingBox();
-  await page.mouse.move(d.x + d.width * 0.5, d.y + d.height * 0.15);
-  await page.mouse.down();
-  await page.mouse.move(d.x + d.width * 0.52, d.y + d.height * 0.85, { steps: 15 });
-  await page.mouse.up();
-  await page.waitForFunction(() => document.getElementById('draw-text').dataset.done === '1');
+  await drawStroke(page);
   assert.match(await text(page, 'draw-text'), /lands at \(-?\d/);
   assert.ok((await canvasStats(page, 'draw-recon')).sd > 5, 'the drawing is reconstructed');
   assert.notEqual((await canvasStats(page, 'latent')).hash, latentBefore.hash, 'the star is drawn on the latent map');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import os from 'node:os';
-import { suite, serve, openPage, shot, canvasStats, trainFor, root } from './browser.mjs';
+import { suite, serve, openPage, shot, canvasStats, trainFor, drawStroke, root } from './browser.mjs';
 
 const env = suite();
 
@@ -69,14 +69,8 @@ test('blending, infilling and drawing give reconstructions from the trained mode
   await shot(page, 'panel-infill', '#infill-panel');
 
   // drawing: a vertical stroke (a "1"), reconstructed and placed on the latent map
-  await page.locator('#draw').scrollIntoViewIfNeeded();
   const latentBefore = await canvasStats(page, 'latent');
-  const d = await page.locator('#draw').boundingBox();
-  await page.mouse.move(d.x + d.width * 0.5, d.y + d.height * 0.15);
-  await page.mouse.down();
-  await page.mouse.move(d.x + d.width * 0.52, d.y + d.height * 0.85, { steps: 15 });
-  await page.mouse.up();
-  await page.waitForFunction(() => document.getElementById('draw-text').dataset.done === '1');
+  await drawStroke(page);
   assert.match(await text(page, 'draw-text'), /lands at \(-?\d/);
   const input = await canvasStats(page, 'draw-in');
   const recon = await canvasStats(page, 'draw-recon');

@@ -41,40 +41,14 @@ export function points(kind, seed = 12345) {
   return { x, u: us };
 }
 
-/** Eigenvectors of the 4×4 covariance of x, by decreasing variance (Jacobi rotations), and the mean. */
-export function pca4(x) {
+/** The mean of x (N, 4) per coordinate, and its variance per coordinate averaged over the four (the
+ * reference the reconstruction MSE, also per coordinate, is a share of). */
+export function meanVariance(x) {
   const n = x.length / 4, mean = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) for (let j = 0; j < 4; j++) mean[j] += x[4 * i + j] / n;
-  const a = Array.from({ length: 4 }, () => [0, 0, 0, 0]);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 4; j++) for (let k = 0; k < 4; k++) a[j][k] += ((x[4 * i + j] - mean[j]) * (x[4 * i + k] - mean[k])) / n;
-  }
-  const v = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
-  for (let sweep = 0; sweep < 50; sweep++) {
-    for (let p = 0; p < 3; p++) {
-      for (let q = p + 1; q < 4; q++) {
-        if (Math.abs(a[p][q]) < 1e-15) continue;
-        const th = 0.5 * Math.atan2(2 * a[p][q], a[q][q] - a[p][p]), c = Math.cos(th), s = Math.sin(th);
-        for (let k = 0; k < 4; k++) { // a = J^T a J, v = v J
-          const akp = a[k][p], akq = a[k][q];
-          a[k][p] = c * akp - s * akq;
-          a[k][q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < 4; k++) {
-          const apk = a[p][k], aqk = a[q][k];
-          a[p][k] = c * apk - s * aqk;
-          a[q][k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < 4; k++) {
-          const vkp = v[k][p], vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq;
-          v[k][q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = [0, 1, 2, 3].sort((i, j) => a[j][j] - a[i][i]);
-  return { mean, vectors: order.map((i) => [v[0][i], v[1][i], v[2][i], v[3][i]]), variances: order.map((i) => a[i][i]) };
+  let v = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < 4; j++) v += (x[4 * i + j] - mean[j]) ** 2 / (4 * n);
+  return { mean, variance: v };
 }
 
 /** x (N, 4) seen from the side: along the surface's u direction and the direction it bends in (u², the
@@ -109,10 +83,9 @@ function train4(msg, w) {
   const result = { type: 'fourd', steps };
   for (const kind of ['plane', 'surface']) {
     const { x, u } = points(kind);
-    const pca = pca4(x);
-    const variance = pca.variances.reduce((s, v) => s + v, 0) / 4; // per coordinate, as the MSE is
+    const { mean, variance } = meanVariance(x);
     const data = ae.floatDataset(x, N, 1, 4);
-    const r = { u, data: sideView(x, pca.mean), variance };
+    const r = { u, data: sideView(x, mean), variance };
     try {
       for (const [name, spec] of Object.entries(MODELS)) {
         const m = ae.model({ ...spec, maxBatch: N, seed: 7 });
@@ -124,7 +97,7 @@ function train4(msg, w) {
           const y = m.forward(x, N);
           let e = 0;
           for (let i = 0; i < 4 * N; i++) e += (y[i] - x[i]) ** 2;
-          r[name] = { mse: e / (4 * N), unexplained: e / (4 * N) / variance, recon: sideView(y, pca.mean), code: m.encode(x, N) };
+          r[name] = { mse: e / (4 * N), unexplained: e / (4 * N) / variance, recon: sideView(y, mean), code: m.encode(x, N) };
         } finally {
           t?.destroy();
           m.destroy();
