@@ -331,6 +331,9 @@ typedef struct {
     float *values;        /* (n, rows*cols) or NULL */
     uint8_t *labels;      /* (n) or NULL */
     int n_classes;        /* 1 + max label, 0 without labels */
+    int src_rows, src_cols; /* pixels stored at src_rows×src_cols and drawn at rows×cols as they are read
+                             * (ae_dataset_draw_at); 0, 0 when stored as read */
+    int borrowed;         /* pixels, values and labels belong to another dataset (ae_dataset_view) */
 } ae_dataset;
 /* A float dataset of n items of rows×cols from x (n, rows*cols), copied. Refuses counts below 1, sizes past
  * AE_MAX_WIDTH per item or the build's memory, and any NaN or ±Inf (naming the item). Labels can follow
@@ -358,8 +361,36 @@ int ae_dataset_dim(const ae_dataset *d);
 int ae_dataset_subset(ae_dataset *dst, const ae_dataset *src, const uint32_t *idx, int n);
 /* Rows idx[0..B) into out (B, dim): pixels as x/255, floats as they are; idx NULL means rows first..first+B. */
 void ae_dataset_batch(const ae_dataset *d, const uint32_t *idx, int first, int B, float *out);
+/* Read a pixel dataset's items at rows×cols (bilinear: output pixel centres mapped onto the stored grid,
+ * edges clamped) without storing them at that size: MNIST's 60,000 digits are 47 MB as stored and would be
+ * 600 MB at 100×100. Every reader (batches, the output bias, splits and subsets, which keep the setting) sees
+ * items of rows×cols; drawing at the stored size undoes it. 1 to AE_MAX_WIDTH values per item; pixel datasets
+ * only. */
+int ae_dataset_draw_at(ae_dataset *d, int rows, int cols);
+/* dst reads src's items without copying them (src must outlive it, and freeing dst leaves them alone): the
+ * same data drawn at another size, beside the original, while jobs on the original go on. */
+int ae_dataset_view(ae_dataset *dst, const ae_dataset *src);
+/* A pixel dataset of n black items of rows×cols, for ae_dataset_set_image to fill. */
+int ae_dataset_pixels(ae_dataset *d, int n, int rows, int cols);
 /* One-hot labels (B, n_classes). */
 void ae_dataset_onehot(const ae_dataset *d, const uint32_t *idx, int first, int B, int n_classes, float *out);
+
+/* ---- pictures (src/image.c): PNG and JPEG through stb_image ----
+ * A picture becomes one grey item: luma (a colour JPEG's own Y plane, an RGB PNG's 77:150:29 of R, G, B;
+ * alpha dropped), its largest centred
+ * part with the item's aspect ratio, resized to the item's size by stb_image_resize (Mitchell filter down,
+ * cubic up). The declared size is checked before anything is decoded, so a small file that claims
+ * 60,000×60,000 pixels (a "JPEG bomb"), or a PNG chunk longer than its file, is refused without
+ * allocating. */
+#define AE_MAX_PICTURE_SIDE 16384
+/* decoding takes up to about 16 bytes per pixel for a moment (a 16-bit RGBA PNG's inflated rows and its
+ * converted copy): 24 million pixels (a 6000×4000 photo) stay under 400 MB */
+#define AE_MAX_PICTURE_PIXELS (24 * 1000 * 1000)
+/* Decode buf (len bytes) into out (rows, cols) as bytes 0..255. Refuses empty, truncated, unknown or
+ * oversized pictures with a message saying which. */
+int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *out);
+/* The same into item i of a pixel dataset, at its stored size. */
+int ae_dataset_set_image(ae_dataset *d, int i, const uint8_t *buf, size_t len);
 
 /* ---- corruption (src/corrupt.c): the denoising autoencoder's input noise ---- */
 typedef enum { AE_NOISE_NONE = 0, AE_NOISE_GAUSSIAN, AE_NOISE_MASK, AE_NOISE_SALT_PEPPER, AE_NOISE_COUNT } ae_noise;
@@ -532,6 +563,38 @@ uint64_t ae_test_noise_seed(uint64_t s);
 /* The checks ae_evaluate makes before it starts (AE_OK if it can evaluate d), for callers that take a test
  * set now and evaluate it later. */
 int ae_evaluate_check(const ae_model *m, const ae_dataset *d, int supervised);
+
+/* ---- PCA (src/pca.c): the linear baseline autoencoders are measured against ----
+ * Items x (dim) of a dataset (pixels as x/255, floats as they are), n of them. The fit is
+ *   μ = (1/n) Σ x,   C = (1/n) Σ (x − μ)(x − μ)ᵀ (dim, dim),   C = Σ_j λ_j u_j u_jᵀ, λ_1 ≥ λ_2 ≥ … ≥ λ_dim,
+ * accumulated in double and decomposed in double (Householder, then implicit QL), the same bits on every
+ * build. Through k components an item is x̂ = μ + U_k U_kᵀ (x − μ), U_k = [u_1 … u_k] (dim, k); on the
+ * fitted data itself the mean of Σ_i (x_i − x̂_i)² over the items is λ_{k+1} + … + λ_dim. */
+#define AE_PCA_MAX_DIM 4096 /* C takes dim² doubles: 128 MiB at 4096 */
+typedef struct {
+    int dim, k;       /* item size; components kept (the basis's columns) */
+    int n;            /* items fitted */
+    double *mean;     /* (dim) μ */
+    double *eigval;   /* (dim) every λ_j, descending: the variance along u_j */
+    double total_var; /* Σ_j λ_j = trace C: the mean of |x − μ|² */
+    double *basis;    /* (dim, k) U_k: column j is u_{j+1}, unit length, its largest-magnitude entry positive */
+    float *chunk;     /* scratch for reading items */
+    double *code;     /* (k) scratch */
+} ae_pca;
+/* Fit on every item of d, keeping k components (1 <= k <= dim <= AE_PCA_MAX_DIM). Allocates everything
+ * here; AE_ERR_ARG for an empty dataset or a k out of range. On failure *p is empty (ae_pca_free is safe). */
+int ae_pca_fit(ae_pca *p, const ae_dataset *d, int k);
+void ae_pca_free(ae_pca *p);
+/* Reconstruction error of d's items through the first k components (1 <= k <= p->k): the mean over the
+ * items of Σ_i (x_i − x̂_i)², a squared error per item (divide by dim for the mean per value). d's items
+ * must be p->dim wide. Allocates nothing. */
+int ae_pca_error(ae_pca *p, const ae_dataset *d, int k, double *per_item);
+/* Cosines of the principal angles between span(A) and span(B), two k-dimensional subspaces of R^dim given
+ * by their columns: A, B (dim, k) row-major, any bases (not necessarily orthonormal). Both are
+ * orthonormalised in double (Q_A, Q_B), and cos (k) gets the singular values of Q_Aᵀ Q_B, descending:
+ * all 1 for the same subspace, 0 along directions of one orthogonal to the other. AE_ERR_ARG if a basis has
+ * a column that is zero or a combination of the others, or values that are not finite. */
+int ae_subspace_cosines(const double *A, const double *B, int dim, int k, double *cos);
 
 /* ---- PNG (src/png.c) ---- */
 /* Grid of n grayscale tiles h×w (values in [0,1], clipped) in `cols` columns with a 1-pixel gap,

@@ -3,7 +3,10 @@
 //   node scripts/aelab-node.mjs [--arch 784-32-784] [--hidden relu] [--code ACT] [--output sigmoid] [--loss bce]
 //        [--opt adam] [--lr 1e-3] [--batch 256] [--epochs 5] [--seed 1] [--noise none] [--noise-level 0.3]
 //        [--output-bias mean|zero] [--variant threads|simd|scalar] [--threads N] [--out model.safetensors]
-// Prints one line per epoch in the native CLI's format ("epoch E/N  train_loss X  test_loss Y ...").
+//        [--size RxC] [--pictures FOLDER]
+// Prints one line per epoch in the native CLI's format ("epoch E/N  train_loss X  test_loss Y ..."). --size and
+// --pictures as in the CLI: MNIST drawn at R×C, or a folder's PNG and JPEG files (name order, last seventh
+// for the test set) at R×C (100×100 by default).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
 
 const defaults = { arch: '784-32-784', hidden: 'relu', code: undefined, output: 'sigmoid', loss: '', opt: 'adam', lr: undefined, batch: 256, epochs: 5,
-  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': undefined, variant: undefined, threads: undefined, out: undefined, data: path.join(root, 'data') };
+  seed: 1, noise: 'none', 'noise-level': 0.3, 'output-bias': undefined, variant: undefined, threads: undefined, out: undefined, data: path.join(root, 'data'), size: undefined, pictures: undefined };
 const o = { ...defaults };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -25,8 +28,22 @@ for (let i = 0; i < argv.length; i++) {
 try {
   const ae = await loadAelab({ variant: o.variant, threads: o.threads === undefined ? undefined : Number(o.threads) });
   const read = async (f) => gunzipIfNeeded(fs.readFileSync(path.join(o.data, `${f}.gz`)));
-  const train = ae.dataset(await read('train-images-idx3-ubyte'));
-  const test = ae.dataset(await read('t10k-images-idx3-ubyte'));
+  const [rows, cols] = o.size === undefined ? [] : o.size.includes('x') ? o.size.split('x').map(Number) : [Number(o.size), Number(o.size)];
+  let train, test;
+  if (o.pictures !== undefined) {
+    // the CLI's order: names compared byte by byte (strcmp), which for these names is JS's default sort
+    const names = fs.readdirSync(o.pictures).filter((f) => /\.(png|jpe?g)$/i.test(f) && !f.startsWith('.')).sort();
+    if (names.length < 2) throw new Error(`--pictures found ${names.length} pictures in '${o.pictures}'; at least 2 are needed`);
+    train = ae.pictures(names.length, rows ?? 100, cols ?? 100);
+    names.forEach((f, i) => {
+      try { train.setImage(i, fs.readFileSync(path.join(o.pictures, f))); } catch (e) { throw new Error(`picture ${path.join(o.pictures, f)}: ${e.message}`); }
+    });
+    test = train.split(train.n - Math.max(1, Math.min(10000, Math.round(train.n / 7))));
+  } else {
+    train = ae.dataset(await read('train-images-idx3-ubyte'));
+    test = ae.dataset(await read('t10k-images-idx3-ubyte'));
+    if (rows) { train.drawAt(rows, cols); test.drawAt(rows, cols); }
+  }
   const batch = Number(o.batch);
   const model = ae.model({ sizes: o.arch, hidden: o.hidden, code: o.code, output: o.output, loss: o.loss, maxBatch: batch, seed: Number(o.seed) });
   // as the native CLI: the output bias starts at the data mean where the output allows it, unless --output-bias zero

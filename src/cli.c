@@ -3,13 +3,16 @@
  *   aelab eval    loss (and accuracy) of a saved model on an IDX image file
  *   aelab recon   PNG of images above their reconstructions (optionally corrupted first)
  *   aelab pretrain  autoencoders as pretraining for a classifier (greedy, end to end, or the baseline)
+ *   aelab pca     PCA's test error (and a saved model's beside it, with principal angles)
  * Errors print the core's message and return a non-zero status; nothing here calls exit() mid-way. */
 #include "aelab.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,6 +98,88 @@ static int load_set(ae_dataset *d, const char *images, const char *labels) {
     return 0;
 }
 
+/* "100x100" or "100" (square) into rows, cols. */
+static int parse_size(const char *s, int *rows, int *cols) {
+    char *end;
+    long r = strtol(s, &end, 10), c = r;
+    if (*end == 'x' || *end == 'X') c = strtol(end + 1, &end, 10);
+    if (*end || r < 1 || c < 1 || r > AE_MAX_WIDTH || c > AE_MAX_WIDTH || r * c > AE_MAX_WIDTH) {
+        fprintf(stderr, "aelab: --size is ROWSxCOLS or one number for a square, at most %d pixels in all, not '%s'\n", AE_MAX_WIDTH, s);
+        return -1;
+    }
+    *rows = (int)r;
+    *cols = (int)c;
+    return 0;
+}
+
+static int is_picture_name(const char *name) {
+    static const char *const ext[] = {".png", ".jpg", ".jpeg", NULL};
+    const char *dot = strrchr(name, '.');
+    if (!dot || name[0] == '.') return 0;
+    for (int i = 0; ext[i]; i++)
+        if (!strcasecmp(dot, ext[i])) return 1;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* --pictures: paths separated by commas, each a picture file or a folder whose picture files (by extension)
+ * are taken in name order. All become items of rows×cols; the last seventh (at most 10,000, at least 1) is
+ * the test set, as the page does with a user's files. A file that cannot be read is named and nothing is
+ * trained. */
+static int load_pictures(ae_dataset *train, ae_dataset *test, const char *list, int rows, int cols) {
+    char **paths = NULL, *copy = strdup(list);
+    int n = 0, cap = 0, rc = -1;
+    if (!copy) { fprintf(stderr, "aelab: out of memory\n"); return -1; }
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        struct stat sb;
+        if (stat(tok, &sb)) { fprintf(stderr, "aelab: --pictures: cannot open '%s'\n", tok); goto out; }
+        DIR *dir = S_ISDIR(sb.st_mode) ? opendir(tok) : NULL;
+        const int first = n;
+        if (S_ISDIR(sb.st_mode) && !dir) { fprintf(stderr, "aelab: --pictures: cannot read the folder '%s'\n", tok); goto out; }
+        for (struct dirent *e = NULL;;) {
+            char path[4096];
+            if (dir) {
+                if (!(e = readdir(dir))) break;
+                if (!is_picture_name(e->d_name)) continue;
+                snprintf(path, sizeof path, "%s/%s", tok, e->d_name);
+            } else {
+                snprintf(path, sizeof path, "%s", tok);
+            }
+            if (n == cap) {
+                char **grown = realloc(paths, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *grown);
+                if (!grown) { fprintf(stderr, "aelab: out of memory\n"); if (dir) closedir(dir); goto out; }
+                paths = grown;
+            }
+            if (!(paths[n] = strdup(path))) { fprintf(stderr, "aelab: out of memory\n"); if (dir) closedir(dir); goto out; }
+            n++;
+            if (!dir) break;
+        }
+        if (dir) {
+            closedir(dir);
+            qsort(paths + first, (size_t)(n - first), sizeof *paths, cmp_str);
+        }
+    }
+    if (n < 2) { fprintf(stderr, "aelab: --pictures found %d picture%s in '%s'; at least 2 are needed (one to train on, one to test)\n", n, n == 1 ? "" : "s", list); goto out; }
+    if (ae_dataset_pixels(train, n, rows, cols)) { fail(); goto out; }
+    for (int i = 0; i < n; i++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        int r = ae_read_file(paths[i], &buf, &len, (size_t)1 << 28);
+        if (!r) r = ae_dataset_set_image(train, i, buf, len);
+        free(buf);
+        if (r) { fprintf(stderr, "aelab: picture %s: %s\n", paths[i], ae_last_error()); ae_dataset_free(train); goto out; }
+    }
+    const int seventh = (n + 3) / 7, held = seventh < 1 ? 1 : seventh > 10000 ? 10000 : seventh;
+    if (ae_dataset_split(train, n - held, test)) { fail(); ae_dataset_free(train); goto out; }
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+    free(copy);
+    return rc;
+}
+
 static int write_recon_png(ae_model *m, const ae_dataset *d, int n, ae_noise noise, float level, uint64_t seed, const char *path) {
     const int dim = ae_dataset_dim(d), out = m->arch.sizes[m->arch.n_layers];
     if (n > d->n) n = d->n;
@@ -160,6 +245,11 @@ static const char *train_help =
     "Data (defaults: MNIST under $AELAB_DATA or ./data, gzip or plain IDX)\n"
     "  --train-images F  --train-labels F  --test-images F  --test-labels F\n"
     "  --train-limit N     use only the first N training images\n"
+    "  --size RxC          read the images at R×C pixels (\"100x100\", or \"100\" for a square), drawn from the stored\n"
+    "                      ones as each batch is made: MNIST at 100x100 for a 10000-20-10000 model\n"
+    "  --pictures P        your own pictures instead: a folder (its .png .jpg .jpeg files, in name\n"
+    "                      order) or picture files, comma-separated; grey, centre-cropped and resized to --size\n"
+    "                      (100x100); the last seventh is the test set\n"
     "  --targets F         IDX images the output should match, row for row with the training images, instead of\n"
     "                      the input (no test loss is reported then)\n"
     "Output\n"
@@ -173,7 +263,7 @@ static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"init-model", "arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "targets", "out", "png", "filters", "quiet", "output-bias",
-                                        "threads", "diverge-factor", "train-spec", "l1", "help", NULL};
+                                        "threads", "diverge-factor", "train-spec", "l1", "pictures", "size", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
@@ -242,16 +332,33 @@ static int cmd_train(int argc, char **argv) {
     const char *tei = get(&o, "test-images", get(&o, "train-images", NULL) ? NULL : p3);
     const char *tel = get(&o, "test-labels", (supervised && tei == p3) ? p4 : NULL);
     ae_dataset train, test = {0}, targets = {0};
-    if (load_set(&train, tri, trl)) return fail();
+    int size_r = 0, size_c = 0;
+    if (get(&o, "size", NULL) && parse_size(get(&o, "size", NULL), &size_r, &size_c)) return 2;
+    if (get(&o, "pictures", NULL)) {
+        static const char *const idx_opts[] = {"train-images", "train-labels", "test-images", "test-labels", "targets", "supervised", NULL};
+        for (int i = 0; idx_opts[i]; i++)
+            if (get(&o, idx_opts[i], NULL)) { fprintf(stderr, "aelab: --pictures are the data, unlabelled; --%s cannot go with them\n", idx_opts[i]); return 2; }
+        if (load_pictures(&train, &test, get(&o, "pictures", NULL), size_r ? size_r : 100, size_r ? size_c : 100)) return 1;
+        tei = NULL;
+    } else {
+        if (load_set(&train, tri, trl)) return fail();
+        if (size_r && ae_dataset_draw_at(&train, size_r, size_c)) { ae_dataset_free(&train); return fail(); }
+    }
     if (limit && limit < train.n) train.n = (int)limit;
     /* target images row for row (the loss compares the output with them instead of the input); a test set
      * has no targets to go with it, so none is evaluated then */
     if (get(&o, "targets", NULL)) {
-        if (load_set(&targets, get(&o, "targets", NULL), NULL)) { ae_dataset_free(&train); return fail(); }
+        if (load_set(&targets, get(&o, "targets", NULL), NULL) || (size_r && ae_dataset_draw_at(&targets, size_r, size_c))) {
+            ae_dataset_free(&train); ae_dataset_free(&targets);
+            return fail();
+        }
         if (limit && limit < targets.n) targets.n = (int)limit;
         tei = NULL;
     }
-    if (tei && load_set(&test, tei, tel)) { ae_dataset_free(&train); ae_dataset_free(&targets); return fail(); }
+    if (tei && (load_set(&test, tei, tel) || (size_r && ae_dataset_draw_at(&test, size_r, size_c)))) {
+        ae_dataset_free(&train); ae_dataset_free(&targets); ae_dataset_free(&test);
+        return fail();
+    }
     ae_model m;
     ae_job *job = NULL;
     int rc = 1;
@@ -375,11 +482,70 @@ static int load_model_file(ae_model *m, const char *path, int max_batch) {
     return 0;
 }
 
+/* d's items through the model ROWS at a time: fn(ctx, x, y, b) with the rows x (b, dim) and the model's output
+ * for them, y (b, out) (or, with code set, the code layer's values (b, code width)). These helpers print
+ * what went wrong and return 1. */
+enum { ROWS = 1000 };
+typedef void (*rows_fn)(void *ctx, const float *x, const float *y, int b);
+static int map_set(ae_model *m, const ae_dataset *d, int code, rows_fn fn, void *ctx) {
+    const int dim = ae_dataset_dim(d), w = m->arch.sizes[code ? m->arch.code : m->arch.n_layers];
+    if (dim != m->arch.sizes[0]) { fprintf(stderr, "aelab: the images have %d pixels but the model takes %d\n", dim, m->arch.sizes[0]); return 1; }
+    float *x = malloc(sizeof(float) * ROWS * dim), *y = malloc(sizeof(float) * ROWS * w);
+    int rc = 0;
+    if (!x || !y) { fprintf(stderr, "aelab: out of memory\n"); rc = 1; }
+    for (int first = 0; !rc && first < d->n; first += ROWS) {
+        const int b = d->n - first < ROWS ? d->n - first : ROWS;
+        ae_dataset_batch(d, NULL, first, b, x);
+        if (code ? ae_model_encode(m, x, b, y) : ae_model_map_rows(m, 0, m->arch.n_layers, x, b, y)) rc = fail();
+        else fn(ctx, x, y, b);
+    }
+    free(x);
+    free(y);
+    return rc;
+}
+
+typedef struct { double sum; size_t n; int width; } rows_sum;
+static void add_code(void *ctx, const float *x, const float *y, int b) {
+    rows_sum *s = ctx;
+    for (size_t i = 0; i < (size_t)b * s->width; i++) s->sum += y[i];
+    s->n += (size_t)b * s->width;
+}
+static void add_sq_error(void *ctx, const float *x, const float *y, int b) {
+    rows_sum *s = ctx;
+    for (size_t i = 0; i < (size_t)b * s->width; i++) s->sum += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+    s->n += (size_t)b;
+}
+
+/* The mean of the code layer's values over d's items and the code's units (Keras's encoded_imgs.mean(): how
+ * active a sparse code is). */
+static int code_mean(ae_model *m, const ae_dataset *d, double *out) {
+    rows_sum s = {0, 0, m->arch.sizes[m->arch.code]};
+    if (!m->arch.code) { fprintf(stderr, "aelab: this model has no code layer\n"); return 1; }
+    int rc = map_set(m, d, 1, add_code, &s);
+    *out = s.n ? s.sum / s.n : 0.0;
+    return rc;
+}
+
+/* Σ over the pixels of (output − input)², averaged over d's items: the squared error per image of the PCA
+ * literature (Hinton & Salakhutdinov 2006), whatever loss the model trained with. */
+static int sq_error(ae_model *m, const ae_dataset *d, double *out) {
+    rows_sum s = {0, 0, ae_dataset_dim(d)};
+    if (m->arch.sizes[m->arch.n_layers] != s.width) {
+        fprintf(stderr, "aelab: the model's output has %d values, the images %d pixels\n", m->arch.sizes[m->arch.n_layers], s.width);
+        return 1;
+    }
+    int rc = map_set(m, d, 0, add_sq_error, &s);
+    *out = s.n ? s.sum / s.n : 0.0;
+    return rc;
+}
+
 static const char *eval_help =
     "usage: aelab eval --model M.safetensors [--images F] [--labels L] [--supervised] [--noise K --noise-level X --seed N]\n"
     "Mean loss of the model over the images (default: the MNIST test set); with labels and --supervised,\n"
     "a classifier's accuracy too. With --noise, the inputs are corrupted and compared with the clean images: the\n"
-    "corruption a training run with --seed N reports as noisy_test_loss (seed 1 by default).\n";
+    "corruption a training run with --seed N reports as noisy_test_loss (seed 1 by default).\n"
+    "An autoencoder's code_mean is the mean of its code layer's values over the clean images and the code's units\n"
+    "(how active the code is: a sparse code's is lower).\n";
 
 static int cmd_eval(int argc, char **argv) {
     static const char *const known[] = {"model", "images", "labels", "supervised", "noise", "noise-level", "seed", "help", NULL};
@@ -412,8 +578,135 @@ static int cmd_eval(int argc, char **argv) {
         if (noise) printf("images %d corrupted by %s %g (seed %ld)  loss %s  %.6f\n", d.n, ae_noise_name(noise), level, seed, ae_loss_name(m.arch.loss), loss);
         else printf("images %d  loss %s  %.6f\n", d.n, ae_loss_name(m.arch.loss), loss);
         if (supervised) printf("accuracy %.4f (%d/%d)\n", (double)correct / d.n, correct, d.n);
+        double cm;
+        if (!supervised && m.arch.code) {
+            if (code_mean(&m, &d, &cm)) rc = 1;
+            else printf("code_mean %.6f  (%d units)\n", cm, m.arch.sizes[m.arch.code]);
+        }
     }
     ae_dataset_free(&d);
+    ae_model_free(&m);
+    return rc;
+}
+
+static const char *pca_help =
+    "usage: aelab pca [--k 2,10,32] [--model M.safetensors] [--train-images F] [--test-images F] [--train-limit N]\n"
+    "Principal component analysis, the linear baseline: fitted on the training images (default: MNIST's 60,000) in\n"
+    "double precision, it prints for each K the test images' squared error through K components, per image\n"
+    "(pca_test_sse: summed over the pixels, pixels in [0,1]) and per pixel (pca_test_mse), beside the training\n"
+    "images' (the sum of the dropped eigenvalues) and the share of the variance kept.\n"
+    "  --k K[,K...]        numbers of components (2,10,32; with --model, its code width)\n"
+    "  --model F           a saved autoencoder whose code is one of the K wide: its own test squared error\n"
+    "                      (model_test_sse, model_test_mse) and its ratio to PCA's; when its last layer is dense and\n"
+    "                      linear from the K-wide code (a linear autoencoder 784-K:linear-784:linear), also the K\n"
+    "                      cosines of the principal angles between the span of that layer's weight columns (where\n"
+    "                      its reconstructions lie, up to the bias) and PCA's top K components: 1 is the same subspace\n"
+    "  --train-images F  --test-images F  (MNIST under $AELAB_DATA or ./data)   --train-limit N  the first N only\n";
+
+static int parse_k_list(const char *s, int *k, int cap) {
+    int n = 0;
+    for (const char *p = s;;) {
+        char *e;
+        long v = strtol(p, &e, 10);
+        if (e == p || v < 1 || v > AE_PCA_MAX_DIM || n == cap || (*e && *e != ',')) {
+            fprintf(stderr, "aelab pca: --k is up to %d numbers of components from 1 to %d separated by commas (2,10,32), not '%s'\n", cap, AE_PCA_MAX_DIM, s);
+            return -1;
+        }
+        k[n++] = (int)v;
+        if (!*e) return n;
+        p = e + 1;
+    }
+}
+
+static int cmd_pca(int argc, char **argv) {
+    static const char *const known[] = {"k", "model", "train-images", "test-images", "train-limit", "help", NULL};
+    opts o;
+    if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab pca: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
+    if (get(&o, "help", NULL)) { fputs(pca_help, stdout); return 0; }
+    if (check_known(&o, known)) return 2;
+    long limit;
+    if (get_int(&o, "train-limit", 0, 0, 1L << 30, &limit)) return 2;
+    ae_model m = {0};
+    const int with_model = get(&o, "model", NULL) != NULL;
+    if (with_model) {
+        int r = load_model_file(&m, get(&o, "model", NULL), 256);
+        if (r == -1) return fail();
+        if (r) return 1;
+        if (!m.arch.code) { fprintf(stderr, "aelab pca: the model has no code layer to compare with PCA's components\n"); ae_model_free(&m); return 2; }
+    }
+    int ks[16], nk, kmax = 0, code_w = with_model ? m.arch.sizes[m.arch.code] : 0;
+    char def[16];
+    snprintf(def, sizeof def, "%d", code_w);
+    if ((nk = parse_k_list(get(&o, "k", with_model ? def : "2,10,32"), ks, 16)) < 0) { ae_model_free(&m); return 2; }
+    int has_code_w = 0;
+    for (int i = 0; i < nk; i++) {
+        if (ks[i] > kmax) kmax = ks[i];
+        has_code_w |= ks[i] == code_w;
+    }
+    if (with_model && !has_code_w) {
+        fprintf(stderr, "aelab pca: the model's code is %d wide; --k must include %d\n", code_w, code_w);
+        ae_model_free(&m);
+        return 2;
+    }
+    char p1[1024], p3[1024];
+    data_path(p1, sizeof p1, "train-images-idx3-ubyte.gz");
+    data_path(p3, sizeof p3, "t10k-images-idx3-ubyte.gz");
+    ae_dataset train, test = {0};
+    ae_pca pca = {0};
+    double *cosv = NULL, *wa = NULL, *wb = NULL;
+    int rc = 1;
+    if (load_set(&train, get(&o, "train-images", p1), NULL)) { ae_model_free(&m); return fail(); }
+    if (limit && limit < train.n) train.n = (int)limit;
+    if (load_set(&test, get(&o, "test-images", p3), NULL)) { fail(); goto out; }
+    const double t0 = now();
+    if (ae_pca_fit(&pca, &train, kmax)) { fail(); goto out; }
+    const int dim = pca.dim;
+    printf("pca fitted on %d training images of %dx%d in %.1f s; test %d images\n", train.n, train.rows, train.cols, now() - t0, test.n);
+    double model_sse = NAN;
+    if (with_model && sq_error(&m, &test, &model_sse)) goto out;
+    for (int i = 0; i < nk; i++) {
+        const int k = ks[i];
+        double te, dropped = 0, kept = 0;
+        if (ae_pca_error(&pca, &test, k, &te)) { fail(); goto out; }
+        for (int j = 0; j < dim; j++) *(j < k ? &kept : &dropped) += pca.eigval[j];
+        printf("k %d  pca_test_sse %.4f  pca_test_mse %.6f  pca_train_sse %.4f  variance_kept %.4f\n", k, te, te / dim, dropped,
+               pca.total_var > 0 ? kept / pca.total_var : 1.0);
+        if (!with_model || k != code_w) continue;
+        printf("k %d  model_test_sse %.4f  model_test_mse %.6f  ratio_to_pca %.4f\n", k, model_sse, model_sse / dim, model_sse / te);
+        /* the decoder's last layer from the code: dense, linear, K inputs; its weights (dim, K) row-major are
+         * the K columns its outputs are combinations of */
+        const int L = m.arch.n_layers;
+        const ae_layer *last = &m.arch.layer[L - 1];
+        if (last->kind != AE_LAYER_DENSE || last->act != AE_ACT_IDENTITY || m.arch.sizes[L - 1] != k || m.arch.code != L - 1) {
+            printf("k %d  (no principal angles: the model's output is not a linear layer on its %d-wide code)\n", k, k);
+            continue;
+        }
+        free(cosv); /* a K listed twice */
+        free(wa);
+        free(wb);
+        cosv = malloc(sizeof(double) * k);
+        wa = malloc(sizeof(double) * dim * k);
+        wb = malloc(sizeof(double) * dim * k);
+        if (!cosv || !wa || !wb) { fprintf(stderr, "aelab: out of memory\n"); goto out; }
+        const float *W = ae_model_weight(&m, L - 1);
+        for (int r = 0; r < dim; r++)
+            for (int j = 0; j < k; j++) {
+                wa[(size_t)r * k + j] = W[(size_t)r * k + j];
+                wb[(size_t)r * k + j] = pca.basis[(size_t)r * pca.k + j];
+            }
+        if (ae_subspace_cosines(wa, wb, dim, k, cosv)) { fail(); goto out; }
+        printf("k %d  cosines", k);
+        for (int j = 0; j < k; j++) printf(" %.6f", cosv[j]);
+        printf("\nk %d  min_cosine %.6f\n", k, cosv[k - 1]);
+    }
+    rc = 0;
+out:
+    free(cosv);
+    free(wa);
+    free(wb);
+    ae_pca_free(&pca);
+    ae_dataset_free(&train);
+    ae_dataset_free(&test);
     ae_model_free(&m);
     return rc;
 }
@@ -796,6 +1089,7 @@ static const char *main_help =
     "  eval    loss and accuracy of a saved model\n"
     "  recon   PNG of inputs and reconstructions\n"
     "  pretrain  autoencoders as pretraining for a classifier, against the random-init baseline\n"
+    "  pca     PCA's reconstruction error, and a saved model's beside it (principal angles for a linear one)\n"
     "  bench   training speed (samples/s, GFLOP/s) or the SIMD peak\n"
     "Run 'aelab <command> --help' for its options.\n";
 
@@ -809,6 +1103,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 2, argv + 2);
     if (!strcmp(argv[1], "recon")) return cmd_recon(argc - 2, argv + 2);
     if (!strcmp(argv[1], "pretrain")) return cmd_pretrain(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "pca")) return cmd_pca(argc - 2, argv + 2);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
     fprintf(stderr, "aelab: unknown command '%s'\n%s", argv[1], main_help);
     return 2;

@@ -30,6 +30,11 @@ void ae_parallel_for(int n, ae_task_fn fn, void *ctx);
 void ae_parallel_range(size_t n, size_t grain, size_t align, ae_range_fn fn, void *ctx);
 void ae_parallel_copy(float *dst, const float *src, size_t n); /* memcpy, or zero-fill when src is NULL */
 
+/* The mean image of a pixel dataset drawn at another size (ae_dataset_draw_at), out (rows·cols) in [0, 1]:
+ * the stored items' mean, drawn once. Drawing is linear, so this is the mean of the drawn items up to rounding,
+ * at the cost of one pass over the stored bytes instead of drawing every item. */
+int ae_dataset_drawn_mean(const ae_dataset *d, float *out);
+
 /* What a GEMM does to its output block besides C += op(A) op(B) (src/gemm.c). Applied per block of C while
  * it is still in cache, instead of in separate passes over C:
  *  - init: C starts from the bias row (bias != NULL) or from zero (zero) instead of its old contents;

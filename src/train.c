@@ -42,9 +42,20 @@ int ae_model_init_output_bias(ae_model *m, const ae_dataset *d) {
     if (!b || m->n_tensors[L - 1] != 2 || strcmp(m->tensor[L - 1][1].name, "bias") || m->tensor[L - 1][1].count != (size_t)C)
         return ae_fail(AE_ERR_ARG, "the output bias can start at the data mean only when the last layer has a bias per output channel; "
                        "this model ends with a %s layer", ae_layer_kind_name(m->arch.layer[L - 1].kind));
+    /* images drawn at another size than stored (ae_dataset_draw_at): the drawn mean image, averaged per channel */
+    float *drawn = NULL;
+    if (d->src_rows) {
+        if (!(drawn = malloc((size_t)D * sizeof *drawn))) return ae_fail(AE_ERR_NOMEM, "out of memory for the data mean");
+        const int rc = ae_dataset_drawn_mean(d, drawn);
+        if (rc) { free(drawn); return rc; }
+    }
     for (int c = 0; c < C; c++) {
         float mean;
-        if (d->values) {
+        if (drawn) {
+            double sum = 0.0;
+            for (int p = 0; p < P; p++) sum += (double)drawn[(size_t)p * C + c];
+            mean = (float)(sum / P);
+        } else if (d->values) {
             double sum = 0.0;
             for (int i = 0; i < d->n; i++)
                 for (int p = 0; p < P; p++) sum += (double)d->values[(size_t)i * D + (size_t)p * C + c];
@@ -59,6 +70,7 @@ int ae_model_init_output_bias(ae_model *m, const ae_dataset *d) {
         mean = mean < 1e-3f ? 1e-3f : mean > 1.0f - 1e-3f ? 1.0f - 1e-3f : mean;
         b[c] = ae_logf(mean / (1.0f - mean));
     }
+    free(drawn);
     m->can_undo = 0; /* an undo would bring the old bias back */
     return AE_OK;
 }

@@ -120,7 +120,7 @@ API int ae_wasm_enum_parse(int k, const char *s) {
 API int ae_wasm_destroy(int h) {
     if (h <= 0 || h >= MAX_HANDLES || !handles[h].kind) return ae_fail(AE_ERR_ARG, "invalid handle %d", h);
     handle *e = &handles[h];
-    if (e->refs) return ae_fail(AE_ERR_ARG, "this %s is in use by %d job(s); destroy them first", kind_name(e->kind), e->refs);
+    if (e->refs) return ae_fail(AE_ERR_ARG, "this %s is in use by %d job(s) or view(s); destroy them first", kind_name(e->kind), e->refs);
     switch (e->kind) {
     case H_DATA: ae_dataset_free(e->p); break;
     case H_MODEL: ae_model_free(e->p); break;
@@ -159,18 +159,43 @@ API int ae_wasm_dataset_floats(const float *x, int n, int rows, int cols, const 
     return h;
 }
 
-/* out: n, rows, cols, n_classes, is_float */
+/* n pictures of rows×cols, black until ae_wasm_dataset_set_image fills them: JS hands over one file's bytes
+ * at a time, so a folder of photos never sits in wasm memory at once. */
+API int ae_wasm_dataset_pictures(int n, int rows, int cols) {
+    ae_dataset *d = calloc(1, sizeof *d);
+    if (!d) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_dataset_pixels(d, n, rows, cols);
+    int h = rc ? rc : put(H_DATA, d);
+    if (h < 0) { ae_dataset_free(d); free(d); }
+    return h;
+}
+
+static int check_unused(int h, const char *what);
+
+/* Item i from a PNG or JPEG file's bytes (grey, centre-cropped, resized). */
+API int ae_wasm_dataset_set_image(int h, int i, const uint8_t *buf, int len) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    if (len < 0) return ae_fail(AE_ERR_ARG, "negative file length");
+    /* a view's items are its source's, and a job may be reading them */
+    if (d->borrowed) return ae_fail(AE_ERR_ARG, "a view's pictures belong to the dataset it reads; set them there");
+    if (check_unused(h, "change the pictures of")) return AE_ERR_ARG;
+    return ae_dataset_set_image(d, i, buf, (size_t)len);
+}
+
+/* out: n, rows, cols, n_classes, is_float, stored rows, stored cols (as read when not drawn at another size) */
 API int ae_wasm_dataset_info(int h, int *out) {
     ae_dataset *d = get(h, H_DATA);
     if (!d) return AE_ERR_ARG;
     out[0] = d->n; out[1] = d->rows; out[2] = d->cols; out[3] = d->n_classes; out[4] = d->values != NULL;
+    out[5] = d->src_rows ? d->src_rows : d->rows; out[6] = d->src_rows ? d->src_cols : d->cols;
     return AE_OK;
 }
 
 /* A job's trainer keeps the size of its dataset (its shuffle order covers every item), so a dataset in use by one
  * keeps its size too. */
 static int check_unused(int h, const char *what) {
-    if (handles[h].refs) return ae_fail(AE_ERR_ARG, "cannot %s a dataset that %d job(s) use; destroy them first", what, handles[h].refs);
+    if (handles[h].refs) return ae_fail(AE_ERR_ARG, "cannot %s a dataset that %d job(s) or view(s) use; destroy them first", what, handles[h].refs);
     return AE_OK;
 }
 
@@ -182,6 +207,29 @@ API int ae_wasm_dataset_limit(int h, int n) {
     if (n < 1) return ae_fail(AE_ERR_ARG, "a dataset needs at least one item");
     if (n < d->n) d->n = n;
     return d->n;
+}
+
+/* A new dataset reading h's items without a copy (ae_dataset_view), for example drawn at another size; h
+ * cannot be destroyed, limited or split while the view lives. */
+API int ae_wasm_dataset_view(int h) {
+    ae_dataset *src = get(h, H_DATA);
+    if (!src) return AE_ERR_ARG;
+    ae_dataset *d = calloc(1, sizeof *d);
+    if (!d) return ae_fail(AE_ERR_NOMEM, "out of memory");
+    int rc = ae_dataset_view(d, src);
+    int v = rc ? rc : put(H_DATA, d);
+    if (v < 0) { free(d); return v; }
+    handles[v].deps[0] = h;
+    handles[h].refs++;
+    return v;
+}
+
+/* Read the images at rows×cols from now on (ae_dataset_draw_at); the stored size undoes it. */
+API int ae_wasm_dataset_draw_at(int h, int rows, int cols) {
+    ae_dataset *d = get(h, H_DATA);
+    if (!d) return AE_ERR_ARG;
+    if (check_unused(h, "redraw")) return AE_ERR_ARG;
+    return ae_dataset_draw_at(d, rows, cols);
 }
 
 /* Split off items [keep, n) as a new dataset (returned handle): a held-out test set. */

@@ -245,8 +245,9 @@ const on = {
     $('engine').textContent = m.message;
   },
   data(m) {
-    ui.rows = m.rows;
+    ui.rows = m.rows; // the images as the model reads them
     ui.cols = m.cols;
+    [ui.baseRows, ui.baseCols] = m.drawnFrom ?? [m.rows, m.cols]; // as loaded: the presets are made for this size
     ui.nTest = m.test;
     ui.ready = true;
     for (const el of document.querySelectorAll('.dims')) el.textContent = `${m.rows}×${m.cols}`;

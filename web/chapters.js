@@ -17,8 +17,8 @@ export const CHAPTERS = [
     title: 'The bottleneck',
     text: ['The code is a bottleneck: 784 pixels in, 32 numbers in the middle, 784 out again (the lecture\'s example: 10,000 elements, 20 in the middle, 10,000 again). Everything the decoder rebuilds must pass through it, so the encoder has to keep what matters about the digits and drop the rest.',
       'With a 2-number code the codes themselves can be drawn: similar digits land near each other, and any point of the map decodes to an image.'],
-    panels: ['network', 'recon', 'latent', 'filters'],
-    tryThis: 'Choose the 2-D code preset and Start. In the latent map, click between two clusters to decode a digit that is half one, half the other.',
+    panels: ['network', 'recon', 'latent', 'filters', 'data'],
+    tryThis: 'Choose the Bottleneck preset: the lecture\'s own 10,000 → 20 → 10,000, on the digits drawn at 100×100 (or on your own pictures, from the Data panel). Press Start and watch 20 numbers rebuild 10,000 pixels, blurred but recognisable. Then the 2-D code preset: in the latent map, click between two clusters to decode a digit that is half one, half the other.',
   },
   {
     id: 'linear',
@@ -37,9 +37,9 @@ export const CHAPTERS = [
   {
     id: 'complete',
     title: 'Undercomplete and overcomplete',
-    text: ['So far the code was smaller than the input: an undercomplete autoencoder. When it is as large or larger, the autoencoder is overcomplete, and nothing forces it to learn anything but a copy. The ideal autoencoder is sensitive enough to the inputs to rebuild them accurately, and insensitive enough not to simply memorise or overfit the training data; noise during training (denoising) is one way to keep an overcomplete one honest.'],
-    panels: ['recon', 'filters', 'loss', 'noise', 'memorise'],
-    tryThis: 'Train the Overcomplete preset (784-1000-784) and then Simple (784-32-784). The overcomplete one\'s test loss is lower: its code can pass nearly everything through, so a low loss says little about what it learned. Compare the filters. Then the Sparse code preset, a penalty that keeps most of the code at zero; and in Sensitive, not memorising, train a model on 300 digits and watch its test loss turn up while its training loss keeps falling.',
+    text: ['So far the code was smaller than the input: an undercomplete autoencoder. When it is as large or larger, the autoencoder is overcomplete, and nothing forces it to learn anything but a copy: then it rebuilds noise, not only digits. The ideal autoencoder is sensitive enough to the inputs to rebuild them accurately, and insensitive enough not to simply memorise or overfit the training data; a penalty on the code (sparsity) or noise during training (denoising) makes an overcomplete one copy far less.'],
+    panels: ['overcomplete', 'recon', 'filters', 'loss', 'noise', 'memorise'],
+    tryThis: 'In Undercomplete or overcomplete, press Train all four (about a minute): the plain overcomplete model rebuilds noise it never saw nearly perfectly, below the undercomplete model\'s error on digits, while the undercomplete, sparse and denoising ones rebuild it far worse. Those four are linear: the Overcomplete preset (784-1000-784 with ReLU and a sigmoid output) learns the copy much more slowly and passes only about a third of the noise through after a run as long, though its test loss is already lower than Simple\'s (784-32-784): a low loss says little about what a model learned. Then the Sparse code preset, a penalty that keeps most of the code at zero; and in Sensitive, not memorising, train a model on 300 digits and watch its test loss turn up while its training loss keeps falling.',
   },
   {
     id: 'denoising',

@@ -93,7 +93,6 @@ export function suite(options) {
   return env;
 }
 
-/** Start the page's current run, wait until it has trained at least `steps` steps, then pause it. */
 /** Draw a vertical stroke (a "1") in the Draw panel with the mouse and wait for its reconstruction. */
 export async function drawStroke(page) {
   await page.locator('#draw').scrollIntoViewIfNeeded();
@@ -105,6 +104,7 @@ export async function drawStroke(page) {
   await page.waitForFunction(() => document.getElementById('draw-text').dataset.done === '1');
 }
 
+/** Start the page's current run, wait until it has trained at least `steps` steps, then pause it. */
 export async function trainFor(page, steps) {
   await page.click('#start');
   await page.waitForFunction((s) => Number(document.getElementById('n-step').textContent) >= s, steps, { timeout: 180000 });

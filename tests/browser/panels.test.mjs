@@ -192,7 +192,7 @@ test('panels chosen by link; keyboard on the latent map; the scalar build runs w
   await page.check('#show-blend');
   assert.match(page.url(), /panels=recon,latent,blend/);
   await page.check('#show-loss');
-  for (const k of ['network', 'noise', 'linear', 'fourd', 'memorise', 'infill', 'draw', 'filters', 'features', 'data', 'pretrain']) await page.check(`#show-${k}`);
+  for (const k of ['network', 'noise', 'linear', 'fourd', 'overcomplete', 'memorise', 'infill', 'draw', 'filters', 'features', 'data', 'pretrain']) await page.check(`#show-${k}`);
   assert.doesNotMatch(page.url(), /panels=/, 'all panels shown: no panels parameter');
 
   // keyboard only: Tab to the latent map, arrows move the decoded point
@@ -237,9 +237,9 @@ test('the page is first drawn as it stays: the panels\' sections in page order, 
   await page.waitForFunction(() => document.getElementById('start')?.disabled === false, null, { timeout: 60000 });
   const now = await page.evaluate(layout);
   assert.deepEqual(now.sections, ['chapter-box hidden', 'setup', 'curves', 'network-panel hidden', 'recon-panel hidden', 'latent-panel hidden', 'noise-panel',
-    'linear-panel hidden', 'fourd-panel hidden', 'memorise-panel hidden', 'blend-panel hidden', 'infill-panel hidden', 'draw-panel hidden', 'data-panel hidden',
+    'linear-panel hidden', 'fourd-panel hidden', 'overcomplete-panel hidden', 'memorise-panel hidden', 'blend-panel hidden', 'infill-panel hidden', 'draw-panel hidden', 'data-panel hidden',
     'filters-panel hidden', 'features-panel hidden', 'pretrain-panel hidden']);
-  assert.deepEqual(now.show, ['show-loss', 'show-network', 'show-recon', 'show-latent', 'show-noise', 'show-linear', 'show-fourd', 'show-memorise', 'show-blend',
+  assert.deepEqual(now.show, ['show-loss', 'show-network', 'show-recon', 'show-latent', 'show-noise', 'show-linear', 'show-fourd', 'show-overcomplete', 'show-memorise', 'show-blend',
     'show-infill', 'show-draw', 'show-data', 'show-filters', 'show-features', 'show-pretrain']);
   assert.equal(now.embed, true);
   assert.deepEqual(await page.evaluate(() => window.firstFrame), now);

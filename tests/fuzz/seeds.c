@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <zlib.h>
+#include <stb_image_write.h> /* the library's own copy (src/png.c compiles it) */
 
 static const char *root;
 
@@ -24,6 +25,16 @@ static void put_gz(const char *target, const char *name, const void *buf, size_t
     snprintf(path, sizeof path, "%s/%s/%s", root, target, name);
     gzFile f = gzopen(path, "wb9");
     if (!f || gzwrite(f, buf, (unsigned)len) != (int)len || gzclose(f) != Z_OK) { fprintf(stderr, "seeds: cannot write %s\n", path); exit(1); }
+}
+
+/* stb_image_write's output, collected in memory */
+static uint8_t pic[8192];
+static size_t pic_w;
+static void pic_put(void *ctx, void *data, int size) {
+    (void)ctx;
+    if (pic_w + (size_t)size > sizeof pic) { fprintf(stderr, "seeds: picture too large\n"); exit(1); }
+    memcpy(pic + pic_w, data, (size_t)size);
+    pic_w += (size_t)size;
 }
 
 /* IDX: 00 00 08 nd, nd big-endian dimensions, then the bytes. Returns the length. */
@@ -114,6 +125,23 @@ int main(int argc, char **argv) {
     n = idx(b, 1, (uint32_t[]){12});
     for (int i = 0; i < 12; i++) b[n - 12 + i] = (uint8_t)(i * 7 % 10);
     put("idx_labels", "12", b, n);
+
+    /* pictures: a PNG from the engine's grid writer, grey and colour JPEGs and an RGB PNG from stb_image_write */
+    {
+        float tile[6 * 5];
+        for (int i = 0; i < 30; i++) tile[i] = (float)(i % 7) / 6.0f;
+        uint8_t *png = NULL;
+        size_t len = 0;
+        if (ae_png_grid(tile, 1, 6, 5, 1, 1, &png, &len)) { fprintf(stderr, "seeds: %s\n", ae_last_error()); return 1; }
+        put("image", "grid.png", png, len);
+        free(png);
+        uint8_t px[3 * 8 * 6]; /* 8×6, grey reads the first third */
+        for (int i = 0; i < 3 * 8 * 6; i++) px[i] = (uint8_t)(i * 29);
+        pic_w = 0;
+        stbi_write_jpg_to_func(pic_put, NULL, 8, 6, 1, px, 90); put("image", "grey.jpg", pic, pic_w); pic_w = 0;
+        stbi_write_jpg_to_func(pic_put, NULL, 8, 6, 3, px, 90); put("image", "rgb.jpg", pic, pic_w); pic_w = 0;
+        stbi_write_png_to_func(pic_put, NULL, 8, 6, 3, px, 0); put("image", "rgb.png", pic, pic_w); pic_w = 0;
+    }
 
     model("4-2-4", "4-2-4", "relu", "sigmoid", "bce", 0);
     model("5-3-2-3-5", "5-3-2-3-5", "tanh", "linear", "mse", 0);

@@ -1,5 +1,5 @@
-// Your own data: IDX image files (and labels), gzip or not, handed to the Worker as Files; and the built-in
-// sets, MNIST and Fashion-MNIST.
+// Your own data: IDX image files (and labels), gzip or not, or PNG/JPEG pictures, handed to the Worker as
+// Files; and the built-in sets, MNIST and Fashion-MNIST.
 import { $, dataCounts } from '../common.js';
 
 const html = `
@@ -12,8 +12,18 @@ const html = `
       <label>Images (IDX) <input id="data-images" type="file" disabled></label>
       <label>Labels (optional) <input id="data-labels" type="file" disabled></label>
     </div>
+    <p class="muted">Or your own pictures (PNG or JPEG, a few or a whole folder): each becomes a grey image, its middle cut
+      to a square and resized. Bright parts count as ink: in MNIST the strokes are white on black.</p>
+    <div class="row">
+      <label>Pictures <input id="data-pictures" type="file" multiple accept="image/png,image/jpeg,.png,.jpg,.jpeg" disabled></label>
+      <label>or a folder <input id="data-folder" type="file" webkitdirectory disabled></label>
+      <label>Size <select id="data-size" disabled>
+        <option value="28">28×28</option><option value="64">64×64</option><option value="100" selected>100×100</option>
+      </select></label>
+    </div>
     <div class="buttons">
       <button id="data-load" disabled>Use these files</button>
+      <button id="data-load-pictures" disabled>Use these pictures</button>
       <button id="data-mnist" class="secondary" disabled>MNIST</button>
       <button id="data-fashion" class="secondary" disabled>Fashion-MNIST</button>
     </div>
@@ -36,6 +46,26 @@ function loadData() {
   ctx.send('loadData', { images: img, labels: lab ?? null, imagesName: img.name, labelsName: lab?.name ?? null });
 }
 
+/** The pictures chosen: the files picked one by one, else a folder's PNG and JPEG files (other files in it
+ * are left out, by name), in name order. */
+function chosenPictures() {
+  const picked = [...$('data-pictures').files];
+  if (picked.length) return picked;
+  return [...$('data-folder').files].filter((f) => /\.(png|jpe?g)$/i.test(f.name)).sort((a, b) => (a.webkitRelativePath || a.name).localeCompare(b.webkitRelativePath || b.name));
+}
+
+function loadPictures() {
+  const files = chosenPictures();
+  if (files.length < 2) {
+    ctx.showError(files.length ? 'Choose at least 2 pictures: one to train on, one to test.' : 'Choose some PNG or JPEG pictures, or a folder of them, first.');
+    return;
+  }
+  ctx.showError('');
+  const side = Number($('data-size').value);
+  $('data-status').textContent = `Reading ${files.length} pictures…`;
+  ctx.send('loadPictures', { files, rows: side, cols: side });
+}
+
 export default {
   name: 'data',
   section: 'data-panel',
@@ -46,19 +76,29 @@ export default {
     $('data-load').addEventListener('click', () => {
       try { loadData(); } catch (e) { ctx.showError(e.message); }
     });
+    $('data-load-pictures').addEventListener('click', () => {
+      try { loadPictures(); } catch (e) { ctx.showError(e.message); }
+    });
+    // one way at a time: picking files clears a chosen folder and the other way round
+    $('data-pictures').addEventListener('change', () => { if ($('data-pictures').files.length) $('data-folder').value = ''; });
+    $('data-folder').addEventListener('change', () => { if ($('data-folder').files.length) $('data-pictures').value = ''; });
     for (const [id, set, name] of [['data-mnist', 'mnist', 'MNIST'], ['data-fashion', 'fashion', 'Fashion-MNIST']]) {
       $(id).addEventListener('click', () => { ctx.showError(''); $('data-status').textContent = `Loading ${name}…`; ctx.send('useBuiltin', { set }); });
     }
   },
   on: {
     data(m) {
-      $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}.${m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : ''}`;
+      const drawn = m.drawnFrom ? ` (stored at ${m.drawnFrom[0]}×${m.drawnFrom[1]} and drawn at the model's size as each batch is made)` : '';
+      // a few dozen pictures are one batch at the default size: each epoch would be a single step
+      const few = m.train < 1000 ? ' With this few images, a small Batch size (8, say) and many Epochs (200, say) let the model see each one often.' : '';
+      $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : ''}${few}`;
     },
     error(m) {
-      if (ctx.ui.ready && /^Could not use/.test(m.message)) $('data-status').textContent = 'Those files were not loaded; the current data and model are unchanged.';
+      // the reason, here too: in an embedded page the error bar may be out of the host's view
+      if (ctx.ui.ready && /^Could not use/.test(m.message)) $('data-status').textContent = m.message;
     },
   },
   enable(ui) {
-    for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist', 'data-fashion']) $(id).disabled = !ui.ready || ui.running;
+    for (const id of ['data-images', 'data-labels', 'data-load', 'data-mnist', 'data-fashion', 'data-pictures', 'data-folder', 'data-size', 'data-load-pictures']) $(id).disabled = !ui.ready || ui.running;
   },
 };

@@ -11,6 +11,7 @@ import latent from './latent.js';
 import noise from './noise.js';
 import linear from './linear.js';
 import fourd from './fourd.js';
+import overcomplete from './overcomplete.js';
 import memorise from './memorise.js';
 import blend from './blend.js';
 import infill from './infill.js';
@@ -20,4 +21,4 @@ import filters from './filters.js';
 import features from './features.js';
 import pretrain from './pretrain.js';
 
-export default [model, keep, loss, network, recon, latent, noise, linear, fourd, memorise, blend, infill, draw, data, filters, features, pretrain];
+export default [model, keep, loss, network, recon, latent, noise, linear, fourd, overcomplete, memorise, blend, infill, draw, data, filters, features, pretrain];

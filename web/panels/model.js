@@ -26,6 +26,7 @@ const html = String.raw`
           <option value="w3">Convolutional (W3, Keras blog): 4,385 parameters, code 8×4×4</option>
           <option value="kerasio">Convolutional (keras.io): 28,353 parameters, code 32×7×7</option>
           <option value="convdenoising">Convolutional denoising (keras.io): Gaussian noise 0.4</option>
+          <option value="bottleneck">Bottleneck: 10,000 → 20 → 10,000 (images drawn at 100×100)</option>
           <option value="custom">Custom (set by a link, a loaded model or your edits)</option>
         </select>
       </label>
@@ -98,6 +99,9 @@ const PRESETS = {
   w3: { sizes: '1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
   kerasio: { sizes: '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 5, noise: 'none' },
   convdenoising: { sizes: '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 5, noise: 'gaussian', noiseLevel: 0.4 },
+  // The lecture's bottleneck slide: 10,000 elements, 20 in the middle, 10,000 again. Its size is its own:
+  // the Worker draws the loaded images at 100×100 for it (MNIST's digits, made per batch), about a minute an epoch.
+  bottleneck: { sizes: '10000-20-10000', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 1, noise: 'none', ownSize: true },
 };
 const PRESET_FIELDS = ['sizes', 'optimizer', 'lr', 'batch', 'epochs', 'noise'];
 
@@ -114,7 +118,7 @@ function applyPreset(name) {
 /** A preset's spec for the loaded data: the presets are written for MNIST's 784 pixels, and other data
  * gets the same shape at its own size. */
 function presetSizes(p) {
-  return withDataSize(p.sizes, ctx.ui.rows, ctx.ui.cols);
+  return p.ownSize ? p.sizes : withDataSize(p.sizes, ctx.ui.baseRows ?? ctx.ui.rows, ctx.ui.baseCols ?? ctx.ui.cols);
 }
 
 // Words for output/loss pairs the menu does not list, added while a spec says one (a loaded model's, a typed one).
@@ -257,8 +261,10 @@ export default {
     },
     /** New data: the first and last widths follow its size, unless the Worker kept the current model. */
     data(m) {
-      if (m.keptModel) return;
-      const spec = withDataSize($('sizes').value, m.rows, m.cols);
+      if (m.keptModel || m.redrawn) return; // redrawn: the data now has the model's size, not the other way round
+      // a preset of its own size (Bottleneck), from a link or chosen before: the Worker draws the data for it
+      const ownSize = Object.values(PRESETS).some((p) => p.ownSize && p.sizes === $('sizes').value);
+      const spec = ownSize ? $('sizes').value : withDataSize($('sizes').value, m.rows, m.cols);
       if (spec !== $('sizes').value) {
         $('sizes').value = spec;
         syncPreset();

@@ -150,7 +150,7 @@ export default {
   on: {
     /** New data the current model cannot read: it is gone, and the drawing with it until the next model. */
     data(m) {
-      if (m.keptModel || !model) return;
+      if (m.keptModel || m.redrawn || !model) return;
       model = null;
       drawn.model = null;
       $('network-draw').innerHTML = '';

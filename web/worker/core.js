@@ -21,8 +21,10 @@ export function createContext(modules) {
   const w = {
     modules,
     ae: null, // the engine (aelab.js), once loaded
-    train: null,
+    train: null, // the data the model reads: the stored sets below, or views of them drawn at the model's size
     test: null,
+    trainBase: null, // the data as loaded
+    testBase: null,
     dataName: 'MNIST',
     showX: null, // the first nShow test images, shown with their reconstructions
     nShow: N_SHOW,
@@ -103,22 +105,85 @@ function layerParams(model) {
 
 export function dataInfo(w) {
   const { train, test } = w;
-  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0 };
+  const drawn = train !== w.trainBase ? { drawnFrom: [w.trainBase.rows, w.trainBase.cols] } : {};
+  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, ...drawn };
+}
+
+/** The image size a model reads, [rows, cols], when it can be drawn for it: a one-channel image model's
+ * height and width, or a dense model whose width is a square (10000: 100×100); else null. */
+function drawSize(model) {
+  const [c, h, wd] = model.shapes[0];
+  if (h * wd > 1) return c === 1 ? [h, wd] : null;
+  const s = Math.round(Math.sqrt(model.inputSize));
+  return s >= 2 && s * s === model.inputSize ? [s, s] : null;
+}
+
+/** The training and test sets a model reads: the current ones if it fits them; else, for pixel images and a
+ * model of another image size, the stored sets themselves or views of them drawn at its size (MNIST at
+ * 100×100 for the lecture's 10000-20-10000, built per batch instead of held as 600 MB); else null. */
+function dataFor(w, model) {
+  if (fitsData(model, w.train)) return { train: w.train, test: w.test };
+  const size = w.trainBase.floats ? null : drawSize(model);
+  if (!size) return null;
+  if (size[0] === w.trainBase.rows && size[1] === w.trainBase.cols) return { train: w.trainBase, test: w.testBase };
+  const made = [];
+  try {
+    for (const d of [w.trainBase, w.testBase]) {
+      made.push(d.view());
+      made.at(-1).drawAt(...size);
+    }
+  } catch (e) {
+    for (const d of made) d.destroy(); // a view left behind would pin the stored set
+    throw e;
+  }
+  return { train: made[0], test: made[1] };
+}
+
+/** True if the model can read images of `data` (a stored set): as they are, or drawn at its size (dataFor). */
+export function readable(model, data) {
+  return fitsData(model, data) || (!data.floats && model.outputSize === model.inputSize && drawSize(model) !== null);
+}
+
+/** Let go of views drawn at a model's size (they borrow the stored sets, so they go first). */
+function dropViews(w) {
+  if (w.train && w.train !== w.trainBase) w.train.destroy();
+  if (w.test && w.test !== w.testBase) w.test.destroy();
+  w.train = w.trainBase;
+  w.test = w.testBase;
+}
+
+/** The data the model reads becomes `d` ({ train, test }), the same images at another size: the main run
+ * goes first (its trainer holds the old sets), then the fixed test images are taken afresh and the modules
+ * that follow the model told (`onRedraw`). The side panels' own runs read the stored sets and go on. */
+function switchData(w, d) {
+  destroyRun(w);
+  if (w.train !== d.train) {
+    if (w.train !== w.trainBase) w.train.destroy();
+    if (w.test !== w.testBase) w.test.destroy();
+  }
+  w.train = d.train;
+  w.test = d.test;
+  w.nShow = Math.min(N_SHOW, d.test.n);
+  w.showX = d.test.batch(0, w.nShow);
+  for (const m of w.modules) m.onRedraw?.(w);
 }
 
 /** Swap in new training and test sets. The trainer points at the old training set, so it goes first; the
- * model stays when its input width still fits, so a model trained on MNIST can be tried on other data. */
+ * model stays when its input width still fits, so a model trained on MNIST can be tried on other data, and a
+ * model that read its images drawn at its own size (the Bottleneck preset) stays to read the new ones so. */
 export function useData(w, tr, te, name) {
   for (const m of w.modules) m.releaseData?.(w); // jobs of other modules on the old data go first (a dataset in use cannot be freed)
   destroyRun(w);
-  w.train?.destroy();
-  w.test?.destroy();
-  w.train = tr;
-  w.test = te;
+  const ownSize = w.train !== w.trainBase;
+  dropViews(w);
+  w.trainBase?.destroy();
+  w.testBase?.destroy();
+  w.train = w.trainBase = tr;
+  w.test = w.testBase = te;
   w.dataName = name;
   w.nShow = Math.min(N_SHOW, te.n);
   w.showX = te.batch(0, w.nShow);
-  if (w.model && !fitsData(w.model, tr)) {
+  if (w.model && !(fitsData(w.model, tr) || (ownSize && readable(w.model, tr)))) {
     w.model.destroy();
     w.model = null;
   }
@@ -138,13 +203,21 @@ export function differs(a, b) {
 
 /** Build a fresh model (or adopt a given one) and its trainer from the page's configuration. */
 export function configure(w, c, adopt = null) {
-  const { ae, train } = w;
+  const { ae } = w;
   // The new model and trainer are built before the old ones go, so settings the engine refuses (a layer
   // width of 0, a model too large) leave the current model, its run and the page's view of it as they were.
   // The page sends the spec alone (c.hidden, code, output, loss and init empty: web/spec.js specConfig);
   // set, they fill only what the spec leaves unsaid, and init replaces the spec's.
   const m = adopt ?? ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, init: c.init, maxBatch: c.batch, seed: c.seed });
-  let t;
+  let t, data;
+  try {
+    data = dataFor(w, m);
+  } catch (e) {
+    if (!adopt) m.destroy();
+    throw e;
+  }
+  const train = data?.train ?? w.train;
+  const dropNew = () => { if (data && data.train !== w.train && data.train !== w.trainBase) { data.train.destroy(); data.test.destroy(); } };
   try {
     // a fresh autoencoder starts its output at the data's mean image; a loaded or kept model keeps its own biases
     // the data-mean start needs a last layer with a bias per output channel (not pool, up or a reshape)
@@ -161,8 +234,14 @@ export function configure(w, c, adopt = null) {
     const [inShape, outShape] = [m.shapes[0], m.shapes.at(-1)];
     const why = m.outputSize !== train.dim && inShape[1] * inShape[2] > 1 ? ` This model turns ${shapeText(inShape)} images into ${shapeText(outShape)}.` : '';
     if (!adopt) m.destroy();
+    dropNew();
     if (why) throw new Error(`${sentence(e.message)}${why}`);
     throw e;
+  }
+  if (data && data.train !== w.train) {
+    // the model reads the data at another size: the trainer made on it is set aside while the old data's jobs go
+    switchData(w, data);
+    post({ type: 'data', ...dataInfo(w), redrawn: true });
   }
   destroyRun(w);
   if (w.model && w.model !== m) w.model.destroy();

@@ -1,6 +1,6 @@
 // Restore and Discard for the run persist.js kept across a reload (the Keeper itself is made with the
 // context, in core.js, and offers the run when the engine and data are loaded).
-import { post, configure, fitsData, shapeText, BUILTIN, loadBuiltin, useData, dataInfo } from './core.js';
+import { post, configure, readable, shapeText, BUILTIN, loadBuiltin, useData, dataInfo } from './core.js';
 import { specConfig } from '../spec.js';
 
 export const handlers = {
@@ -22,10 +22,10 @@ export const handlers = {
     // runs kept by the version before the spec said everything have their activations and loss beside it
     const rec = { ...offered, config: specConfig(offered.config) };
     const loaded = w.ae.loadModel(rec.model, Math.max(rec.config.batch, 1));
-    if (!fitsData(loaded, w.train)) {
+    if (!readable(loaded, w.trainBase)) {
       const takes = shapeText(loaded.shapes[0]);
       loaded.destroy();
-      throw new Error(`The kept model takes ${/×/.test(takes) ? `${takes} images` : `${takes} pixels per image`} and the ${w.dataName} images are ${w.train.rows}×${w.train.cols}: load ${rec.data} in the Data panel, then Restore.`);
+      throw new Error(`The kept model takes ${/×/.test(takes) ? `${takes} images` : `${takes} pixels per image`} and the ${w.dataName} images are ${w.trainBase.rows}×${w.trainBase.cols}: load ${rec.data} in the Data panel, then Restore.`);
     }
     w.running = false;
     configure(w, rec.config, loaded);

@@ -91,6 +91,7 @@ export function project(w, codes, n) {
 export function onData(w) {
   w.latent = null;
 }
+export const onRedraw = onData;
 
 export function onImages(w, force) {
   if (force || (++w.latentTicks % EVERY === 0 && performance.now() - w.latentAt >= w.latentMs / SHARE)) sendLatent(w);

@@ -64,13 +64,13 @@ export const handlers = {
     const gen = ++w.memGen;
     destroy(w);
     const whole = (v, lo, hi, def) => (Number.isFinite(v) ? Math.max(lo, Math.min(hi, Math.round(v))) : def);
-    const n = whole(msg.n, 10, Math.min(1000, w.train.n), Math.min(300, w.train.n)), epochs = EVERY * whole(msg.epochs / EVERY, 2, 1000 / EVERY, 300 / EVERY);
-    const spec = SPEC.replaceAll('784', String(w.train.dim));
+    const n = whole(msg.n, 10, Math.min(1000, w.trainBase.n), Math.min(300, w.trainBase.n)), epochs = EVERY * whole(msg.epochs / EVERY, 2, 1000 / EVERY, 300 / EVERY);
+    const spec = SPEC.replaceAll('784', String(w.trainBase.dim));
     const mem = { n, epochs, spec, epoch: 0, points: [], spe: Math.ceil(n / 32), stepsInBlock: 0 };
     w.mem = mem;
     try {
-      mem.train = head(ae, w.train, n);
-      mem.test = head(ae, w.test, Math.min(N_TEST, w.test.n));
+      mem.train = head(ae, w.trainBase, n);
+      mem.test = head(ae, w.testBase, Math.min(N_TEST, w.testBase.n));
       mem.model = ae.model({ sizes: spec, maxBatch: 1000, seed: 1 });
       mem.model.initOutputBias(mem.train);
       mem.job = ae.trainer(mem.model, mem.train, { batch: 32, seed: 1, optimizer: 'adam', lr: 0.001 });

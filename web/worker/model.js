@@ -1,5 +1,5 @@
 // The model as a file: Save model, Load model, and the reconstructions and filters as PNG images.
-import { post, sentence, configure, showImages, fitsData, shapeText } from './core.js';
+import { post, sentence, configure, showImages, readable, shapeText } from './core.js';
 import { specFileName } from '../spec.js';
 import { evaluateTest } from './run.js';
 
@@ -10,7 +10,7 @@ export const handlers = {
     post({ type: 'file', kind: 'model', name: `aelab-${specFileName(w.model.spec)}.safetensors`, mime: 'application/octet-stream', bytes }, [bytes.buffer]);
   },
   load(msg, w) {
-    const { ae, train } = w;
+    const { ae } = w;
     w.running = false;
     // Parse first: a bad file leaves the current model and data untouched.
     let loaded;
@@ -19,10 +19,10 @@ export const handlers = {
     } catch (e) {
       throw new Error(`Could not load ${msg.name}: ${sentence(e.message)} The current model is unchanged.`);
     }
-    if (!fitsData(loaded, train) || loaded.outputSize !== loaded.inputSize) {
+    if (!readable(loaded, w.trainBase) || loaded.outputSize !== loaded.inputSize) {
       const [inShape, outShape] = [loaded.shapes[0], loaded.shapes.at(-1)];
       loaded.destroy();
-      throw new Error(`This model maps ${shapeText(inShape)} inputs to ${shapeText(outShape)} outputs; the ${w.dataName} images need a ${train.rows}×${train.cols} = ${train.dim}-pixel autoencoder.`);
+      throw new Error(`This model maps ${shapeText(inShape)} inputs to ${shapeText(outShape)} outputs; the ${w.dataName} images need a ${w.trainBase.rows}×${w.trainBase.cols} = ${w.trainBase.dim}-pixel autoencoder (or a square one: 10000 reads them drawn at 100×100).`);
     }
     // the loaded model's own spec says all of it: the page's field shows it, and the next Start, which
     // compares the page's settings with these, goes on training these weights

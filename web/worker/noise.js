@@ -32,6 +32,7 @@ export const state = () => ({ pinned: null }); // { model, name }: the kept copy
 export function onData(w) {
   if (w.pinned && !fitsData(w.pinned.model, w.train)) dropPinned(w);
 }
+export const onRedraw = onData; // the kept model compares on the images the current model reads
 
 export const handlers = {
   /** Clean, corrupted and reconstructed copies of 8 test digits, with the errors of each. */

@@ -55,7 +55,7 @@ function destroy(w) {
 
 /** A labelled dataset of the first n test items (floats), so that evaluating each epoch stays quick. */
 function testSubset(w, n) {
-  const { ae, test } = w;
+  const { ae, testBase: test } = w;
   const x = test.batch(0, n), lab = test.labels(0, n);
   const idx = new Uint8Array(8 + n);
   new DataView(idx.buffer).setUint32(0, 0x801);
@@ -66,17 +66,17 @@ function testSubset(w, n) {
 
 function setup(w, msg) {
   destroy(w);
-  const { ae, train } = w;
+  const { ae, trainBase: train } = w;
   if (!train.nClasses) throw new Error('the walkthrough trains a classifier: it needs labelled images (MNIST, or your own with labels)');
-  if (!w.test || !w.test.nClasses) throw new Error('the walkthrough measures test accuracy: it needs a labelled test set');
+  if (!w.testBase || !w.testBase.nClasses) throw new Error('the walkthrough measures test accuracy: it needs a labelled test set');
   const setting = SETTINGS[msg.setting] ? msg.setting : 'modern', labels = LABELS[msg.labels] ? msg.labels : 'few';
-  const sizes = `${train.dim}-${msg.hidden ?? '256-128'}-${Math.max(train.nClasses, w.test.nClasses)}`;
+  const sizes = `${train.dim}-${msg.hidden ?? '256-128'}-${Math.max(train.nClasses, w.testBase.nClasses)}`;
   const s = SETTINGS[setting];
   const cfg = { ...LABELS[labels], optimizer: s.optimizer, lr: s.lr, preLr: s.preLr, momentum: s.momentum, preEpochs: msg.preEpochs ?? 1, batch: 128,
                 seed: msg.seed ?? 1 };
   if (msg.topEpochs) cfg.topEpochs = msg.topEpochs;
   if (msg.fineEpochs) cfg.fineEpochs = msg.fineEpochs;
-  const test = testSubset(w, Math.min(N_TEST, w.test.n));
+  const test = testSubset(w, Math.min(N_TEST, w.testBase.n));
   const runs = {};
   try {
     for (const recipe of ['greedy', 'none', 'e2e']) {
@@ -192,9 +192,9 @@ function send(w, force = false) {
       reconNote = alone(e.message);
     }
     try {
-      filters = view.job.filtersPng(w.train.rows, w.train.cols, 16, 2);
+      filters = view.job.filtersPng(w.trainBase.rows, w.trainBase.cols, 16, 2);
     } catch {
-      filters = view.model.filtersPng(w.train.rows, w.train.cols, 16, 2); // the classifier's own first layer
+      filters = view.model.filtersPng(w.trainBase.rows, w.trainBase.cols, 16, 2); // the classifier's own first layer
     }
   }
   const runs = {};
@@ -205,7 +205,7 @@ function send(w, force = false) {
   }
   post({ type: 'pretrain', steps: pt.steps.map(([r, p], i) => ({ recipe: r, phase: p, name: pt.names[i] })), at: pt.at, running: pt.running,
          setting: pt.setting, labels: pt.labels, sizes: pt.sizes, cfg: pt.cfg, runs, view: { recipe, phase, done: between }, views, showX: pt.showX, recon, reconNote,
-         n: N_SHOW, rows: w.train.rows, cols: w.train.cols, filters, frozen: pt.frozen ? { moved: pt.frozen.moved } : null }, filters ? [filters.buffer] : []);
+         n: N_SHOW, rows: w.trainBase.rows, cols: w.trainBase.cols, filters, frozen: pt.frozen ? { moved: pt.frozen.moved } : null }, filters ? [filters.buffer] : []);
 }
 
 /** One turn, then the next after the Worker has looked at its messages; a loop whose generation is no
@@ -240,7 +240,7 @@ export function releaseData(w) {
 }
 
 export function onData(w) {
-  post({ type: 'pretrain-reset', labelled: w.train.nClasses > 0 && w.test.nClasses > 0 });
+  post({ type: 'pretrain-reset', labelled: w.trainBase.nClasses > 0 && w.testBase.nClasses > 0 });
 }
 
 export const handlers = {
