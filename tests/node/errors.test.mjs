@@ -106,8 +106,8 @@ test('a dataset in use by a job cannot be limited or split', async () => {
   const m = ae.model({ sizes: '784-16-784', maxBatch: 64 });
   const t = ae.trainer(m, data, { batch: 64 });
   t.run(3);
-  throwsC(() => data.limit(100), /cannot limit a dataset that 1 job\(s\) use/);
-  throwsC(() => data.split(5000), /cannot split a dataset that 1 job\(s\) use/);
+  throwsC(() => data.limit(100), /cannot limit a dataset that 1 job\(s\) or view\(s\) use/);
+  throwsC(() => data.split(5000), /cannot split a dataset that 1 job\(s\) or view\(s\) use/);
   assert.equal(data.n, 10000);
   assert.equal(t.run(2).steps, 2, 'the trainer goes on');
   t.destroy();
