@@ -7,8 +7,12 @@
  * (Keras's); b (C_out).
  *
  * Dense over patches (src/layers/patches.h): with P (B·Ho·Wo, K·K·C_in) the matrix of x's patches, one row
- * per output position, read in place from a padded copy of a slice of S_b examples (so the copy stays near
- * AE_PATCH_BUDGET floats; P itself is never built: for 32 channels at 28×28 and batch 256 it is 230 MB):
+ * per output position, read in place from a padded copy of at most S_b examples at a time (so the copy stays
+ * near AE_PATCH_BUDGET floats; P itself is never built: for 32 channels at 28×28 and batch 256 it is 230 MB).
+ * The two products by a kernel (z and stride-1 dx) share the batch out in one contiguous run of examples
+ * per thread, each thread padding its examples into its own part of the buffer, so a thread reads what it
+ * wrote and tends to meet the same examples as in the pooling and upsampling layers around it; dW takes
+ * the batch a slice at a time, each slice's copy read by every thread:
  *   forward:  z = P W^T + b, y = f(z) on each block of rows as it is finished
  *   backward: dW += dz^T P;  db += Σ_rows dz;
  *     stride 1: dx = P'(dz) Wf, P' the patches of dz at the input's positions (padding K−1−pad_before) and
@@ -99,17 +103,14 @@ static void forward(const ae_layer_ctx *c) {
     const ae_layer *l = c->spec;
     const ae_patches g = geom(l, c->in, c->out);
     const int co = l->units, kkc = l->kernel * l->kernel * c->in.c;
-    const size_t n_in = (size_t)AE_SHAPE_SIZE(c->in), n_out = (size_t)AE_SHAPE_SIZE(c->out);
+    const size_t n_out = (size_t)AE_SHAPE_SIZE(c->out);
     const uint64_t pe = per_example(l, c->in, c->out);
     const int S = ae_patch_slice(pe, c->B), post = c->apply_act && l->act != AE_ACT_SOFTMAX;
     float *pad = c->scratch, *packed = c->scratch + (size_t)S * pe + AE_PATCH_SLACK;
     ae_patch_pack(c->p[0], 1, kkc, kkc, co, packed); /* B (K·K·C_in, C_out) = W^T */
-    for (int b = 0; b < c->B; b += S) {
-        const int n = c->B - b < S ? c->B - b : S;
-        /* z (n·Ho·Wo, C_out) = bias + P(x) W^T, y = f(z) */
-        const ae_epilogue ep = {.bias = c->p[1], .post = post ? AE_POST_FORWARD : AE_POST_NONE, .act = l->act, .y = c->y + b * n_out, .ldy = co};
-        ae_patch_conv(&g, ae_patch_pad(&g, c->x + b * n_in, pad, n, 0), packed, co, c->z + b * n_out, n, &ep);
-    }
+    /* z (B·Ho·Wo, C_out) = bias + P(x) W^T, y = f(z) */
+    const ae_epilogue ep = {.bias = c->p[1], .post = post ? AE_POST_FORWARD : AE_POST_NONE, .act = l->act, .y = c->y, .ldy = co};
+    ae_patch_pad_conv(&g, c->x, pad, S, packed, co, c->z, c->B, &ep);
     if (c->apply_act && !post) ae_act_forward(l->act, c->z, c->y, (size_t)c->B * n_out, (int)n_out);
 }
 
@@ -140,16 +141,16 @@ static void backward(const ae_layer_ctx *c) {
         const float *x = c->x + b * n_in, *dz = c->dz + b * n_out;
         /* dW += dz^T P(x);  db += Σ dz */
         ae_patch_grads(&g, ae_patch_pad(&g, x, buf, n, 1), dz, co, c->g[0], n, dz, n * pos, co, c->g[1]);
-        if (!c->dx) continue;
-        float *dx = c->dx + b * n_in;
+        if (!c->dx || turned) continue;
+        /* dcol = dz W, dx = col2im(dcol) ⊙ f_below'(x) */
         const ae_epilogue ep = {.post = c->fuse_below >= 0 ? AE_POST_BACKWARD : AE_POST_NONE, .act = below, .fy = x, .ldfy = ci};
-        if (turned) { /* dx (n·Hi·Wi, C_in) = P'(dz) Wf, then ⊙ f_below'(x) */
-            ae_patch_conv(&gd, ae_patch_pad(&gd, dz, buf, n, 0), packed, ci, dx, n, &ep);
-        } else {
-            const ae_epilogue zero = {.zero = 1};
-            ae_gemm_ex(0, 0, n * pos, kk * ci, co, dz, co, c->p[0], kk * ci, buf, kk * ci, &zero); /* dcol = dz W */
-            ae_col2im(&g, buf, dx, n, &ep);
-        }
+        const ae_epilogue zero = {.zero = 1};
+        ae_gemm_ex(0, 0, n * pos, kk * ci, co, dz, co, c->p[0], kk * ci, buf, kk * ci, &zero);
+        ae_col2im(&g, buf, c->dx + b * n_in, n, &ep);
+    }
+    if (c->dx && turned) { /* dx (B·Hi·Wi, C_in) = P'(dz) Wf, then ⊙ f_below'(x), once the gradients are done with buf */
+        const ae_epilogue ep = {.post = c->fuse_below >= 0 ? AE_POST_BACKWARD : AE_POST_NONE, .act = below, .fy = c->x, .ldfy = ci};
+        ae_patch_pad_conv(&gd, c->dz, buf, S, packed, ci, c->dx, c->B, &ep);
     }
 }
 

@@ -6,7 +6,9 @@
  *          K = k·k·c; each step broadcasts one patch value per position and multiplies two vectors of the
  *          packed B. With N = 1 (a one-channel output) it runs along the depth instead, four lanes at a time.
  *   grads: a tile of MR depth indices × 8 columns of A (dW^T's tile) lives in registers while the
- *          positions stream past; with M = 1 a tile of up to 32 depth values of one tap row.
+ *          positions stream past; with M = 1 a tile of up to 32 depth values of one tap row (a row's runs
+ *          as even as multiples of 4 allow, so the tasks cost alike). For a convolution A is dz, and the
+ *          tiles at depth 0 also sum db from the dz vectors they load, instead of another pass over dz.
  * Every value is summed in one fixed order whatever the tile it lands in or the thread that runs it, with
  * IEEE multiplies and adds only (no fused multiply-add): the same bits natively and in wasm with or
  * without SIMD, on any number of threads. Rows of floats are copied and summed four at a time with short
@@ -119,6 +121,7 @@ typedef struct {
     size_t img, pitch;  /* floats per padded image, per padded row */
     float *out;
     const ae_epilogue *ep;
+    int e0;             /* the example that pad's first image is (the fused path pads a part at a time) */
 } conv_job;
 
 /* MR positions a[i] (cnt of them real) × columns [t, t + nt) of out, over the whole depth */
@@ -204,7 +207,7 @@ static void conv_range(void *p, size_t lo, size_t hi) {
             const int cnt = p1 - q < MR ? (int)(p1 - q) : MR;
             const float *a[MR];
             for (int i = 0; i < cnt; i++) {
-                a[i] = j->pad + (size_t)e * j->img + (size_t)gy * g->s * j->pitch + (size_t)gx * g->s * g->c;
+                a[i] = j->pad + (size_t)(e - j->e0) * j->img + (size_t)gy * g->s * j->pitch + (size_t)gx * g->s * g->c;
                 if (++gx == g->gw) {
                     gx = 0;
                     if (++gy == g->gh) { gy = 0; e++; }
@@ -224,8 +227,58 @@ static void conv_range(void *p, size_t lo, size_t hi) {
 
 void ae_patch_conv(const ae_patches *g, const float *pad, const float *packed, int N, float *out, int n, const ae_epilogue *ep) {
     const int wp = pad_w(g);
-    conv_job j = {g, pad, packed, N, g->k * g->c, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, out, ep};
+    conv_job j = {g, pad, packed, N, g->k * g->c, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, out, ep, 0};
     ae_parallel_range((size_t)n * g->gh * g->gw, grain((size_t)g->k * j.kc * N), MR, conv_range, &j);
+}
+
+typedef struct {
+    const float *img;
+    float *pad;         /* room for `cap` padded images, a part of it each task's */
+    conv_job conv;
+    int n, per, part;   /* examples; examples per task; padded images in a task's part of pad */
+} pad_conv_job;
+
+/* task i: examples [i·per, (i + 1)·per), padded `part` at a time into the task's own part of the buffer and
+ * convolved by the same thread while the copy is in its cache */
+NO_LIBCALLS static void pad_conv_task(void *p, int i) {
+    const pad_conv_job *j = p;
+    const ae_patches *g = j->conv.g;
+    const size_t positions = (size_t)g->gh * g->gw;
+    const int lo = i * j->per, hi = lo + j->per < j->n ? lo + j->per : j->n;
+    for (int e = lo; e < hi; e += j->part) {
+        const int e1 = e + j->part < hi ? e + j->part : hi;
+        conv_job c = j->conv;
+        if (j->pad) {
+            const pad_job pj = {g, j->img + (size_t)e * g->h * g->w * g->c, j->pad + (size_t)i * j->part * c.img};
+            pad_rows((void *)&pj, 0, (size_t)(e1 - e) * pad_h(g));
+            c.pad = pj.pad;
+            c.e0 = e;
+        }
+        conv_range(&c, (size_t)e * positions, (size_t)e1 * positions);
+    }
+}
+
+void ae_patch_pad_conv(const ae_patches *g, const float *img, float *pad, int cap, const float *packed, int N, float *out, int n,
+                       const ae_epilogue *ep) {
+    const int hp = pad_h(g), wp = pad_w(g), copy = !(g->pad_t == 0 && g->pad_l == 0 && hp == g->h && wp == g->w);
+    const size_t positions = (size_t)g->gh * g->gw, in = (size_t)g->h * g->w * g->c;
+    const size_t work = positions * g->k * g->k * g->c * (size_t)N; /* multiply-adds per example */
+    const int t = (size_t)n * work < 2 * GRAIN_FLOATS ? 1 : ae_threads(); /* below the grain: on the caller */
+    if (t > 1 && (n < t || (copy && cap < t))) { /* too few to share out: a slice's copy, then its positions, on all threads */
+        for (int b = 0; b < n; b += cap) {
+            const int m = n - b < cap ? n - b : cap;
+            ae_epilogue e = ep ? *ep : (ae_epilogue){0};
+            if (e.y) e.y += (size_t)b * positions * N;
+            if (e.fy) e.fy += (size_t)b * positions * N;
+            ae_patch_conv(g, ae_patch_pad(g, img + (size_t)b * in, pad, m, 0), packed, N, out + (size_t)b * positions * N, m, ep ? &e : NULL);
+        }
+        return;
+    }
+    const int per = (n + t - 1) / t;
+    pad_conv_job j = {img, copy ? pad : NULL,
+                      {g, copy ? pad : img, packed, N, g->k * g->c, (size_t)hp * wp * g->c, (size_t)wp * g->c, out, ep, 0},
+                      n, per, copy ? cap / t : per};
+    ae_parallel_for((n + per - 1) / per, pad_conv_task, &j);
 }
 
 /* ---- dW += A^T P, db += Σ dz ---- */
@@ -235,14 +288,16 @@ typedef struct {
     const float *pad, *A, *dz;
     float *dW, *db;
     int n, M, K, kc, rows, c;
-    int mt, kt;         /* tiles: M ≥ 2: kt of MR depth indices × mt of 8 columns; M = 1: kt runs of 32 per tap row */
+    int mt, kt;         /* tiles: M ≥ 2: kt of MR depth indices × mt of 8 columns; M = 1: kt = k · runs per tap row */
+    int run;            /* M = 1: floats per run, at most 32, the runs of a tap row as even as multiples of 4 allow */
+    int fold_db;        /* A is dz (a convolution's): db is summed by the tiles at depth 0, in the pass they make anyway */
     size_t img, pitch;
 } grads_job;
 
 /* acc += Σ over every position p, in order, of patch(p)[off[i]] · A[p][m0 ..]: the columns of A loaded as two
  * vectors (full: all 8 there) or through a zero-padded copy (the last, partial tile) */
 static inline __attribute__((always_inline)) void grads_positions(const grads_job *j, const size_t *off, int m0, int nm, v4f acc[MR][2],
-                                                                  const int full) {
+                                                                  v4f db[2], const int full, const int fold) {
     const ae_patches *g = j->g;
     const int M = j->M, gw = g->gw;
     const size_t step = (size_t)g->s * g->c, row = (size_t)g->s * j->pitch;
@@ -267,6 +322,10 @@ static inline __attribute__((always_inline)) void grads_positions(const grads_jo
                     acc[i][0] += x * b0;
                     acc[i][1] += x * b1;
                 }
+                if (fold) { /* db += this row of dz: add_run's order, row after row */
+                    db[0] += b0;
+                    db[1] += b1;
+                }
             }
         }
 }
@@ -282,20 +341,33 @@ static void grads_tile(const grads_job *j, int k0, int m0) {
     float t[MR][8] = {{0}};
     for (int i = 0; i < nk; i++)
         for (int c = 0; c < nm; c++) t[i][c] = j->dW[(size_t)(m0 + c) * K + k0 + i];
-    v4f acc[MR][2];
+    v4f acc[MR][2], db[2];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) { acc[i][0] = v4_load(t[i]); acc[i][1] = v4_load(t[i] + 4); }
-    if (nm == 8) grads_positions(j, off, m0, nm, acc, 1);
-    else grads_positions(j, off, m0, nm, acc, 0);
+    const int fold = j->fold_db && k0 == 0;
+    float d[8] = {0};
+    if (fold) memcpy(d, j->db + m0, (size_t)nm * sizeof *d);
+    db[0] = v4_load(d);
+    db[1] = v4_load(d + 4);
+    if (nm == 8 && fold) grads_positions(j, off, m0, nm, acc, db, 1, 1);
+    else if (nm == 8) grads_positions(j, off, m0, nm, acc, db, 1, 0);
+    else if (fold) grads_positions(j, off, m0, nm, acc, db, 0, 1);
+    else grads_positions(j, off, m0, nm, acc, db, 0, 0);
     for (int i = 0; i < MR; i++) { v4_store(t[i], acc[i][0]); v4_store(t[i] + 4, acc[i][1]); }
     for (int i = 0; i < nk; i++)
         for (int c = 0; c < nm; c++) j->dW[(size_t)(m0 + c) * K + k0 + i] = t[i][c];
+    if (fold) {
+        v4_store(d, db[0]);
+        v4_store(d + 4, db[1]);
+        memcpy(j->db + m0, d, (size_t)nm * sizeof *d);
+    }
 }
 
 /* M = 1: dW[ky·kc + j0 ..] (NV vectors of it; lanes past the run are read from the slack and dropped) */
 static inline __attribute__((always_inline)) void grads_run(const grads_job *j, int ky, int j0, int nj, const int NV) {
     const ae_patches *g = j->g;
-    float t[32] = {0};
+    const int fold = j->fold_db && ky == 0 && j0 == 0;
+    float t[32] = {0}, db = fold ? j->db[0] : 0.0f;
     float *dw = j->dW + (size_t)ky * j->kc + j0;
     memcpy(t, dw, (size_t)nj * sizeof *t);
     v4f acc[8];
@@ -309,11 +381,13 @@ static inline __attribute__((always_inline)) void grads_run(const grads_job *j, 
                 const v4f x = v4_splat(*d);
 #pragma GCC unroll 8
                 for (int v = 0; v < NV; v++) acc[v] += v4_load(a + 4 * v) * x;
+                if (fold) db += *d;
             }
         }
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) v4_store(t + 4 * v, acc[v]);
     memcpy(dw, t, (size_t)nj * sizeof *t);
+    if (fold) j->db[0] = db;
 }
 
 static void grads_task(void *p, int task) {
@@ -324,7 +398,10 @@ static void grads_task(void *p, int task) {
         return;
     }
     if (j->M > 1) { grads_tile(j, task / j->mt * MR, task % j->mt * 8); return; }
-    const int per_row = (j->kc + 31) / 32, ky = task / per_row, j0 = task % per_row * 32, nj = j->kc - j0 < 32 ? j->kc - j0 : 32;
+    /* runs numbered run-major (every tap row's first run, then every row's second run, ...): a shorter
+     * last run of a row is claimed after the others. run·(runs − 1) < kc (run ≤ 32 < kc / (runs − 1)), so
+     * no run is empty */
+    const int ky = task % j->g->k, j0 = task / j->g->k * j->run, nj = j->kc - j0 < j->run ? j->kc - j0 : j->run;
     switch ((nj + 3) / 4) {
     case 1: grads_run(j, ky, j0, nj, 1); break;
     case 2: grads_run(j, ky, j0, nj, 2); break;
@@ -339,10 +416,11 @@ static void grads_task(void *p, int task) {
 
 void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M, float *dW, int n, const float *dz, int rows,
                     int c, float *db) {
-    const int wp = pad_w(g), kc = g->k * g->c, K = g->k * kc;
-    grads_job j = {g, pad, A, dz, dW, db, n, M, K, kc, rows, c, M > 1 ? (M + 7) / 8 : 1, M > 1 ? (K + MR - 1) / MR : g->k * ((kc + 31) / 32),
-                   (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c};
-    ae_parallel_for(j.kt * j.mt + 1, grads_task, &j);
+    const int wp = pad_w(g), kc = g->k * g->c, K = g->k * kc, runs = (kc + 31) / 32;
+    const int fold = A == dz && M == c && (size_t)rows == (size_t)n * g->gh * g->gw;
+    grads_job j = {g, pad, A, dz, dW, db, n, M, K, kc, rows, c, M > 1 ? (M + 7) / 8 : 1, M > 1 ? (K + MR - 1) / MR : g->k * runs,
+                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c};
+    ae_parallel_for(j.kt * j.mt + !fold, grads_task, &j);
 }
 
 /* ---- col2im ---- */

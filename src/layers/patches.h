@@ -38,6 +38,14 @@ void ae_patch_pack(const float *src, int sk, int sn, int K, int N, float *packed
  * sets out = f'(ep->fy) ⊙ out, y and fy laid out as out (ldy, ldfy = N); softmax is the caller's. Each out
  * value is init + Σ over K in ascending order (N = 1: in four lanes, then summed), whatever the thread count. */
 void ae_patch_conv(const ae_patches *g, const float *pad, const float *packed, int N, float *out, int n, const ae_epilogue *ep);
+/* The same product from n images themselves, with pad room for cap padded images (ae_patch_padded each)
+ * plus AE_PATCH_SLACK: the batch in one contiguous share of examples per thread, each padded a part of pad
+ * at a time (when a copy is needed) by the thread that then reads it, so that a thread tends to keep the
+ * same examples from layer to layer; with fewer examples or room than threads, slices of cap padded on all
+ * threads, then convolved; below the parallel grain, on the caller. The same bits as ae_patch_pad then
+ * ae_patch_conv, for any thread count. */
+void ae_patch_pad_conv(const ae_patches *g, const float *img, float *pad, int cap, const float *packed, int N, float *out, int n,
+                       const ae_epilogue *ep);
 
 /* The weight and bias gradients of one slice: dW (M, K) += A^T P with A (n·gh·gw, M), each dW value summed
  * over P's rows in order (so consecutive slices sum as one batch); pad must carry the slack. In the same

@@ -10,8 +10,9 @@
  *             x == z, 0 elsewhere.
  *
  * The first maximum is found again from x and z, so no indices are stored; ties (equal values, common after
- * a ReLU's zeros) go to the first of them, whatever the thread count. No parameters. The activation is elementwise, so forward applies it and backward applies the layer below's
- * derivative on each slice of examples while it is in cache: the same bits as the model's separate step. */
+ * a ReLU's zeros) go to the first of them, whatever the thread count. No parameters. The activation is
+ * elementwise, so forward applies it and backward applies the layer below's derivative to each dx row as
+ * soon as the row is complete, while it is in cache: the same bits as the model's separate step. */
 #include "layer.h"
 #include "../vecmath.h"
 #include <stdio.h>
@@ -94,11 +95,11 @@ static void backward_range(void *p, size_t lo, size_t hi) {
                         }
                     }
                 }
+                /* the row is complete: the layer below's f' while it is in cache */
+                if (c->fuse_below >= 0) ae_act_backward((ae_act)c->fuse_below, xr, dr, dr, (size_t)W * C);
             }
         }
     }
-    if (c->fuse_below >= 0)
-        ae_act_backward((ae_act)c->fuse_below, c->x + lo * n_in, c->dx + lo * n_in, c->dx + lo * n_in, (hi - lo) * n_in);
 }
 
 /* ---- the layer kind: spec token, shapes, and the model's calls ---- */

@@ -443,6 +443,7 @@ int main(void) {
         {AE_LAYER_CONVT, 3, 3, 3, 1, 4, 2, 0, 2},   {AE_LAYER_CONVT, 17, 2, 5, 3, 1, 2, 0, 2}, {AE_LAYER_CONVT, 2, 3, 4, 9, 5, 3, 1, 2},
         {AE_LAYER_CONVT, 5, 1, 1, 16, 3, 1, 0, 2},  {AE_LAYER_CONVT, 9, 4, 3, 5, 2, 2, 1, 3},
         {AE_LAYER_CONV, 16, 72, 72, 4, 3, 1, 0, 5}, /* 3 slices of the padded input (74·74·16 floats each) */
+        {AE_LAYER_CONV, 32, 66, 66, 2, 3, 1, 0, 3}, /* room for one padded input: fewer than the threads */
         {AE_LAYER_CONV, 12, 40, 40, 1, 3, 2, 0, 7}, /* stride 2: several slices of dcol */
         {AE_LAYER_CONVT, 3, 20, 20, 16, 3, 2, 0, 9}, /* 3 slices of D */
     };
