@@ -67,7 +67,7 @@ after() {
 KERAS=(--batch 256 --opt adam --lr 1e-3 --output-bias zero) # the Keras blog: Keras's Adam, biases start at 0
 HINTON='784-1000-500-250-*30:linear-250-500-1000-784'
 
-row() { # ROW EPOCHS THREADS
+row() { # ROW EPOCHS THREADS [OPTIONS...]
     local epochs threads=${3:-2}
     local -A default_epochs=([simple]=50 [deep]=100 [linear]=30 [hinton]=25 [hinton-fine]=10 [sparse]=100 [overcomplete]=5 [bottleneck]=5)
     local extra=("${@:4}") # hinton and hinton-fine: training options, for both phases

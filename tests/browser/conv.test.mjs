@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { suite, openPage, shot, canvasStats, trainFor, drawStroke, root } from './browser.mjs';
+import { suite, serve, openPage, shot, canvasStats, trainFor, drawStroke, root } from './browser.mjs';
 
 const env = suite();
 
@@ -232,4 +232,35 @@ test('phone width and the embed layout: the network drawing fits its panel, the 
     await page.close();
   }
   await ctx.close();
+});
+
+// What a user of `make serve` gets: the page cross-origin isolated runs the threads build, where each
+// convolution shares the batch out between the threads (src/layers/patches.c, ae_patch_pad_conv); the single-
+// thread page runs the SIMD build. Both step the keras.io model at batch 128 from the same seed.
+test('cross-origin isolated: a convolutional model on 2 threads steps to the same bits as on one', async () => {
+  const iso = await serve({ isolate: true });
+  const hash = '#v=1&sizes=1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3&batch=128';
+  try {
+    const a = await openPage(env.browser, iso.url + hash);
+    assert.match(await text(a.page, 'engine'), /SIMD on [2-9] threads/);
+    const b = await openPage(env.browser, env.server.url + hash);
+    assert.match(await text(b.page, 'engine'), /SIMD, 1 thread/);
+    for (const { page } of [a, b]) {
+      await page.waitForFunction(() => document.getElementById('network-total').dataset.params === '28353');
+      for (let s = 1; s <= 3; s++) {
+        await page.click('#step');
+        await page.waitForFunction((n) => Number(document.getElementById('n-step').textContent) === n, s, { timeout: 60000 });
+      }
+      await page.waitForFunction(() => document.getElementById('recon').dataset.step === '3');
+    }
+    const [ra, rb] = [await canvasStats(a.page, 'recon'), await canvasStats(b.page, 'recon')];
+    assert.ok(ra.sd > 10, 'the reconstructions are drawn');
+    assert.equal(ra.hash, rb.hash, 'same seed, same reconstructions on 2 threads and on 1');
+    assert.equal(await text(a.page, 'n-loss'), await text(b.page, 'n-loss'));
+    assert.deepEqual([...a.errors, ...b.errors], []);
+    await a.page.close();
+    await b.page.close();
+  } finally {
+    iso.close();
+  }
 });
