@@ -2,7 +2,9 @@
 # The experiments of docs/experiments.md on autoencoders as pretraining (issue 11), natively with
 # `aelab pretrain`: each setting runs the greedy, end-to-end and random-init recipes from the same weights
 # for several seeds, and the summary gives each recipe's test error (after the top layer alone and after
-# fine-tuning) as mean ± standard deviation over the seeds. Logs go to build/experiments/pretrain-*.log.
+# fine-tuning) as mean ± standard deviation over the seeds. Each seed logs to
+# build/experiments/pretrain-NAME-seedS.log; a seed whose log already ends with its results table is not run
+# again (delete the log to rerun it), so a long experiment stopped between seeds resumes where it stopped.
 #
 #   scripts/pretrain-experiments.sh all-labels [SEEDS=3] [THREADS=2]  784-1000-1000-1000-10, ReLU, Adam, every
 #       label; the greedy run is a stacked denoising autoencoder (25% masking noise). Goal: <= 1.3% (Vincent
@@ -14,7 +16,15 @@
 #   scripts/pretrain-experiments.sh page [SEEDS=3] [THREADS=2]  the page's default walkthrough (784-256-128-10,
 #       modern, 100 labels per class; one epoch of pretraining each, 30 top-layer and 50 fine-tuning epochs)
 #       on all 10,000 test images.
-#   ... NAME SEEDS THREADS --summary   the summary of NAME's last log again, without running anything.
+#   SEEDS is a count N (seeds 1..N) or a range A-B (seeds A..B); the summary covers the seeds named.
+#   RECIPES=greedy (or another comma-separated subset of greedy,e2e,none) in the environment runs only those
+#       recipes; their logs are then build/experiments/pretrain-NAME-seedS-RECIPES.log (--summary reads the
+#       logs of the RECIPES given, never mixing them with those of another set).
+#   ... NAME SEEDS THREADS --summary   the summary of those seeds' logs again, without running anything.
+#   ... NAME SEEDS THREADS --wasm   an estimate of the wall time in wasm of the first seed's runs: the page's
+#       build in Node (SIMD on one thread; the threads build with THREADS > 1), two epochs of every phase timed
+#       and the whole run estimated from them (scripts/pretrain-wasm.mjs, after `make site`; on an idle
+#       machine); its output goes to build/experiments/pretrain-NAME-wasm.log (with RECIPES' suffix).
 #
 # Run from the repository root after `make native data`. Not part of `make test`.
 set -euo pipefail
@@ -29,9 +39,23 @@ case "$name" in
     few-labels) args=(--arch 784-1000-1000-1000-10 --pre-epochs 10 --top-epochs 100 --fine-epochs 200 --labels-per-class 100 --noise mask --noise-level 0.25) ;;
     historical) args=(--historical --arch 784-1000-1000-1000-10 --pre-epochs 10 --top-epochs 100 --fine-epochs 200 --labels-per-class 100) ;;
     page) args=(--arch 784-256-128-10 --pre-epochs 1 --top-epochs 30 --fine-epochs 50 --labels-per-class 100) ;;
-    *) sed -n '2,22p' "$0"; exit 2 ;;
+    *) sed -n '2,/^# Run from/p' "$0"; exit 2 ;;
 esac
-log="$out/pretrain-$name.log"
+case "$seeds" in
+    *-*) first=${seeds%-*}; last=${seeds#*-} ;;
+    *) first=1; last=$seeds ;;
+esac
+if ! [[ "$first" =~ ^[0-9]+$ && "$last" =~ ^[0-9]+$ ]] || [ "$first" -lt 1 ] || [ "$last" -lt "$first" ]; then
+    echo "SEEDS must be a count N or a range A-B of seeds from 1, not '$seeds'" >&2; exit 2
+fi
+recipes=${RECIPES:-greedy,e2e,none}
+if ! [[ "$recipes" =~ ^(greedy|e2e|none)(,(greedy|e2e|none))*$ ]] || [ "$(tr , '\n' <<< "$recipes" | sort | uniq -d)" ]; then
+    echo "RECIPES must be a comma-separated list of greedy, e2e and none, each at most once, not '$recipes'" >&2; exit 2
+fi
+suffix=""; [ "$recipes" = greedy,e2e,none ] || suffix="-${recipes//,/-}"
+logof() { echo "$out/pretrain-$name-seed$1$suffix.log"; }
+logs=()
+for seed in $(seq "$first" "$last"); do logs+=("$(logof "$seed")"); done
 # the comparison tables (one per seed): recipe, error after the top layer, after fine-tuning, wall time
 summary() {
     awk '/^recipe +test error/ {t = 1; next}
@@ -42,13 +66,33 @@ summary() {
          END {
            printf "\n%-9s %6s %26s %26s %12s\n", "recipe", "seeds", "test error, top layer", "test error, fine-tuned", "mean time"
            for (r in n) printf "%-9s %6d %17.2f%% ± %.2f %17.2f%% ± %.2f %10.0f s\n", r, n[r], a[r] / n[r], sd(a[r], a2[r], n[r]), b[r] / n[r], sd(b[r], b2[r], n[r]), s[r] / n[r]
+           # the few-labels goal: by how much pretraining cuts the mean error of the baseline after fine-tuning
+           if (n["none"]) for (r in n) if (r != "none") {
+             c = 100 * (1 - (b[r] / n[r]) / (b["none"] / n["none"]))
+             printf "%s: fine-tuned test error %.1f%% %s the baseline'"'"'s (means over the seeds)\n", r, c < 0 ? -c : c, c < 0 ? "above" : "below" }
          }' "$1"
 }
-if [ "${4:-}" = "--summary" ]; then summary "$log"; exit 0; fi
-echo "# $(date -u +%FT%TZ) aelab pretrain ${args[*]} --recipe greedy,e2e,none --threads $threads, seeds 1..$seeds" | tee "$log"
+# a finished seed's log ends with its table: the last recipe's line after the "recipe  test error" header
+finished() { [ -f "$1" ] && awk -v r="${recipes##*,}" '/^recipe +test error/ {t = 1; next} t && $1 == r && $3 ~ /%$/ {ok = 1} END {exit !ok}' "$1"; }
+case "${4:-}" in
+    "" | --summary | --wasm) ;;
+    *) echo "the 4th argument is --summary or --wasm, not '$4'" >&2; exit 2 ;;
+esac
+if [ "${4:-}" = "--summary" ]; then
+    for f in "${logs[@]}"; do finished "$f" || echo "missing or unfinished: $f" >&2; done
+    { cat "${logs[@]}" 2>/dev/null || true; } | summary /dev/stdin; exit 0
+fi
+if [ "${4:-}" = "--wasm" ]; then
+    variant=simd; [ "$threads" -gt 1 ] && variant=threads
+    node --no-experimental-fetch scripts/pretrain-wasm.mjs --variant "$variant" --threads "$threads" --seed "$first" --recipe "$recipes" "${args[@]}" | tee "$out/pretrain-$name-wasm$suffix.log"
+    exit 0
+fi
 t0=$SECONDS
-for seed in $(seq 1 "$seeds"); do
-    ./build/aelab pretrain "${args[@]}" --recipe greedy,e2e,none --seed "$seed" --threads "$threads" --quiet | tee -a "$log"
+for seed in $(seq "$first" "$last"); do
+    log=$(logof "$seed")
+    if finished "$log"; then echo "# seed $seed: finished before, kept ($log; delete it to run again)"; continue; fi
+    echo "# $(date -u +%FT%TZ) aelab pretrain ${args[*]} --recipe $recipes --seed $seed --threads $threads" | tee "$log"
+    ./build/aelab pretrain "${args[@]}" --recipe "$recipes" --seed "$seed" --threads "$threads" --quiet | tee -a "$log"
 done
-echo "# wall time $((SECONDS - t0)) s" | tee -a "$log"
-summary "$log" | tee -a "$log"
+echo "# wall time of the seeds run now: $((SECONDS - t0)) s"
+cat "${logs[@]}" | summary /dev/stdin

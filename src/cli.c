@@ -1076,7 +1076,7 @@ static int cmd_pretrain(int argc, char **argv) {
                           &train, ae_dataset_loaded(&test) ? &test : NULL, get(&o, "out-dir", NULL), get(&o, "resume", NULL) != NULL,
                           get(&o, "quiet", NULL) != NULL, &res[i]);
     }
-    if (!rc && n > 1) {
+    if (!rc) {
         /* "-" where this run did not see it (a recipe resumed past it, or already done) */
         printf("\nrecipe    test error after the top layer   after fine-tuning   wall time\n");
         for (int i = 0; i < n; i++) {

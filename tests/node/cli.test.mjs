@@ -153,6 +153,10 @@ test('aelab pretrain saves every phase and resumes where it stopped, to the same
   const other = run('pretrain', ...args.map((a) => (a === '2' ? '3' : a)), '--resume');
   assert.notEqual(other.status, 0);
   assert.match(other.stderr, /written by a run with other settings/);
+  // one recipe ends with its table too (scripts/pretrain-experiments.sh reads a run's results from it)
+  const one = run('pretrain', ...args.slice(0, 2), '--recipe', 'none', ...args.slice(4, -2));
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stdout, /recipe +test error after the top layer +after fine-tuning +wall time\nnone +\d+\.\d\d% +\d+\.\d\d% +\d+\.\d s/);
   fs.rmSync(dir, { recursive: true });
 });
 
