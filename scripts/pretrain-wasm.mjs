@@ -2,7 +2,7 @@
 // The wasm wall time of a pretraining experiment (docs/experiments.md, issue 11): the same "pretrain" jobs as
 // `aelab pretrain` with the same settings, run by the page's wasm build in Node, but only SAMPLE epochs of
 // every phase; the full run's time is then estimated from them (with the 784-1000-1000-1000-10 settings a
-// whole run in wasm is hours).
+// seed's three runs take about an hour in wasm).
 //   node --no-experimental-fetch scripts/pretrain-wasm.mjs [--sample 2] [--variant simd] [--threads 1]
 //        [--recipe greedy,e2e,none] [--seed 1] AELAB-PRETRAIN-OPTIONS...
 // AELAB-PRETRAIN-OPTIONS: those of scripts/pretrain-experiments.sh (--arch --pre-epochs --top-epochs
