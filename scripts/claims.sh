@@ -42,7 +42,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/experiments
 mkdir -p "$out"
-usage() { sed -n '2,39p' "$0"; exit 2; }
+usage() { sed -n '2,/^# .make native data..$/p' "$0"; exit 2; }
 
 # run NAME EPOCHS THREADS CMD-ARGS... : `aelab train` with the row's settings into $out/NAME.{log,safetensors}
 run() {

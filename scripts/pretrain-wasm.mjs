@@ -79,9 +79,11 @@ for (const recipe of o.recipe.split(',')) {
   let total = create, measured = create;
   console.log(`${recipe}: job created in ${create.toFixed(1)} s`);
   for (let p = 0; p < phases; p++) {
-    // an epoch: the mean of the timed ones but the last, which also holds the next phase's setup
-    // (with --sample 0, the first epoch alone, as --sample 2 would have it)
-    const ts = times[p], k = sample ? ts.length - (p + 1 < phases ? 1 : 0) : 1, first = ts.slice(0, k).reduce((a, b) => a + b, 0) / k;
+    // an epoch: the mean of the timed ones but the last, which also holds the next phase's setup (the last
+    // phase: all of them); with --sample 0, of the epochs --sample 2 would have timed (the baseline's one
+    // phase is a top-layer and a fine-tuning phase in one: 2 + 2)
+    const ts = times[p], timed = sample ? ts.length : Math.min(ts.length, recipe === 'none' ? 4 : 2);
+    const k = Math.max(1, timed - (p + 1 < phases ? 1 : 0)), first = ts.slice(0, k).reduce((a, b) => a + b, 0) / k;
     const setupNext = p + 1 < phases ? Math.max(0, ts[ts.length - 1] - first) : 0;
     const est = epochsOf(p) * first + setupNext;
     total += est;
