@@ -21,6 +21,8 @@
 #   RECIPES=greedy (or another comma-separated subset of greedy,e2e,none) in the environment runs only those
 #       recipes; their logs are then build/experiments/pretrain-NAME-seedS-RECIPES.log (--summary reads the
 #       logs of the RECIPES given, never mixing them with those of another set).
+#   OPTIONS="--lr 1e-4 --pre-lr 1e-3" in the environment adds `aelab pretrain` options to the setting's (a later
+#       one wins); the logs' names then end with them too (pretrain-NAME-seedS-lr-1e-4-pre-lr-1e-3.log).
 #   ... NAME SEEDS THREADS --summary   the summary of those seeds' logs again, without running anything.
 #   ... NAME SEEDS THREADS --wasm   an estimate of the wall time in wasm of the first seed's runs: the page's
 #       build in Node (SIMD on one thread; the threads build with THREADS > 1), two epochs of every phase timed
@@ -54,6 +56,12 @@ if ! [[ "$recipes" =~ ^(greedy|e2e|none)(,(greedy|e2e|none))*$ ]] || [ "$(tr , '
     echo "RECIPES must be a comma-separated list of greedy, e2e and none, each at most once, not '$recipes'" >&2; exit 2
 fi
 suffix=""; [ "$recipes" = greedy,e2e,none ] || suffix="-${recipes//,/-}"
+if [ -n "${OPTIONS:-}" ]; then
+    if ! [[ "$OPTIONS" =~ ^[-\ A-Za-z0-9.]+$ ]]; then echo "OPTIONS may hold only letters, digits, '.', '-' and spaces, not '$OPTIONS'" >&2; exit 2; fi
+    read -r -a more <<< "$OPTIONS"
+    args+=("${more[@]}")
+    tag="${OPTIONS//--/}"; tag="${tag#"${tag%%[! ]*}"}"; suffix="$suffix-${tag// /-}"
+fi
 logof() { echo "$out/pretrain-$name-seed$1$suffix.log"; }
 logs=()
 for seed in $(seq "$first" "$last"); do logs+=("$(logof "$seed")"); done
