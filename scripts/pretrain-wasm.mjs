@@ -24,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
+// the walkthrough's two settings, which are those of `aelab pretrain` and of its --historical
+const { SETTINGS } = await import(path.join(root, 'build/site/worker/pretrain.js'));
 
 const o = { sample: '2', variant: 'simd', threads: '1', recipe: 'greedy,e2e,none', seed: '1', arch: '784-500-500-500-10', 'pre-epochs': '1',
   'top-epochs': '1', 'fine-epochs': '1', 'labels-per-class': '0', noise: 'none', 'noise-level': '0.25', historical: false };
@@ -44,8 +46,7 @@ if (!(Number.isInteger(sample) && (sample >= 2 || sample === 0))) {
   process.exit(2);
 }
 const full = { pre: Number(o['pre-epochs']), top: Number(o['top-epochs']), fine: Number(o['fine-epochs']) };
-// the CLI's settings (src/cli.c cmd_pretrain): the historical one is sigmoid units and plain SGD
-const setting = o.historical ? { hidden: 'sigmoid', optimizer: 'sgd', lr: 0.5, preLr: 5, momentum: 0 } : { hidden: 'relu', optimizer: 'adam', lr: 1e-3 };
+const setting = SETTINGS[o.historical ? 'historical' : 'modern'];
 
 const ae = await loadAelab({ variant: o.variant, threads: Number(o.threads) });
 const read = async (f) => gunzipIfNeeded(fs.readFileSync(path.join(root, 'data', `${f}.gz`)));
