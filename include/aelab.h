@@ -423,11 +423,13 @@ typedef struct {
                      * through); to = 0 means through the last layer. Default all: 0, 0 */
     float l1;       /* sparse code: λ·(mean over the batch of Σ|code|) is added to the loss (Keras's
                      * activity_regularizer=l1(λ)); 0 (the default): none */
+    float lr_decay; /* the learning rate of epoch e (from 0) is opt.lr·lr_decay^e, the product taken one float
+                     * multiplication per epoch so every build gets the same bits; in (0, 1], default 1 */
 } ae_train_cfg;
 ae_train_cfg ae_train_default(void);
 /* The settings as text (src/train_cfg.c), what the wasm boundary and the CLI's --train-spec take:
  * key=value pairs separated by spaces or commas, one key per field: batch opt lr momentum beta1 beta2 eps
- * weight_decay seed noise noise_level supervised diverge_factor epochs from to l1, enums by their C names ("opt=sgd
+ * weight_decay seed noise noise_level supervised diverge_factor epochs from to l1 lr_decay, enums by their C names ("opt=sgd
  * noise=mask"). Starts from ae_train_default(); opt=K starts the optimizer's fields from
  * ae_optim_default(K) wherever it stands, and the keys given then override them. An unknown or repeated key,
  * a value that is not a number of the field's kind or is outside its range is AE_ERR_ARG with a message

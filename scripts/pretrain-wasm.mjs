@@ -6,7 +6,8 @@
 //   node --no-experimental-fetch scripts/pretrain-wasm.mjs [--sample 2] [--variant simd] [--threads 1]
 //        [--recipe greedy,e2e,none] [--seed 1] AELAB-PRETRAIN-OPTIONS...
 // AELAB-PRETRAIN-OPTIONS: those of scripts/pretrain-experiments.sh (--arch --pre-epochs --top-epochs
-// --fine-epochs --labels-per-class --noise --noise-level --historical), which passes its own with --wasm.
+// --fine-epochs --labels-per-class --noise --noise-level --historical, and its OPTIONS' --lr --pre-lr --lr-decay
+// --weight-decay, which replace the setting's), which passes its own with --wasm.
 // --sample 0 runs every epoch instead and prints the measured time beside the estimate that --sample 2 would
 // make (the check that the estimate holds).
 //
@@ -28,14 +29,15 @@ const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/a
 const { SETTINGS } = await import(path.join(root, 'build/site/worker/pretrain.js'));
 
 const o = { sample: '2', variant: 'simd', threads: '1', recipe: 'greedy,e2e,none', seed: '1', arch: '784-500-500-500-10', 'pre-epochs': '1',
-  'top-epochs': '1', 'fine-epochs': '1', 'labels-per-class': '0', noise: 'none', 'noise-level': '0.25', historical: false };
+  'top-epochs': '1', 'fine-epochs': '1', 'labels-per-class': '0', noise: 'none', 'noise-level': '0.25', historical: false,
+  lr: null, 'pre-lr': null, 'lr-decay': null, 'weight-decay': null }; // null: the setting's (aelab pretrain's defaults)
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const k = argv[i].replace(/^--/, '');
   if (k === 'historical') { o.historical = true; continue; }
   if (!(k in o) || i + 1 >= argv.length) {
     console.error(`pretrain-wasm: unknown or incomplete option ${argv[i]}`);
-    console.error(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 11).join('\n'));
+    console.error(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).join('\n'));
     process.exit(2);
   }
   o[k] = argv[++i];
@@ -54,13 +56,14 @@ const train = ae.dataset(await read('train-images-idx3-ubyte'), await read('trai
 const test = ae.dataset(await read('t10k-images-idx3-ubyte'), await read('t10k-labels-idx1-ubyte'));
 console.log(`# wasm ${ae.variant} build, ${ae.threads} thread(s), in Node ${process.version}: ${o.arch} ${o.historical ? 'historical' : 'modern'}, ` +
   `${full.pre} pretraining, ${full.top} top-layer and ${full.fine} fine-tuning epochs, labels per class ${o['labels-per-class']}, noise ${o.noise}` +
-  `${o.noise === 'none' ? '' : ` ${o['noise-level']}`}, seed ${o.seed}; ${sample ? `${sample} epochs of each phase timed` : 'every epoch run'}; load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`);
+  `${o.noise === 'none' ? '' : ` ${o['noise-level']}`}${['lr', 'pre-lr', 'lr-decay', 'weight-decay'].filter((k) => o[k] !== null).map((k) => `, ${k} ${o[k]}`).join('')}, seed ${o.seed}; ${sample ? `${sample} epochs of each phase timed` : 'every epoch run'}; load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`);
 const fmt = (s) => `${s.toFixed(0)} s${s >= 600 ? ` (${(s / 3600).toFixed(2)} h)` : ''}`;
 for (const recipe of o.recipe.split(',')) {
   const { hidden, ...opt } = setting;
   const model = ae.model({ sizes: o.arch, hidden, output: 'softmax', maxBatch: 256, seed: Number(o.seed) });
   const cfg = { ...opt, recipe, preEpochs: sample || full.pre, topEpochs: sample || full.top, fineEpochs: sample || full.fine, labelsPerClass: Number(o['labels-per-class']),
     noise: o.noise, noiseLevel: Number(o['noise-level']), batch: 128, seed: Number(o.seed), test };
+  for (const [k, js] of [['lr', 'lr'], ['pre-lr', 'preLr'], ['lr-decay', 'lrDecay'], ['weight-decay', 'weightDecay']]) if (o[k] !== null) cfg[js] = Number(o[k]);
   let t = performance.now();
   const job = ae.job('pretrain', model, train, cfg);
   let s = job.run(0);

@@ -225,6 +225,8 @@ static const char *train_help =
     "Training\n"
     "  --opt O             adam or sgd (adam)\n"
     "  --lr X              learning rate (adam 1e-3, sgd 0.01)\n"
+    "  --lr-decay X        the rate is multiplied by X after every epoch: lr·X^epoch (1: constant); with\n"
+    "                      --init-model it starts again from lr\n"
     "  --momentum X        SGD momentum (0.9)\n"
     "  --weight-decay X    L2 coefficient on weights (0)\n"
     "  --l1 X              a sparse code: X times the mean over the batch of the code's sum of |values| is\n"
@@ -240,8 +242,8 @@ static const char *train_help =
     "                      knows nothing), with the model as it was before; 0: only when not finite (100)\n"
     "  --train-spec S      all training settings at once, as the page and the wasm build pass them: key=value\n"
     "                      separated by spaces or commas, keys batch opt lr momentum beta1 beta2 eps weight_decay\n"
-    "                      seed noise noise_level supervised diverge_factor (\"opt=sgd lr=0.05 batch=128\"); the\n"
-    "                      flags above then replace the fields they name\n"
+    "                      seed noise noise_level supervised diverge_factor epochs from to l1 lr_decay (\"opt=sgd\n"
+    "                      lr=0.05 batch=128\"); the flags above then replace the fields they name\n"
     "Data (defaults: MNIST under $AELAB_DATA or ./data, gzip or plain IDX)\n"
     "  --train-images F  --train-labels F  --test-images F  --test-labels F\n"
     "  --train-limit N     use only the first N training images\n"
@@ -263,7 +265,7 @@ static int cmd_train(int argc, char **argv) {
     static const char *const known[] = {"init-model", "arch", "hidden", "code", "output", "loss", "init", "opt", "lr", "momentum", "weight-decay",
                                         "batch", "epochs", "max-steps", "seed", "noise", "noise-level", "supervised", "train-images",
                                         "train-labels", "test-images", "test-labels", "train-limit", "targets", "out", "png", "filters", "quiet", "output-bias",
-                                        "threads", "diverge-factor", "train-spec", "l1", "pictures", "size", "help", NULL};
+                                        "threads", "diverge-factor", "train-spec", "l1", "lr-decay", "pictures", "size", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab train: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(train_help, stdout); return 0; }
@@ -288,15 +290,16 @@ static int cmd_train(int argc, char **argv) {
     /* --opt naming another optimizer than the spec's starts from that optimizer's defaults */
     ae_optim_cfg def = kind == cfg.opt.kind ? cfg.opt : ae_optim_default(kind);
     long batch, epochs, max_steps, seed, limit;
-    double lr, mom, wd, level, factor, l1;
+    double lr, mom, wd, level, factor, l1, decay;
     if (get_int(&o, "batch", cfg.batch, 1, AE_MAX_BATCH, &batch) || get_int(&o, "epochs", cfg.epochs ? cfg.epochs : 5, 0, 100000, &epochs) ||
         get_int(&o, "max-steps", 0, 0, 1L << 40, &max_steps) || get_int(&o, "seed", 0, 0, 4294967295L, &seed) ||
         get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_float(&o, "lr", def.lr, 1e-12, 10, &lr) ||
         get_float(&o, "momentum", def.momentum, 0, 0.999999, &mom) || get_float(&o, "weight-decay", def.weight_decay, 0, 1, &wd) ||
         get_float(&o, "noise-level", cfg.noise_level, 0, 1, &level) || get_float(&o, "diverge-factor", cfg.diverge_factor, 0, 1e30, &factor) ||
-        get_float(&o, "l1", cfg.l1, 0, 1e6, &l1))
+        get_float(&o, "l1", cfg.l1, 0, 1e6, &l1) || get_float(&o, "lr-decay", cfg.lr_decay, 1e-6, 1, &decay))
         return 2;
     cfg.l1 = (float)l1;
+    cfg.lr_decay = (float)decay;
     if (factor > 0 && factor < 1) { fprintf(stderr, "aelab: --diverge-factor is 0 (off) or at least 1\n"); return 2; }
     long cores = sysconf(_SC_NPROCESSORS_ONLN), threads;
     if (get_int(&o, "threads", cores < 1 ? 1 : cores > 8 ? 8 : cores, 1, AE_MAX_THREADS, &threads)) return 2;
@@ -391,8 +394,10 @@ static int cmd_train(int argc, char **argv) {
     const int shapes_shown = !strncmp(model_spec, sizes, strlen(sizes));
     printf("model %s%s%s%s  loss %s  params %zu\n", model_spec, shapes_shown ? "" : "  (", shapes_shown ? "" : sizes, shapes_shown ? "" : ")",
            ae_loss_name(arch.loss), m.n_params);
-    printf("train %d images of %dx%d  batch %d  %s lr %g  seed %llu%s%s\n", train.n, train.rows, train.cols, cfg.batch, ae_opt_name(cfg.opt.kind), lr,
-           (unsigned long long)cfg.seed, cfg.noise ? "  noise " : "", cfg.noise ? ae_noise_name(cfg.noise) : "");
+    char decay_note[48] = "";
+    if (cfg.lr_decay != 1.0f) snprintf(decay_note, sizeof decay_note, " (x%g per epoch)", (double)cfg.lr_decay);
+    printf("train %d images of %dx%d  batch %d  %s lr %g%s  seed %llu%s%s\n", train.n, train.rows, train.cols, cfg.batch, ae_opt_name(cfg.opt.kind), lr,
+           decay_note, (unsigned long long)cfg.seed, cfg.noise ? "  noise " : "", cfg.noise ? ae_noise_name(cfg.noise) : "");
     fflush(stdout);
     ae_job_state st;
     ae_job_state_get(job, &st);
@@ -852,6 +857,10 @@ static const char *pretrain_help =
     "  --labels-per-class N  the supervised phases see only N labelled images of each class (0: all)\n"
     "  --noise K --noise-level X  corrupt the pretraining inputs afresh every batch (stacked denoising)\n"
     "  --opt O --lr X --pre-lr X --momentum X --batch N --seed N  (adam 1e-3, pre-lr: lr; batch 128)\n"
+    "  --lr-decay X        the supervised phases' rate is multiplied by X after each of their epochs (1:\n"
+    "                      constant), from --lr again in each phase (the baseline's one phase decays\n"
+    "                      throughout); pretraining keeps its rate\n"
+    "  --weight-decay X    L2 coefficient on the weights in every phase (0)\n"
     "  --historical        sigmoid units and plain SGD, as in the 2006-2010 papers: lr 0.5, pre-lr 5 (the loss is\n"
     "                      a mean over pixels, so SGD on an autoencoder needs a rate that much larger)\n"
     "  --out-dir D         save the classifier after every phase as D/<recipe>/phase-P.safetensors\n"
@@ -1023,7 +1032,7 @@ out:
 
 static int cmd_pretrain(int argc, char **argv) {
     static const char *const known[] = {"arch", "hidden", "recipe", "pre-epochs", "top-epochs", "fine-epochs", "labels-per-class", "noise",
-                                        "noise-level", "opt", "lr", "pre-lr", "momentum", "batch", "seed", "historical", "out-dir", "resume",
+                                        "noise-level", "opt", "lr", "pre-lr", "momentum", "batch", "seed", "historical", "out-dir", "resume", "lr-decay", "weight-decay",
                                         "train-images", "train-labels", "test-images", "test-labels", "train-limit", "threads", "quiet", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab pretrain: unexpected argument '%s' (see --help)\n", o.bad); return 2; }
@@ -1032,22 +1041,24 @@ static int cmd_pretrain(int argc, char **argv) {
     const int hist = get(&o, "historical", NULL) != NULL;
     if (get(&o, "resume", NULL) && !get(&o, "out-dir", NULL)) { fprintf(stderr, "aelab: --resume needs --out-dir, where the phases were saved\n"); return 2; }
     long pre, top, fine, per, batch, seed, limit, threads;
-    double lr, plr, mom, level;
+    double lr, plr, mom, level, decay, wd;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (get_int(&o, "pre-epochs", 1, 1, 100000, &pre) || get_int(&o, "top-epochs", 1, 1, 100000, &top) ||
         get_int(&o, "fine-epochs", 1, 1, 100000, &fine) || get_int(&o, "labels-per-class", 0, 0, 1000000, &per) ||
         get_int(&o, "batch", 128, 1, AE_MAX_BATCH < 256 ? AE_MAX_BATCH : 256, &batch) || get_int(&o, "seed", 1, 0, 4294967295L, &seed) ||
         get_int(&o, "train-limit", 0, 0, 1L << 30, &limit) || get_int(&o, "threads", cores < 1 ? 1 : cores > 8 ? 8 : cores, 1, AE_MAX_THREADS, &threads) ||
         get_float(&o, "lr", hist ? 0.5 : 1e-3, 1e-12, 100, &lr) || get_float(&o, "pre-lr", hist ? 5 : 0, 0, 100, &plr) ||
-        get_float(&o, "momentum", hist ? 0 : 0.9, 0, 0.999999, &mom) || get_float(&o, "noise-level", 0.25, 0, 1, &level))
+        get_float(&o, "momentum", hist ? 0 : 0.9, 0, 0.999999, &mom) || get_float(&o, "noise-level", 0.25, 0, 1, &level) ||
+        get_float(&o, "lr-decay", 1, 1e-6, 1, &decay) || get_float(&o, "weight-decay", 0, 0, 1, &wd))
         return 2;
     if (ae_set_threads((int)threads)) return fail();
     const char *opt = get(&o, "opt", hist ? "sgd" : "adam"), *noise = get(&o, "noise", "none");
     /* the job's settings: momentum only for SGD (Adam has none) */
-    char spec[512], momentum[48] = "";
+    char spec[512], momentum[48] = "", extra[96] = ""; /* the decays only when set: logs of older runs stay comparable */
     if (!strcmp(opt, "sgd")) snprintf(momentum, sizeof momentum, " momentum=%.9g", mom);
+    if (decay != 1 || wd != 0) snprintf(extra, sizeof extra, " lr_decay=%.9g weight_decay=%.9g", decay, wd);
     snprintf(spec, sizeof spec, "pre_epochs=%ld top_epochs=%ld fine_epochs=%ld labels_per_class=%ld opt=%s lr=%.9g pre_lr=%.9g%s batch=%ld seed=%ld "
-             "noise=%s noise_level=%.9g", pre, top, fine, per, opt, lr, plr, momentum, batch, seed, noise, level);
+             "noise=%s noise_level=%.9g%s", pre, top, fine, per, opt, lr, plr, momentum, batch, seed, noise, level, extra);
     char p1[1024], p2[1024], p3[1024], p4[1024];
     data_path(p1, sizeof p1, "train-images-idx3-ubyte.gz");
     data_path(p2, sizeof p2, "train-labels-idx1-ubyte.gz");

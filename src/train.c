@@ -3,6 +3,7 @@
  * trained, and the optimizer step. A loss that is not finite or explodes rolls the whole state back to the
  * last step whose loss was sound, so a diverging run never loses its model. */
 #include "internal.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ ae_train_cfg ae_train_default(void) {
     /* A sane run's batch loss stays within a few times its reference; lr 1e9 reaches 1e5..1e20 times it at
      * once. Adam at lr 1 spikes to ~50× (35 BCE) and recovers, and is left to do so. */
     c.diverge_factor = 100.0f;
+    c.lr_decay = 1.0f;
     return c;
 }
 
@@ -100,6 +102,7 @@ int ae_trainer_init_targets(ae_trainer *t, ae_model *m, const ae_dataset *d, con
     if (cfg->batch < 1 || cfg->batch > m->max_batch)
         return ae_fail(AE_ERR_ARG, "batch size %d is outside 1..%d", cfg->batch, m->max_batch);
     if (!(cfg->opt.lr > 0.0f) || !isfinite(cfg->opt.lr)) return ae_fail(AE_ERR_ARG, "learning rate must be a positive number");
+    if (!(cfg->lr_decay > 0.0f && cfg->lr_decay <= 1.0f)) return ae_fail(AE_ERR_ARG, "the learning rate's decay per epoch must be in (0, 1]");
     if ((unsigned)cfg->opt.kind >= AE_OPT_COUNT) return ae_fail(AE_ERR_ARG, "unknown optimizer");
     if ((unsigned)cfg->noise >= AE_NOISE_COUNT) return ae_fail(AE_ERR_ARG, "unknown corruption");
     if (!(cfg->diverge_factor == 0.0f || (cfg->diverge_factor >= 1.0f && isfinite(cfg->diverge_factor))))
@@ -181,6 +184,16 @@ static int diverged(ae_trainer *t, double loss) {
                    "run are back as they were before that update (%ld steps done). Try a smaller learning rate.", at, epoch, what, at - 1, at - 2);
 }
 
+/* opt.lr·lr_decay^epoch as one float product per epoch from the start: the same bits in every build, and
+ * derived from the epoch alone, so a rollback (which puts the epoch back) needs nothing more. A rate decayed
+ * below the normal floats is 0 (subnormal products would slow every optimizer step). */
+static float lr_of_epoch(const ae_trainer *t) {
+    float lr = t->cfg.opt.lr;
+    if (t->cfg.lr_decay == 1.0f) return lr;
+    for (int e = 0; e < t->epoch && lr >= FLT_MIN; e++) lr *= t->cfg.lr_decay;
+    return lr >= FLT_MIN ? lr : 0.0f;
+}
+
 int ae_trainer_step(ae_trainer *t, double *loss_out) {
     if (!t->m || !t->perm) return ae_fail(AE_ERR_ARG, "the trainer is not initialised");
     ae_model *m = t->m;
@@ -215,7 +228,9 @@ int ae_trainer_step(ae_trainer *t, double *loss_out) {
     m->code_l1 = t->cfg.l1;
     ae_model_backward(m, t->train_from, B);
     m->code_l1 = 0.0f;
-    ae_model_step(m, &t->cfg.opt, t->train_from, t->train_to);
+    ae_optim_cfg opt = t->cfg.opt;
+    opt.lr = lr_of_epoch(t);
+    ae_model_step(m, &opt, t->train_from, t->train_to);
 
     t->last_loss = loss;
     t->last_batch = B;

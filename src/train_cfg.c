@@ -41,6 +41,7 @@ static const key_def keys[] = {
     {"from", "first layer trained", K_INT, F(from), 0, AE_MAX_LAYERS - 1, 0, 0},
     {"to", "end of the layers trained", K_INT, F(to), 0, AE_MAX_LAYERS, 0, 0},
     {"l1", "code L1 penalty", K_FLOAT, F(l1), 0, FLT_MAX, 0, 0},
+    {"lr_decay", "learning rate's decay per epoch", K_FLOAT, F(lr_decay), 0, 1, 1, 0},
 };
 #undef F
 #define N_KEYS (int)(sizeof keys / sizeof keys[0])

@@ -41,7 +41,7 @@ function readEnums(ae) {
 const TRAIN_KEYS = {
   batch: 'batch', optimizer: 'opt', lr: 'lr', momentum: 'momentum', beta1: 'beta1', beta2: 'beta2', eps: 'eps',
   weightDecay: 'weight_decay', seed: 'seed', noise: 'noise', noiseLevel: 'noise_level', supervised: 'supervised',
-  divergeFactor: 'diverge_factor', epochs: 'epochs', from: 'from', to: 'to', l1: 'l1',
+  divergeFactor: 'diverge_factor', epochs: 'epochs', from: 'from', to: 'to', l1: 'l1', lrDecay: 'lr_decay',
   // the "pretrain" job's own (src/jobs/pretrain.c)
   recipe: 'recipe', preEpochs: 'pre_epochs', topEpochs: 'top_epochs', fineEpochs: 'fine_epochs', labelsPerClass: 'labels_per_class',
   preLr: 'pre_lr', start: 'start',
@@ -308,7 +308,8 @@ export class Aelab {
    * A training job of the given kind (JOBS; "train": one phase of training; "pretrain": autoencoders as the
    * initialisation of a classifier, in phases) on a model and its training set.
    * opts: the settings (TRAIN_KEYS: batch, optimizer, lr, momentum, beta1, beta2, eps, weightDecay, seed,
-   * noise, noiseLevel, supervised, divergeFactor, epochs, from, to; a "pretrain" job's recipe, preEpochs,
+   * noise, noiseLevel, supervised, divergeFactor, epochs, from, to, l1, lrDecay (the rate times lrDecay after
+   * every epoch); a "pretrain" job's recipe, preEpochs,
    * topEpochs, fineEpochs, labelsPerClass, preLr, start instead of epochs, from, to, supervised), plus targets (a Dataset, one row per
    * training item, what the output should be instead of the input) and test (a Dataset evaluated at each
    * epoch's end). A setting left out or undefined takes the engine's default (lr: 1e-3 for adam, 0.01 for

@@ -14,6 +14,9 @@
  *                  as the two supervised phases above together (the same budget of supervised steps).
  *
  * The labelled subset (labels_per_class=N) feeds only the supervised phases; pretraining uses every image.
+ * Pretraining runs at pre_lr (0: lr) throughout; lr_decay shrinks the supervised phases' rate, each phase's
+ * from lr again: greedy and e2e restart it for fine-tuning, while the baseline's single phase decays through
+ * all its top+fine epochs (the same supervised steps, a different schedule).
  * With a subset, each supervised epoch's end also measures the accuracy on it (train_acc). After
  * pretraining, the top layer starts at zero; the baseline keeps its random one.
  * A phase starts from the classifier's weights alone, with fresh optimizer state and a seed of its own
@@ -161,6 +164,8 @@ static int begin_phase(ae_job *j) {
         c.supervised = 0;
         c.epochs = p->pre_epochs;
         if (p->pre_lr > 0.0f) c.opt.lr = p->pre_lr;
+        c.lr_decay = 1.0f; /* the decay is the supervised phases': decaying by 0.9 an epoch left the third
+                            * autoencoder's training loss 41% higher after 10 (docs/experiments.md) */
     } else { /* on the labels: the top layer alone first (except the baseline), then every layer */
         c.supervised = 1;
         c.noise = AE_NOISE_NONE;

@@ -306,6 +306,53 @@ int main(void) {
         ae_trainer_free(&t);
         ae_model_free(&m);
     }
+    /* lr_decay: epoch e's rate is lr·decay^e, the same for every step of the epoch. Plain SGD on 128 images
+     * in batches of 64, two steps an epoch: a run decaying by 0.25 and a constant-rate twin take the same
+     * first two steps (bit for bit); put back at the twin's point before each later step, the decaying run
+     * sees the same batch (the same order, drawn by the same seed), so its steps 3-4 are a quarter and 5-6
+     * a sixteenth of the twin's; a decay outside (0, 1] is refused. */
+    {
+        ae_dataset part = train;
+        part.n = 128;
+        ae_model md;
+        ae_trainer td;
+        cfg = ae_train_default();
+        cfg.batch = 64;
+        cfg.opt = ae_optim_default(AE_OPT_SGD);
+        cfg.opt.momentum = 0.0f;
+        cfg.opt.lr = 20.0f; /* steps far larger than the rounding of the largest weights (output biases near -7) */
+        ae_train_cfg dc = cfg;
+        dc.lr_decay = 0.25f;
+        if (setup(&m, &t, &part, "784-16-784", "relu", "sigmoid", "bce", 1, &cfg, 1) ||
+            setup(&md, &td, &part, "784-16-784", "relu", "sigmoid", "bce", 1, &dc, 1))
+            return check_report("test_train");
+        const size_t bytes = m.n_params * sizeof(float);
+        float *p0 = malloc(bytes);
+        CHECK(run(&t, 2, NULL) == AE_OK && run(&td, 2, NULL) == AE_OK && !memcmp(m.params, md.params, bytes), "epoch 0 is at the full rate");
+        double worst = 0, moved = 0;
+        for (int k = 2; k < 6; k++) {
+            memcpy(p0, m.params, bytes);
+            CHECK(run(&t, 1, NULL) == AE_OK && run(&td, 1, NULL) == AE_OK, "%s", ae_last_error());
+            const double f = k / 2 == 1 ? 0.25 : 0.0625; /* step k+1 is in epoch k/2 */
+            for (size_t i = 0; i < m.n_params; i++) {
+                const double want = f * ((double)m.params[i] - p0[i]), got = (double)md.params[i] - p0[i];
+                worst = fmax(worst, fabs(got - want) / fmax(1.0, fabs((double)p0[i])));
+                moved = fmax(moved, fabs(want));
+                md.params[i] = m.params[i]; /* the next step from the twin's point again */
+            }
+        }
+        printf("lr_decay 0.25: largest step %.3g, largest departure from lr·decay^epoch %.3g (relative to the weight, at least 1)\n", moved, worst);
+        CHECK(moved > 1e-4 && worst < 1e-6, "decayed steps are not lr·0.25^e: off by %g (steps up to %g)", worst, moved);
+        free(p0);
+        ae_trainer_free(&t);
+        ae_trainer_free(&td);
+        dc.lr_decay = 0.0f;
+        CHECK(ae_trainer_init(&td, &md, &part, &dc) == AE_ERR_ARG && strstr(ae_last_error(), "decay per epoch must be in (0, 1]"), "%s", ae_last_error());
+        dc.lr_decay = 1.5f;
+        CHECK(ae_trainer_init(&td, &md, &part, &dc) == AE_ERR_ARG, "a decay of 1.5 was taken");
+        ae_model_free(&m);
+        ae_model_free(&md);
+    }
     ae_dataset_free(&train);
     ae_dataset_free(&test);
     return check_report("test_train");

@@ -6,8 +6,8 @@
 
 /* Field by field, floats by their bits (the struct may have padding). */
 static int same_cfg(const ae_train_cfg *a, const ae_train_cfg *b) {
-    const float fa[] = {a->opt.lr, a->opt.momentum, a->opt.beta1, a->opt.beta2, a->opt.eps, a->opt.weight_decay, a->noise_level, a->diverge_factor};
-    const float fb[] = {b->opt.lr, b->opt.momentum, b->opt.beta1, b->opt.beta2, b->opt.eps, b->opt.weight_decay, b->noise_level, b->diverge_factor};
+    const float fa[] = {a->opt.lr, a->opt.momentum, a->opt.beta1, a->opt.beta2, a->opt.eps, a->opt.weight_decay, a->noise_level, a->diverge_factor, a->l1, a->lr_decay};
+    const float fb[] = {b->opt.lr, b->opt.momentum, b->opt.beta1, b->opt.beta2, b->opt.eps, b->opt.weight_decay, b->noise_level, b->diverge_factor, b->l1, b->lr_decay};
     return a->batch == b->batch && a->opt.kind == b->opt.kind && a->seed == b->seed && a->noise == b->noise &&
            a->supervised == b->supervised && a->epochs == b->epochs && a->from == b->from && a->to == b->to && !memcmp(fa, fb, sizeof fa);
 }
@@ -48,7 +48,7 @@ int main(void) {
     CHECK(def.noise_level == 0.3f, "default noise level 0.3 (the CLI's and the page's), got %g", def.noise_level);
     CHECK(ae_train_cfg_str(&def, buf, sizeof buf) != NULL, "the defaults print");
     CHECK(!strcmp(buf, "batch=256 opt=adam lr=0.001 momentum=0.9 beta1=0.9 beta2=0.999 eps=1e-07 weight_decay=0 seed=1 noise=none "
-                       "noise_level=0.3 supervised=0 diverge_factor=100 epochs=0 from=0 to=0 l1=0"),
+                       "noise_level=0.3 supervised=0 diverge_factor=100 epochs=0 from=0 to=0 l1=0 lr_decay=1"),
           "the defaults print as '%s'", buf);
 
     /* random valid settings: print, parse, the same bits, and printing again gives the same text */
@@ -73,6 +73,8 @@ int main(void) {
         a.epochs = (int)ae_rng_below(&r, 1000001);
         a.from = (int)ae_rng_below(&r, AE_MAX_LAYERS);
         a.to = (int)ae_rng_below(&r, AE_MAX_LAYERS + 1);
+        a.l1 = rand_float(&r, 0, -1);
+        a.lr_decay = ae_rng_below(&r, 4) ? rand_float(&r, 1e-45f, 1) : 1.0f;
         int ok = ae_train_cfg_str(&a, buf, sizeof buf) != NULL;
         CHECK(ok, "config %d does not print", i);
         ok = ok && ae_train_cfg_parse(&c, buf) == AE_OK;
@@ -83,8 +85,8 @@ int main(void) {
     }
 
     /* every key reaches its field, and only its field */
-    struct { const char *spec; ae_train_cfg want; } one[16];
-    for (int k = 0; k < 16; k++) one[k].want = def;
+    struct { const char *spec; ae_train_cfg want; } one[18];
+    for (int k = 0; k < 18; k++) one[k].want = def;
     one[0].spec = "batch=17", one[0].want.batch = 17;
     one[1].spec = "opt=sgd", one[1].want.opt = ae_optim_default(AE_OPT_SGD);
     one[2].spec = "lr=0.25", one[2].want.opt.lr = 0.25f;
@@ -101,7 +103,9 @@ int main(void) {
     one[13].spec = "epochs=7", one[13].want.epochs = 7;
     one[14].spec = "from=2", one[14].want.from = 2;
     one[15].spec = "to=3", one[15].want.to = 3;
-    for (int k = 0; k < 16; k++)
+    one[16].spec = "l1=0.0001", one[16].want.l1 = 1e-4f;
+    one[17].spec = "lr_decay=0.95", one[17].want.lr_decay = 0.95f;
+    for (int k = 0; k < 18; k++)
         CHECK(ae_train_cfg_parse(&c, one[k].spec) == AE_OK && same_cfg(&c, &one[k].want), "'%s' did not set just its field: %s", one[k].spec,
               ae_last_error());
     CHECK(one[1].want.opt.lr == 0.01f, "SGD's default lr is 0.01");
@@ -156,5 +160,8 @@ int main(void) {
     refused("from=-1", "first layer trained must be");
     refused("to=17", "end of the layers trained must be a whole number from 0 to 16, not '17' (key to)");
     refused("to=1 to=2", "to is given twice");
+    refused("lr_decay=0", "learning rate's decay per epoch must be a number in (0, 1], not '0' (key lr_decay)");
+    refused("lr_decay=1.01", "learning rate's decay per epoch must be");
+    refused("l1=-1", "code L1 penalty must be a number of at least 0");
     return check_report("test_train_cfg");
 }

@@ -14,7 +14,7 @@ import { loadAelab, mnist, native, safetensorsParams, tmpdir } from './helpers.m
 
 const configs = [
   { name: 'deep tanh with a linear code, Adam', sizes: '784-64-16-64-784', hidden: 'tanh', code: 'linear', output: 'sigmoid', loss: 'bce', opt: 'adam', lr: 2e-3, noise: 'none' },
-  { name: 'denoising (gaussian), SGD+momentum, MSE, weight decay', sizes: '784-48-784', hidden: 'relu', output: 'sigmoid', loss: 'mse', opt: 'sgd', lr: 0.5, noise: 'gaussian', wd: 1e-4 },
+  { name: 'denoising (gaussian), SGD+momentum, MSE, weight decay, a decaying rate', sizes: '784-48-784', hidden: 'relu', output: 'sigmoid', loss: 'mse', opt: 'sgd', lr: 0.5, noise: 'gaussian', wd: 1e-4, decay: 0.7 },
   { name: 'salt-and-pepper, leaky ReLU, odd batch', sizes: '784-33-784', hidden: 'leaky_relu', output: 'sigmoid', loss: 'bce', opt: 'adam', lr: 1e-3, noise: 'salt_pepper', batch: 77 },
   // softmax cross-entropy's loss goes through exp and log: aelab's own, so the losses agree bit for bit too
   { name: 'supervised softmax classifier, Adam', sizes: '784-32-10', hidden: 'relu', output: 'softmax', loss: 'softmax_ce', opt: 'adam', lr: 2e-3, noise: 'none', supervised: true },
@@ -28,7 +28,7 @@ for (const c of configs) {
     const out = native(['train', '--arch', c.sizes, '--hidden', c.hidden, ...(c.code ? ['--code', c.code] : []), '--output', c.output,
       ...(c.supervised ? ['--supervised'] : []),
       '--loss', c.loss, '--opt', c.opt, '--lr', String(c.lr), '--batch', String(batch), '--seed', '7', '--noise', c.noise,
-      '--noise-level', '0.25', '--weight-decay', String(c.wd ?? 0), '--train-limit', '3000', '--epochs', '2', '--max-steps', '40',
+      '--noise-level', '0.25', '--weight-decay', String(c.wd ?? 0), '--lr-decay', String(c.decay ?? 1), '--train-limit', '3000', '--epochs', '2', '--max-steps', '40',
       '--out', file, '--quiet']);
     const nativeParams = safetensorsParams(fs.readFileSync(file));
     const nativeLoss = Number(/epoch 2\/2\s+train_loss (\S+)/.exec(out)[1]);
@@ -42,7 +42,7 @@ for (const c of configs) {
       const model = ae.model({ sizes: c.sizes, hidden: c.hidden, code: c.code, output: c.output, loss: c.loss, maxBatch: batch, seed: 7 });
       if (!c.supervised) model.initOutputBias(data); // the CLI's default for a fresh autoencoder
       const tr = ae.trainer(model, data, { batch, optimizer: c.opt, lr: c.lr, seed: 7, noise: c.noise, noiseLevel: 0.25, weightDecay: c.wd ?? 0,
-        supervised: !!c.supervised });
+        lrDecay: c.decay ?? 1, supervised: !!c.supervised });
       tr.run(1000, true); // epoch 1: ceil(3000 / batch) steps
       const s = tr.run(40 - tr.state.step, true);
       const wasmParams = model.params();

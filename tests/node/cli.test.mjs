@@ -106,6 +106,8 @@ test('bad input gets a clear message and a non-zero exit', () => {
     [['pretrain', '--recipe', 'deep', '--train-limit', '500'], /recipe must be greedy, e2e or none/],
     [['pretrain', '--arch', '784-32-10:sigmoid', '--train-limit', '500'], /ends in a softmax layer/],
     [['pretrain', '--resume'], /--resume needs --out-dir/],
+    [['train', '--lr-decay', '1.5'], /--lr-decay must be a number from 1e-06 to 1/],
+    [['train', '--train-spec', 'lr_decay=0'], /learning rate's decay per epoch must be a number in \(0, 1\], not '0' \(key lr_decay\)/],
   ];
   for (const [args, pattern] of cases) {
     const r = run(...args);
@@ -162,6 +164,23 @@ test('aelab pretrain with one recipe ends with its results table too', () => {
     '--train-limit', '1000', '--batch', '50', '--quiet', '--threads', '2');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /recipe +test error after the top layer +after fine-tuning +wall time\nnone +\d+\.\d\d% +\d+\.\d\d% +\d+\.\d s/);
+});
+
+test('aelab pretrain: --lr-decay slows the supervised phases only, --weight-decay reaches pretraining too', () => {
+  const args = ['--arch', '784-32-10', '--recipe', 'greedy', '--pre-epochs', '2', '--top-epochs', '2', '--fine-epochs', '2', '--train-limit', '1000',
+    '--batch', '50', '--quiet', '--threads', '2'];
+  const plain = run('pretrain', ...args), decayed = run('pretrain', ...args, '--lr-decay', '0.5');
+  const both = run('pretrain', ...args, '--lr-decay', '0.5', '--weight-decay', '1e-3');
+  for (const r of [plain, decayed, both]) assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(plain.stdout, /lr_decay|weight_decay/); // the settings line of a run without them reads as before
+  assert.match(both.stdout, /noise_level=0\.25 lr_decay=0\.5 weight_decay=0\.001/);
+  // epochs: pretraining 1, 2; top layer 1, 2; fine-tuning 1, 2. Each phase's first epoch runs at the full rate.
+  const losses = (out) => [...out.matchAll(/train_loss (\S+)/g)].map((m) => m[1]);
+  const a = losses(plain.stdout), d = losses(decayed.stdout), w = losses(both.stdout);
+  assert.equal(a.length, 6);
+  assert.deepEqual(d.slice(0, 3), a.slice(0, 3), 'pretraining and the top layer\'s first epoch are untouched by the decay');
+  assert.notEqual(d[3], a[3], 'the top layer\'s second epoch runs at half the rate');
+  assert.notEqual(w[0], d[0], 'weight decay reaches pretraining');
 });
 
 test('aelab bench --profile gives every layer its forward and backward time, which add up to the step', () => {

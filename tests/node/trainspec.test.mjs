@@ -23,7 +23,7 @@ const CHECKS = {
   seed: ['seed', (js, c) => (js >>> 0) === Number(c)], noise: ['noise', (js, c) => js === c], noiseLevel: ['noise_level', f32],
   supervised: ['supervised', (js, c) => (js ? '1' : '0') === c], divergeFactor: ['diverge_factor', f32],
   epochs: ['epochs', (js, c) => js === Number(c)], from: ['from', (js, c) => js === Number(c)], to: ['to', (js, c) => js === Number(c)],
-  l1: ['l1', f32],
+  l1: ['l1', f32], lrDecay: ['lr_decay', f32],
 };
 
 test('the spec C holds for a trainer is what the JS object meant, for every option', () => {
@@ -37,12 +37,13 @@ test('the spec C holds for a trainer is what the JS object meant, for every opti
     { noise: 'none', lr: undefined, momentum: undefined },
     { epochs: 7, from: 1, to: 3 },
     { l1: 1e-4, noise: 'mask', noiseLevel: 0.5 },
+    { lrDecay: 0.9, optimizer: 'sgd', lr: 0.05 },
   ];
   for (const cfg of cfgs) {
     const t = ae.trainer(cfg.supervised ? classifier : cfg.to ? deep : model, cfg.supervised ? labelled : data, cfg);
     const got = fields(t.spec);
     assert.deepEqual(Object.keys(got), ['batch', 'opt', 'lr', 'momentum', 'beta1', 'beta2', 'eps', 'weight_decay', 'seed', 'noise', 'noise_level',
-      'supervised', 'diverge_factor', 'epochs', 'from', 'to', 'l1']);
+      'supervised', 'diverge_factor', 'epochs', 'from', 'to', 'l1', 'lr_decay']);
     for (const [k, v] of Object.entries(cfg)) {
       if (v === undefined) continue;
       const [ck, same] = CHECKS[k];
@@ -51,7 +52,7 @@ test('the spec C holds for a trainer is what the JS object meant, for every opti
     // what JS left out is C's default, the optimizer's own where it has one
     const sgd = cfg.optimizer === 'sgd';
     const defaults = { batch: '256', opt: 'adam', lr: sgd ? '0.01' : '0.001', momentum: '0.9', beta1: '0.9', beta2: '0.999', eps: '1e-07',
-      weight_decay: '0', seed: '1', noise: 'none', noise_level: '0.3', supervised: '0', diverge_factor: '100', epochs: '0', from: '0', to: '0' };
+      weight_decay: '0', seed: '1', noise: 'none', noise_level: '0.3', supervised: '0', diverge_factor: '100', epochs: '0', from: '0', to: '0', lr_decay: '1' };
     const given = new Set(Object.entries(cfg).filter(([, v]) => v !== undefined).map(([k]) => CHECKS[k][0]));
     for (const [ck, v] of Object.entries(defaults)) if (!given.has(ck)) assert.equal(got[ck], v, `${ck} left out: ${t.spec}`);
     t.destroy();
@@ -64,7 +65,7 @@ test('the spec C holds for a trainer is what the JS object meant, for every opti
 test('an unknown JS key, or a value that is not one token, throws a clear AelabError', () => {
   const model = ae.model({ sizes: '784-8-784' });
   assert.throws(() => ae.trainer(model, data, { learningRate: 0.1 }), (e) => e instanceof AelabError &&
-    /unknown trainer setting 'learningRate' \(batch, optimizer, lr, .*divergeFactor, epochs, from, to, l1, recipe, .*start\)/.test(e.message));
+    /unknown trainer setting 'learningRate' \(batch, optimizer, lr, .*divergeFactor, epochs, from, to, l1, lrDecay, recipe, .*start\)/.test(e.message));
   assert.throws(() => ae.trainer(model, data, { opt: 'sgd' }), /unknown trainer setting 'opt'/); // C's name, not JS's
   assert.throws(() => ae.trainer(model, data, { optimizer: 'sgd lr=5' }), /optimizer: 'sgd lr=5' is not a single value/);
   assert.throws(() => ae.trainer(model, data, { noise: 'mask,batch=1' }), /not a single value/);
