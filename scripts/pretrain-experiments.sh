@@ -19,8 +19,11 @@
 #       on all 10,000 test images.
 #   SEEDS is a count N (seeds 1..N) or a range A-B (seeds A..B); the summary covers the seeds named.
 #   RECIPES=greedy (or another comma-separated subset of greedy,e2e,none) in the environment runs only those
-#       recipes; their logs are then build/experiments/pretrain-NAME-seedS-RECIPES.log (--summary reads the
-#       logs of the RECIPES given, never mixing them with those of another set).
+#       recipes; their logs are then build/experiments/pretrain-NAME-seedS-RECIPES.log. --summary reads a
+#       seed's finished log of the RECIPES given or, where there is none, the logs of those recipes run one at
+#       a time when every one of them is finished (RECIPES=greedy, then RECIPES=none: RECIPES=greedy,none ...
+#       --summary gives both and the cut; a seed with neither is named and left out), never a log of another
+#       set of two or more. Runs without --summary look for the log of RECIPES only.
 #   OPTIONS="--lr 1e-4 --pre-lr 1e-3" in the environment adds `aelab pretrain` options to the setting's (a later
 #       one wins); the logs' names then end with them too (pretrain-NAME-seedS-lr-1e-4-pre-lr-1e-3.log).
 #   ... NAME SEEDS THREADS --summary   the summary of those seeds' logs again, without running anything.
@@ -55,14 +58,17 @@ recipes=${RECIPES:-greedy,e2e,none}
 if ! [[ "$recipes" =~ ^(greedy|e2e|none)(,(greedy|e2e|none))*$ ]] || [ "$(tr , '\n' <<< "$recipes" | sort | uniq -d)" ]; then
     echo "RECIPES must be a comma-separated list of greedy, e2e and none, each at most once, not '$recipes'" >&2; exit 2
 fi
-suffix=""; [ "$recipes" = greedy,e2e,none ] || suffix="-${recipes//,/-}"
+opttag=""
 if [ -n "${OPTIONS:-}" ]; then
     if ! [[ "$OPTIONS" =~ ^[-\ A-Za-z0-9.]+$ ]]; then echo "OPTIONS may hold only letters, digits, '.', '-' and spaces, not '$OPTIONS'" >&2; exit 2; fi
     read -r -a more <<< "$OPTIONS"
     args+=("${more[@]}")
-    tag="${OPTIONS//--/}"; tag="${tag#"${tag%%[! ]*}"}"; suffix="$suffix-${tag// /-}"
+    tag="${OPTIONS//--/}"; tag="${tag#"${tag%%[! ]*}"}"; opttag="-${tag// /-}"
 fi
-logof() { echo "$out/pretrain-$name-seed$1$suffix.log"; }
+# the logs' suffix for a set of recipes (all three: none), then OPTIONS'
+suffixof() { local s=""; [ "$1" = greedy,e2e,none ] || s="-${1//,/-}"; echo "$s$opttag"; }
+suffix=$(suffixof "$recipes")
+logof() { echo "$out/pretrain-$name-seed$1$(suffixof "${2:-$recipes}").log"; }
 logs=()
 for seed in $(seq "$first" "$last"); do logs+=("$(logof "$seed")"); done
 # the comparison tables (one per seed): recipe, error after the top layer, after fine-tuning, wall time
@@ -84,14 +90,23 @@ summary() {
          }' "$1"
 }
 # a finished seed's log ends with its table: the last recipe's line after the "recipe  test error" header
-finished() { [ -f "$1" ] && awk -v r="${recipes##*,}" '/^recipe +test error/ {t = 1; next} t && $1 == r && $3 ~ /%$/ {ok = 1} END {exit !ok}' "$1"; }
+finished() { [ -f "$1" ] && awk -v r="${2:-${recipes##*,}}" '/^recipe +test error/ {t = 1; next} t && $1 == r && $3 ~ /%$/ {ok = 1} END {exit !ok}' "$1"; }
 case "${4:-}" in
     "" | --summary | --wasm) ;;
     *) echo "the 4th argument is --summary or --wasm, not '$4'" >&2; exit 2 ;;
 esac
 if [ "${4:-}" = "--summary" ]; then
-    for f in "${logs[@]}"; do finished "$f" || echo "missing or unfinished: $f" >&2; done
-    { cat "${logs[@]}" 2>/dev/null || true; } | summary /dev/stdin; exit 0
+    # a seed's log of RECIPES, or else, when every one is finished, the logs of its recipes run one at a time
+    # (RECIPES=greedy, then RECIPES=none, ... with the same OPTIONS)
+    use=()
+    for seed in $(seq "$first" "$last"); do
+        f=$(logof "$seed")
+        if finished "$f"; then use+=("$f"); continue; fi
+        one=(); for r in ${recipes//,/ }; do g=$(logof "$seed" "$r"); finished "$g" "$r" && one+=("$g"); done
+        if [ "${#one[@]}" -eq "$(tr , '\n' <<< "$recipes" | wc -l)" ]; then use+=("${one[@]}"); continue; fi
+        echo "missing or unfinished: $f (and not every one of its recipes' own logs is finished)" >&2; use+=("$f")
+    done
+    { cat "${use[@]}" 2>/dev/null || true; } | summary /dev/stdin; exit 0
 fi
 if [ "${4:-}" = "--wasm" ]; then
     variant=simd; [ "$threads" -gt 1 ] && variant=threads
