@@ -30,9 +30,12 @@
 #   ... NAME SEEDS THREADS --wasm   an estimate of the wall time in wasm of the first seed's runs: the page's
 #       build in Node (SIMD on one thread; the threads build with THREADS > 1), two epochs of every phase timed
 #       and the whole run estimated from them (scripts/pretrain-wasm.mjs, after `make site`; on an idle
-#       machine); its output goes to build/experiments/pretrain-NAME-wasm.log (with RECIPES' suffix).
+#       machine); its output goes to build/experiments/pretrain-NAME-wasm.log (with -2threads for THREADS 2,
+#       then RECIPES' and OPTIONS' suffix).
+#   ... NAME SEEDS THREADS --browser   the same estimate in headless Chromium: the page's build in a Worker of
+#       a cross-origin isolated page, MNIST fetched as the page fetches it; build/experiments/pretrain-NAME-browser.log.
 #
-# Run from the repository root after `make native data`. Not part of `make test`.
+# Run from the repository root after `make native data` (--wasm and --browser: `make site`). Not part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/experiments
@@ -54,6 +57,10 @@ esac
 if ! [[ "$first" =~ ^[0-9]+$ && "$last" =~ ^[0-9]+$ ]] || [ "$first" -lt 1 ] || [ "$last" -lt "$first" ]; then
     echo "SEEDS must be a count N or a range A-B of seeds from 1, not '$seeds'" >&2; exit 2
 fi
+if ! [[ "$threads" =~ ^[0-9]+$ ]] || [ "$threads" -lt 1 ]; then
+    echo "THREADS must be a count of at least 1, not '$threads'" >&2; exit 2
+fi
+if [ $# -gt 4 ]; then echo "at most 4 arguments (NAME SEEDS THREADS and --summary, --wasm or --browser), not $#" >&2; exit 2; fi
 recipes=${RECIPES:-greedy,e2e,none}
 if ! [[ "$recipes" =~ ^(greedy|e2e|none)(,(greedy|e2e|none))*$ ]] || [ "$(tr , '\n' <<< "$recipes" | sort | uniq -d)" ]; then
     echo "RECIPES must be a comma-separated list of greedy, e2e and none, each at most once, not '$recipes'" >&2; exit 2
@@ -92,8 +99,8 @@ summary() {
 # a finished seed's log ends with its table: the last recipe's line after the "recipe  test error" header
 finished() { [ -f "$1" ] && awk -v r="${2:-${recipes##*,}}" '/^recipe +test error/ {t = 1; next} t && $1 == r && $3 ~ /%$/ {ok = 1} END {exit !ok}' "$1"; }
 case "${4:-}" in
-    "" | --summary | --wasm) ;;
-    *) echo "the 4th argument is --summary or --wasm, not '$4'" >&2; exit 2 ;;
+    "" | --summary | --wasm | --browser) ;;
+    *) echo "the 4th argument is --summary, --wasm or --browser, not '$4'" >&2; exit 2 ;;
 esac
 if [ "${4:-}" = "--summary" ]; then
     # a seed's log of RECIPES, or else, when every one is finished, the logs of its recipes run one at a time
@@ -108,9 +115,14 @@ if [ "${4:-}" = "--summary" ]; then
     done
     { cat "${use[@]}" 2>/dev/null || true; } | summary /dev/stdin; exit 0
 fi
-if [ "${4:-}" = "--wasm" ]; then
+if [ "${4:-}" = "--wasm" ] || [ "${4:-}" = "--browser" ]; then
     variant=simd; [ "$threads" -gt 1 ] && variant=threads
-    node --no-experimental-fetch scripts/pretrain-wasm.mjs --variant "$variant" --threads "$threads" --seed "$first" --recipe "$recipes" "${args[@]}" | tee "$out/pretrain-$name-wasm$suffix.log"
+    where=(); [ "$4" = "--browser" ] && where=(--browser)
+    # the log of the last finished estimate stays until a new one finishes
+    tt=""; [ "$threads" -gt 1 ] && tt="-${threads}threads"
+    log="$out/pretrain-$name-${4#--}$tt$suffix.log"
+    node scripts/pretrain-wasm.mjs "${where[@]}" --variant "$variant" --threads "$threads" --seed "$first" --recipe "$recipes" "${args[@]}" | tee "$log.part"
+    mv "$log.part" "$log"
     exit 0
 fi
 t0=$SECONDS
