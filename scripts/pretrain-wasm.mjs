@@ -65,14 +65,20 @@ const load = `load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} 
 const log = (line) => console.log(line);
 
 if (!o.browser) {
-  const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
-  // the walkthrough's two settings, which are those of `aelab pretrain` and of its --historical
-  const { SETTINGS } = await import(path.join(root, 'build/site/worker/pretrain.js'));
-  const ae = await loadAelab({ variant: o.variant, threads: Number(o.threads) });
-  const read = async (f) => gunzipIfNeeded(fs.readFileSync(path.join(root, 'data', `${f}.gz`)));
-  const train = ae.dataset(await read('train-images-idx3-ubyte'), await read('train-labels-idx1-ubyte'));
-  const test = ae.dataset(await read('t10k-images-idx3-ubyte'), await read('t10k-labels-idx1-ubyte'));
-  estimate({ ae, SETTINGS, train, test, o, where: `Node ${process.version}`, load, log });
+  try {
+    const { loadAelab, gunzipIfNeeded } = await import(path.join(root, 'build/site/aelab.js'));
+    // the walkthrough's two settings, which are those of `aelab pretrain` and of its --historical
+    const { SETTINGS } = await import(path.join(root, 'build/site/worker/pretrain.js'));
+    const ae = await loadAelab({ variant: o.variant, threads: Number(o.threads) });
+    const read = async (f) => gunzipIfNeeded(fs.readFileSync(path.join(root, 'data', `${f}.gz`)));
+    const train = ae.dataset(await read('train-images-idx3-ubyte'), await read('train-labels-idx1-ubyte'));
+    const test = ae.dataset(await read('t10k-images-idx3-ubyte'), await read('t10k-labels-idx1-ubyte'));
+    estimate({ ae, SETTINGS, train, test, o, where: `Node ${process.version}`, load, log });
+  } catch (e) {
+    // as in the browser: the engine's refusals by their message, anything else with where it came from
+    console.error(`pretrain-wasm: ${e?.name === 'AelabError' ? e.message : e?.stack ?? e}`);
+    process.exitCode = 1;
+  }
 } else {
   if (typeof Headers === 'undefined') {
     console.error('pretrain-wasm: --browser drives Chromium with playwright-core, which needs Node\'s fetch: run it without --no-experimental-fetch');
