@@ -74,11 +74,11 @@ export function estimate({ ae, SETTINGS, train, test, o, where, load, log }) {
 // only in the Worker made for it (by its name), so that importing this file elsewhere changes nothing
 if (typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope && globalThis.name === 'pretrain-estimate') {
   globalThis.onmessage = async ({ data: { site, o, load } }) => {
-    // the engine named from inside it; the agent string gives only the major version (156.0.0.0)
-    const brands = (await navigator.userAgentData?.getHighEntropyValues(['fullVersionList']))?.fullVersionList ?? [];
-    const full = brands.find((b) => /Chrom/.test(b.brand))?.version, major = /Chrome\/([\d.]+)/.exec(navigator.userAgent)?.[1];
-    const where = full || major ? `Chromium ${full ?? major}` : navigator.userAgent;
     try {
+      // the engine named from inside it; the agent string gives only the major version (156.0.0.0)
+      const brands = (await navigator.userAgentData?.getHighEntropyValues(['fullVersionList']))?.fullVersionList ?? [];
+      const full = brands.find((b) => /Chrom/.test(b.brand))?.version, major = /Chrome\/([\d.]+)/.exec(navigator.userAgent)?.[1];
+      const where = full || major ? `Chromium ${full ?? major}` : navigator.userAgent;
       const { loadAelab, gunzipIfNeeded } = await import(new URL('aelab.js', site).href);
       const { SETTINGS } = await import(new URL('worker/pretrain.js', site).href);
       const ae = await loadAelab({ variant: o.variant, threads: Number(o.threads) });
