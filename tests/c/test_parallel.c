@@ -110,8 +110,29 @@ static void many_jobs(void) {
     CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
 }
 
+/* The peak on all threads (make bench's two-core check) runs every one of its tasks once: its flop count
+ * and checksum are tasks times one run's, on 1 and 2 threads; the task count is clamped to 1..64. */
+static void peak_threads(void) {
+    double f1, f;
+    const double one = ae_peak_run(1000, &f1);
+    double eight = 0; /* the tasks' checksums added in task order */
+    for (int i = 0; i < 8; i++) eight += one;
+    for (int threads = 1; threads <= 2; threads++) {
+        CHECK(ae_set_threads(threads) == AE_OK, "%s", ae_last_error());
+        const double s = ae_peak_run_threads(1000, 8, &f);
+        CHECK(f == 8 * f1, "%d threads: %g flops counted for 8 runs of %g", threads, f, f1);
+        CHECK(s == eight, "%d threads: checksum %.17g, not 8 runs' %.17g", threads, s, eight);
+        ae_peak_run_threads(1000, 100, &f);
+        CHECK(f == 64 * f1, "100 tasks are clamped to 64 (%g flops)", f);
+        ae_peak_run_threads(1000, 0, &f);
+        CHECK(f == f1, "0 tasks are clamped to 1 (%g flops)", f);
+    }
+    CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
+}
+
 int main(void) {
     held_worker();
     many_jobs();
+    peak_threads();
     return check_report("test_parallel");
 }
