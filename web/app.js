@@ -26,6 +26,7 @@ const ui = {
   rows: 28,
   cols: 28,
   nTest: 10000,
+  nTrain: 60000,
   engine: '', // how the engine runs, in words
   engineParam: null, // the build a link asked for (#engine=scalar)
   dataName: 'MNIST', // the data the Worker trains on: 'MNIST', 'Fashion-MNIST' or a file's name
@@ -181,6 +182,7 @@ function openChapter(id, write = true) {
   showPanels(c ? c.panels : PANELS.map((m) => m.name));
   const box = $('chapter-box');
   box.hidden = !c;
+  document.body.classList.toggle('chapter', !!c); // style.css: a chapter picks its own panels
   for (const a of $('toc').querySelectorAll('a')) {
     if (a.dataset.chapter === (ui.chapter ?? '')) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -201,7 +203,8 @@ function openChapter(id, write = true) {
   if (write) {
     writeHash();
     refresh();
-    window.scrollTo(0, 0);
+    if (c) box.scrollIntoView({ block: 'start' }); // on a phone the table of contents fills the first screen
+    else window.scrollTo(0, 0);
   }
 }
 
@@ -249,9 +252,11 @@ const on = {
     ui.cols = m.cols;
     [ui.baseRows, ui.baseCols] = m.drawnFrom ?? [m.rows, m.cols]; // as loaded: the presets are made for this size
     ui.nTest = m.test;
+    ui.nTrain = m.train;
     ui.ready = true;
     for (const el of document.querySelectorAll('.dims')) el.textContent = `${m.rows}×${m.cols}`;
-    for (const el of document.querySelectorAll('.npix')) el.textContent = String(m.rows * m.cols);
+    for (const el of document.querySelectorAll('.npix')) el.textContent = (m.rows * m.cols).toLocaleString('en');
+    const switched = m.name !== ui.dataName;
     ui.dataName = m.name;
     writeHash();
     const noun = m.name === 'MNIST' ? 'digit' : 'image';
@@ -260,7 +265,9 @@ const on = {
       reword();
       if (ui.chapter) openChapter(ui.chapter, false); // the chapter's words too
     }
-    if (m.first) $('engine').textContent = `Ready: ${m.name}, ${noun === 'digit' ? dataCounts(m).replace('images', 'digits') : dataCounts(m)} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
+    const counts = noun === 'digit' ? dataCounts(m).replace('images', 'digits') : dataCounts(m);
+    if (m.first) $('engine').textContent = `Ready: ${m.name}, ${counts} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
+    else if (switched) $('engine').textContent = `Ready: ${m.name}, ${counts}. Engine: ${ui.engine}.`; // the top line follows the data
     setButtons();
   },
   model(m) {

@@ -17,7 +17,7 @@ export const CHAPTERS = [
     title: 'The bottleneck',
     text: ['The code is a bottleneck: 784 pixels in, 32 numbers in the middle, 784 out again (the lecture\'s example: 10,000 elements, 20 in the middle, 10,000 again). Everything the decoder rebuilds must pass through it, so the encoder has to keep what matters about the digits and drop the rest.',
       'With a 2-number code the codes themselves can be drawn: similar digits land near each other, and any point of the map decodes to an image.'],
-    panels: ['network', 'recon', 'latent', 'filters', 'data'],
+    panels: ['loss', 'network', 'recon', 'latent', 'filters', 'data'],
     tryThis: 'Choose the Bottleneck preset: the lecture\'s own 10,000 → 20 → 10,000, on the digits drawn at 100×100 (or on your own pictures, from the Data panel). Press Start and watch 20 numbers rebuild 10,000 pixels, blurred but recognisable. Then the 2-D code preset: in the latent map, click between two clusters to decode a digit that is half one, half the other.',
   },
   {

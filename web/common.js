@@ -55,3 +55,16 @@ export function fillNames(sel, kind, names, { skip = [], value = null } = {}) {
 export function dataCounts(m) {
   return `${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images of ${m.rows}×${m.cols} pixels${m.labelled ? '' : ', without labels'}`;
 }
+
+// Fashion-MNIST's ten classes, in the order of its labels 0-9 (Xiao, Rasul and Vollgraf 2017).
+const FASHION = ['T-shirt/top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+
+/** What label l means for the loaded data: Fashion-MNIST's class name, otherwise the number itself. */
+export function labelName(ui, l) {
+  return ui.dataName === 'Fashion-MNIST' && FASHION[l] ? FASHION[l] : String(l);
+}
+
+/** Label l as a phrase after an image's name, "a 7" or "ankle boot". */
+export function aLabel(ui, l) {
+  return ui.dataName === 'Fashion-MNIST' && FASHION[l] ? FASHION[l] : `a ${l}`;
+}

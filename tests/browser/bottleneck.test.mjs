@@ -91,7 +91,10 @@ test('your own pictures: PNG files at 64×64 train; bad files are refused with t
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
   assert.match(await text(page, 'data-status'), /17 training and 3 test images of 64×64 pixels, without labels/);
   await page.waitForFunction(() => document.getElementById('sizes').value === '4096-32-4096');
-  for (let k = 1; k <= 3; k++) { // 17 pictures are one batch: a step is an epoch
+  // 17 pictures would be one batch of the preset's 256: the preset takes batch 8 (3 steps an epoch) and 67
+  // epochs instead, about 200 steps
+  assert.deepEqual([await page.inputValue('#preset'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['simple', '8', '67']);
+  for (let k = 1; k <= 3; k++) {
     await page.click('#step');
     await page.waitForFunction((s) => Number(document.getElementById('n-step').textContent) === s, k);
   }
@@ -117,6 +120,11 @@ test('your own pictures: PNG files at 64×64 train; bad files are refused with t
     await page.evaluate((s) => { document.getElementById('data-status').textContent = s; }, status);
   }
   assert.equal(await page.inputValue('#sizes'), '4096-32-4096', 'the model is as it was');
+  // the Bottleneck preset on them: its batch and epochs follow the pictures' number too
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('preset').disabled);
+  await page.selectOption('#preset', 'bottleneck');
+  assert.deepEqual([await page.inputValue('#sizes'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['10000-20-10000', '8', '67']);
   // one picture is not enough
   await page.setInputFiles('#data-pictures', [files[0]]);
   await page.click('#data-load-pictures');

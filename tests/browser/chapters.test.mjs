@@ -69,3 +69,34 @@ test('the Sparse code preset sets the code L1 penalty, keeps it in the link, and
   await again.page.close();
   await page.close();
 });
+
+test('on a phone a chapter link opens on the chapter itself; embedded, a chapter keeps its explanations', async () => {
+  const phone = await env.browser.newPage({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const errors = [];
+  phone.on('pageerror', (e) => errors.push(String(e)));
+  await phone.goto(`${env.server.url}#v=1&chapter=bottleneck`);
+  await phone.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  // the panel switches would fill the first screen: a chapter picks its panels, so on a phone they go
+  assert.equal(await phone.locator('#panels').isVisible(), false);
+  const h = await phone.locator('#chapter-h').boundingBox();
+  assert.ok(h && h.y + h.height < 740, `the chapter's heading is on the first screen (at ${h?.y})`);
+  assert.deepEqual(await shown(phone), ['chapter-box', 'setup', 'curves', 'network-panel', 'recon-panel', 'latent-panel', 'data-panel', 'filters-panel']);
+  // the next chapter by the contents: the page scrolls to it
+  await phone.click('#toc a[data-chapter="linear"]');
+  const box = await phone.locator('#chapter-h').boundingBox();
+  assert.ok(box.y >= -1 && box.y < 200, `the chapter is scrolled into view (at ${box.y})`);
+  // All panels: the switches come back
+  await phone.click('#toc a[data-chapter=""]');
+  assert.equal(await phone.locator('#panels').isVisible(), true);
+  await phone.close();
+  // embedded: a chapter's panels keep their explanations; bare panels embedded do not
+  const explanation = '#recon-panel p.muted';
+  const withChapter = await openPage(env.browser, `${env.server.url}#v=1&chapter=what&embed=1`);
+  assert.equal(await withChapter.page.locator(explanation).first().isVisible(), true);
+  assert.equal(await withChapter.page.locator('#toc').isVisible(), false);
+  await withChapter.page.close();
+  const bare = await openPage(env.browser, `${env.server.url}#v=1&panels=recon&embed=1`);
+  assert.equal(await bare.page.locator(explanation).first().isVisible(), false);
+  await bare.page.close();
+  assert.deepEqual([...errors, ...withChapter.errors, ...bare.errors], []);
+});

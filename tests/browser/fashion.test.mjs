@@ -1,6 +1,7 @@
 // The second built-in data set, Fashion-MNIST (Debian's dataset-fashion-mnist, served from the page's
-// data/fashion/): one click loads it, the page words itself for images rather than digits, the link says
-// so and opens on it, a model trains on it, and MNIST comes back; a clean console.
+// data/fashion/): one click loads it, the page words itself for images rather than digits (the top line
+// too) and names the classes (the latent map's legend), the link says so and opens on it, a model trains on
+// it, and MNIST comes back; a clean console.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { suite, openPage, canvasStats } from './browser.mjs';
@@ -9,17 +10,23 @@ const env = suite();
 const text = (page, id) => page.locator(`#${id}`).textContent();
 
 test('Fashion-MNIST: loaded with one click, worded for clothing, kept in the link, trained on; MNIST back', async () => {
-  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=loss,recon,data`);
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=loss,recon,latent,draw,data`);
   assert.equal(await text(page, 'recon-h'), 'Test digits and their reconstructions');
+  assert.match(await text(page, 'engine'), /^Ready: MNIST, 60,000 training and 10,000 test digits/);
   await page.click('#data-fashion');
   await page.waitForFunction(() => /Training on Fashion-MNIST: 60,000 training and 10,000 test images of 28×28 pixels/.test(document.getElementById('data-status').textContent));
   assert.equal(await text(page, 'recon-h'), 'Test images and their reconstructions');
+  assert.match(await text(page, 'engine'), /^Ready: Fashion-MNIST, 60,000 training and 10,000 test images/, 'the top line follows the data');
+  assert.equal(await text(page, 'draw-text'), 'Draw an image above.');
   assert.match(page.url(), /data=fashion/);
   // the model fits (28×28): it trains on clothing now
   await page.click('#step');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) >= 1);
   const clothes = await canvasStats(page, 'recon');
   assert.ok(clothes.sd > 20, 'clothing drawn');
+  // the latent map's legend names the classes, not the digits 0-9
+  await page.waitForFunction(() => /ankle boot/.test(document.getElementById('latent-legend').textContent), null, { timeout: 60000 });
+  assert.match(await text(page, 'latent-legend'), /^■ T-shirt\/top■ trouser.*■ ankle boot$/);
   // a link with data=fashion opens on it
   const second = await openPage(env.browser, page.url());
   await second.page.waitForFunction(() => /Fashion-MNIST/.test(document.getElementById('engine').textContent + document.getElementById('data-status').textContent));
@@ -29,6 +36,7 @@ test('Fashion-MNIST: loaded with one click, worded for clothing, kept in the lin
   await page.click('#data-mnist');
   await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
   assert.equal(await text(page, 'recon-h'), 'Test digits and their reconstructions');
+  assert.match(await text(page, 'engine'), /^Ready: MNIST, 60,000 training and 10,000 test digits/);
   assert.doesNotMatch(page.url(), /data=fashion/);
   assert.deepEqual(errors, []);
   await page.close();

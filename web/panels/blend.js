@@ -1,6 +1,6 @@
 // Blending through the code: the decoded straight path between the codes of two test images, above a plain
 // cross-fade of their pixels.
-import { $, drawTiles } from '../common.js';
+import { $, drawTiles, aLabel } from '../common.js';
 
 const html = `
   <section id="blend-panel" aria-labelledby="blend-h">
@@ -57,7 +57,7 @@ export default {
       const g = c.getContext('2d');
       drawTiles(g, m.path, m.steps, 0, false, ui);
       drawTiles(g, m.fade, m.steps, ui.rows, false, ui);
-      const name = (i, l) => `${ctx.say('test digit')} ${i}${l === null ? '' : ` (a ${l})`}`;
+      const name = (i, l) => `${ctx.say('test digit')} ${i}${l === null ? '' : ` (${aLabel(ctx.ui, l)})`}`;
       $('blend-text').textContent = `From ${name(m.a, m.labelA)} to ${name(m.b, m.labelB)} in ${m.steps} steps. Top: decoded from the blended code. Bottom: pixels cross-faded.`;
       c.dataset.a = m.a;
       c.dataset.b = m.b;

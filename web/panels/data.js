@@ -89,8 +89,8 @@ export default {
   on: {
     data(m) {
       const drawn = m.drawnFrom ? ` (stored at ${m.drawnFrom[0]}×${m.drawnFrom[1]} and drawn at the model's size as each batch is made)` : '';
-      // a few dozen pictures are one batch at the default size: each epoch would be a single step
-      const few = m.train < 1000 ? ' With this few images, a small Batch size (8, say) and many Epochs (200, say) let the model see each one often.' : '';
+      // fewer than 8 batches of the largest preset batch (256): the presets adapt (panels/model.js presetValue)
+      const few = m.train < 8 * 256 ? ' With this few images a preset takes a smaller Batch size and more Epochs (at least 8 steps an epoch, 200 in all), so that the model sees each image often.' : '';
       $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : ''}${few}`;
     },
     error(m) {

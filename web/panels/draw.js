@@ -27,7 +27,7 @@ function clear() {
   g.fillRect(0, 0, c.width, c.height);
   drawn = false;
   setStar(null);
-  $('draw-text').textContent = 'Draw a digit above.';
+  $('draw-text').textContent = ctx.say('Draw a digit above.');
   delete $('draw-text').dataset.done;
 }
 
@@ -124,6 +124,8 @@ export default {
         $(id).width = m.cols;
         $(id).height = m.rows;
       }
+      // this line is the panel's own (clear() rewrites it), so the page's rewording does not reach it
+      if (!$('draw-text').dataset.done) $('draw-text').textContent = ctx.say('Draw a digit above.');
     },
     drawn(m) {
       drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false, ctx.ui);

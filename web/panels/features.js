@@ -1,7 +1,7 @@
 // Feature maps: one test image through the current model, every channel of every layer that keeps an image's
 // layout (the input, conv, convt, pool, up, reshape outputs) drawn as a small grey image, each stretched to its
 // own range. Asked for again after each 'images' message, so they change as the model trains.
-import { $ } from '../common.js';
+import { $, aLabel } from '../common.js';
 
 const html = `
   <section id="features-panel" aria-labelledby="features-h">
@@ -132,7 +132,7 @@ export default {
         layout = key;
       }
       for (const x of m.maps) draw(x);
-      const what = `Test digit ${m.index}${m.label === null ? '' : ` (a ${m.label})`}`;
+      const what = `Test digit ${m.index}${m.label === null ? '' : ` (${aLabel(ctx.ui, m.label)})`}`;
       say(m.dense
         ? `${what}. Feature maps are for convolutional models: this model's layers are flat vectors with no image layout, so only its input and output are shown.`
         : `${what}: ${m.maps.length} tensors with an image layout, from the input to the output.`);

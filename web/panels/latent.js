@@ -1,7 +1,7 @@
 // The latent map: the codes of test images (a 2-unit code as it is, a wider one projected on its two
 // principal components by the Worker), coloured by label. A click, a drag or the arrow keys decode a point
 // of the map; the drawing panel marks where a drawn image's code lands (setStar).
-import { $, drawTiles } from '../common.js';
+import { $, drawTiles, labelName } from '../common.js';
 
 const html = `
   <section id="latent-panel" aria-labelledby="latent-h">
@@ -81,7 +81,7 @@ function redraw() {
     ? `The 2-unit codes of ${some}${by}. Click or drag anywhere to decode that point.`
     : `The ${m.dims}-unit codes of ${some}, projected onto their two principal components (PCA)${by}. Click or drag to decode a point of that plane.`);
   const classes = m.labels ? Math.min(DIGIT_COLOURS.length, 1 + m.labels.reduce((a, b) => Math.max(a, b), 0)) : 0;
-  $('latent-legend').innerHTML = DIGIT_COLOURS.slice(0, classes).map((col, d) => `<span style="color:${col}">■ ${d}</span>`).join('');
+  $('latent-legend').innerHTML = DIGIT_COLOURS.slice(0, classes).map((col, d) => `<span style="color:${col}">■ ${labelName(ctx.ui, d)}</span>`).join('');
 }
 
 function decodeAt(x, y) {

@@ -104,12 +104,25 @@ const PRESETS = {
   bottleneck: { sizes: '10000-20-10000', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 1, noise: 'none', ownSize: true },
 };
 const PRESET_FIELDS = ['sizes', 'optimizer', 'lr', 'batch', 'epochs', 'noise'];
+// Own data of a few images: a preset's batch (64 to 256) could make an epoch one step and its run a handful,
+// so the batch shrinks to give at least 8 steps an epoch (but not below 8 images) and the epochs grow to
+// give at least 200 steps in all. Data of a few thousand images or more gets the preset as it is.
+const MIN_STEPS_PER_EPOCH = 8, MIN_BATCH = 8, MIN_STEPS = 200;
+
+/** A preset's value of field k for the loaded data. */
+function presetValue(p, k) {
+  if (k === 'sizes') return presetSizes(p);
+  const n = ctx.ui.nTrain, batch = Math.max(MIN_BATCH, Math.min(p.batch, Math.floor(n / MIN_STEPS_PER_EPOCH)));
+  if (batch >= p.batch) return p[k];
+  if (k === 'batch') return batch;
+  if (k === 'epochs') return Math.max(p.epochs, Math.ceil(MIN_STEPS / Math.ceil(n / batch)));
+  return p[k];
+}
 
 function applyPreset(name) {
   const p = PRESETS[name];
   if (!p) return; // 'custom' keeps the fields as they are
-  for (const k of PRESET_FIELDS) $(k).value = p[k];
-  $('sizes').value = presetSizes(p);
+  for (const k of PRESET_FIELDS) $(k).value = presetValue(p, k);
   $('noiseLevel').value = p.noiseLevel ?? 0.3;
   $('l1').value = p.l1 ?? 0;
   syncMenus();
@@ -151,7 +164,7 @@ function menuChosen(id) {
 
 /** The preset menu names the preset the fields match, or Custom (a link, a loaded model or an edit set them). */
 function syncPreset() {
-  const same = (p) => PRESET_FIELDS.every((k) => String(k === 'sizes' ? presetSizes(p) : p[k]) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3))
+  const same = (p) => PRESET_FIELDS.every((k) => String(presetValue(p, k)) === $(k).value) && (p.noise === 'none' || Number($('noiseLevel').value) === (p.noiseLevel ?? 0.3))
     && Number($('l1').value) === (p.l1 ?? 0);
   $('preset').value = Object.keys(PRESETS).find((k) => same(PRESETS[k])) ?? 'custom';
 }
@@ -262,6 +275,9 @@ export default {
     /** New data: the first and last widths follow its size, unless the Worker kept the current model. */
     data(m) {
       if (m.keptModel || m.redrawn) return; // redrawn: the data now has the model's size, not the other way round
+      // a preset on show keeps its batch and epochs right for the data's size (presetValue)
+      const preset = PRESETS[$('preset').value];
+      if (preset) for (const k of ['batch', 'epochs']) $(k).value = presetValue(preset, k);
       // a preset of its own size (Bottleneck), from a link or chosen before: the Worker draws the data for it
       const ownSize = Object.values(PRESETS).some((p) => p.ownSize && p.sizes === $('sizes').value);
       const spec = ownSize ? $('sizes').value : withDataSize($('sizes').value, m.rows, m.cols);

@@ -11,7 +11,7 @@ const html = `
       <strong>overcomplete</strong> one has a code as large or larger (here about 1.3 hidden units per pixel: 1,000 for 28×28 images). Nothing stops an
       overcomplete one from simply copying its input, digit or not. To see which models copy, four autoencoders of linear units are
       trained on the training digits, then given noise they never saw: each pixel taken from a random training digit, so the noise is
-      bright where digits have ink but draws no strokes. A model that copies rebuilds the noise; one that learned what digits have in
+      bright where digits are bright but forms no shape. A model that copies rebuilds the noise; one that learned what digits have in
       common rebuilds it poorly. The sparse model pays for every non-zero code value (an L1 penalty of 0.001 on the code); the denoising one learns to
       restore digits with a fifth of their pixels set to black.</p>
     <div class="row">
