@@ -27,6 +27,7 @@ const ui = {
   cols: 28,
   nTest: 10000,
   nTrain: 60000,
+  presetNote: null, // what the preset on show did about the data's size (panels/model.js, shown by panels/data.js)
   engine: '', // how the engine runs, in words
   engineParam: null, // the build a link asked for (#engine=scalar)
   dataName: 'MNIST', // the data the Worker trains on: 'MNIST', 'Fashion-MNIST' or a file's name
@@ -203,8 +204,9 @@ function openChapter(id, write = true) {
   if (write) {
     writeHash();
     refresh();
-    if (c) box.scrollIntoView({ block: 'start' }); // on a phone the table of contents fills the first screen
-    else window.scrollTo(0, 0);
+    // on a phone the contents fill the first screen: the page (never a page embedding it) scrolls to the chapter
+    const narrow = window.matchMedia('(max-width: 760px)').matches;
+    window.scrollTo(0, c && narrow ? box.getBoundingClientRect().top + window.scrollY : 0);
   }
 }
 
@@ -256,7 +258,6 @@ const on = {
     ui.ready = true;
     for (const el of document.querySelectorAll('.dims')) el.textContent = `${m.rows}×${m.cols}`;
     for (const el of document.querySelectorAll('.npix')) el.textContent = (m.rows * m.cols).toLocaleString('en');
-    const switched = m.name !== ui.dataName;
     ui.dataName = m.name;
     writeHash();
     const noun = m.name === 'MNIST' ? 'digit' : 'image';
@@ -267,7 +268,7 @@ const on = {
     }
     const counts = noun === 'digit' ? dataCounts(m).replace('images', 'digits') : dataCounts(m);
     if (m.first) $('engine').textContent = `Ready: ${m.name}, ${counts} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
-    else if (switched) $('engine').textContent = `Ready: ${m.name}, ${counts}. Engine: ${ui.engine}.`; // the top line follows the data
+    else if (!m.redrawn) $('engine').textContent = `Ready: ${m.name}, ${counts}. Engine: ${ui.engine}.`; // the top line follows the data
     setButtons();
   },
   model(m) {

@@ -64,7 +64,8 @@ export function labelName(ui, l) {
   return ui.dataName === 'Fashion-MNIST' && FASHION[l] ? FASHION[l] : String(l);
 }
 
-/** Label l as a phrase after an image's name, "a 7" or "ankle boot". */
+/** Label l as a phrase after an image's name, "a 7", "an 8" or "ankle boot". */
 export function aLabel(ui, l) {
-  return ui.dataName === 'Fashion-MNIST' && FASHION[l] ? FASHION[l] : `a ${l}`;
+  if (ui.dataName === 'Fashion-MNIST' && FASHION[l]) return FASHION[l];
+  return `${/^(8|11|18)/.test(String(l)) ? 'an' : 'a'} ${l}`;
 }

@@ -85,6 +85,26 @@ test('the Bottleneck preset trains 10000-20-10000 on MNIST drawn at 100×100, an
 test('your own pictures: PNG files at 64×64 train; bad files are refused with their names and change nothing', async () => {
   const { page, errors } = await openPage(env.browser, env.server.url);
   const files = digits(20);
+  // at 28×28 the Simple preset's untrained model is kept: its batch and epochs follow the 17 training pictures
+  await page.selectOption('#data-size', '28');
+  await page.setInputFiles('#data-pictures', files);
+  await page.click('#data-load-pictures');
+  await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
+  assert.deepEqual([await page.inputValue('#preset'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['simple', '8', '67']);
+  assert.match(await text(page, 'data-status'), /Batch size and Epochs are now 8 and 67/);
+  assert.match(page.url(), /batch=8&epochs=67/);
+  assert.match(await text(page, 'engine'), /^Ready: your 20 pictures, 17 training and 3 test images of 28×28 pixels/);
+  // once it has trained, a kept model keeps the form (another batch would be another model); the panel says so
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('preset').disabled);
+  await page.click('#data-mnist');
+  await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
+  assert.deepEqual([await page.inputValue('#batch'), await page.inputValue('#epochs'), await page.inputValue('#preset')], ['8', '67', 'custom']);
+  assert.match(await text(page, 'data-status'), /choose a preset to get them/);
+  await page.selectOption('#preset', 'simple');
+  assert.deepEqual([await page.inputValue('#batch'), await page.inputValue('#epochs')], ['256', '5'], 'on MNIST the preset is as it is');
   await page.selectOption('#data-size', '64');
   await page.setInputFiles('#data-pictures', files);
   await page.click('#data-load-pictures');

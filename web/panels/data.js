@@ -89,8 +89,11 @@ export default {
   on: {
     data(m) {
       const drawn = m.drawnFrom ? ` (stored at ${m.drawnFrom[0]}×${m.drawnFrom[1]} and drawn at the model's size as each batch is made)` : '';
-      // fewer than 8 batches of the largest preset batch (256): the presets adapt (panels/model.js presetValue)
-      const few = m.train < 8 * 256 ? ' With this few images a preset takes a smaller Batch size and more Epochs (at least 8 steps an epoch, 200 in all), so that the model sees each image often.' : '';
+      // what the preset on show did about the data's size (panels/model.js presetValue, ui.presetNote)
+      const note = ctx.ui.presetNote;
+      const few = !note ? ''
+        : note.kept ? ' With this few images a new model would train better with a smaller Batch size and more Epochs: choose a preset to get them.'
+        : ` With this few images the preset's Batch size and Epochs are now ${note.batch} and ${note.epochs} (about 8 steps an epoch, at least 200 in all), so that the model sees each image often.`;
       $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : ''}${few}`;
     },
     error(m) {

@@ -125,7 +125,8 @@ export default {
         $(id).height = m.rows;
       }
       // this line is the panel's own (clear() rewrites it), so the page's rewording does not reach it
-      if (!$('draw-text').dataset.done) $('draw-text').textContent = ctx.say('Draw a digit above.');
+      const t = ctx.say('Draw a digit above.');
+      if (!$('draw-text').dataset.done && $('draw-text').textContent !== t) $('draw-text').textContent = t;
     },
     drawn(m) {
       drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false, ctx.ui);

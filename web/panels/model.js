@@ -105,15 +105,14 @@ const PRESETS = {
 };
 const PRESET_FIELDS = ['sizes', 'optimizer', 'lr', 'batch', 'epochs', 'noise'];
 // Own data of a few images: a preset's batch (64 to 256) could make an epoch one step and its run a handful,
-// so the batch shrinks to give at least 8 steps an epoch (but not below 8 images) and the epochs grow to
-// give at least 200 steps in all. Data of a few thousand images or more gets the preset as it is.
+// so the batch shrinks to give about 8 steps an epoch (but not below 8 images) and the epochs grow to give
+// at least 200 steps in all. MNIST's 60,000 images get every preset as it is (235 steps an epoch or more).
 const MIN_STEPS_PER_EPOCH = 8, MIN_BATCH = 8, MIN_STEPS = 200;
 
 /** A preset's value of field k for the loaded data. */
 function presetValue(p, k) {
   if (k === 'sizes') return presetSizes(p);
   const n = ctx.ui.nTrain, batch = Math.max(MIN_BATCH, Math.min(p.batch, Math.floor(n / MIN_STEPS_PER_EPOCH)));
-  if (batch >= p.batch) return p[k];
   if (k === 'batch') return batch;
   if (k === 'epochs') return Math.max(p.epochs, Math.ceil(MIN_STEPS / Math.ceil(n / batch)));
   return p[k];
@@ -274,10 +273,27 @@ export default {
     },
     /** New data: the first and last widths follow its size, unless the Worker kept the current model. */
     data(m) {
-      if (m.keptModel || m.redrawn) return; // redrawn: the data now has the model's size, not the other way round
-      // a preset on show keeps its batch and epochs right for the data's size (presetValue)
+      if (m.redrawn) return; // the data now has the model's size, not the other way round
+      // A preset on show keeps its batch and epochs right for the data's size (presetValue), and the data
+      // panel says what changed (ui.presetNote). A kept model that has trained keeps the form: another batch
+      // would mean a new model, and that is the user's choice (a preset, or Reset).
       const preset = PRESETS[$('preset').value];
-      if (preset) for (const k of ['batch', 'epochs']) $(k).value = presetValue(preset, k);
+      ctx.ui.presetNote = null;
+      if (preset && m.keptModel && ctx.ui.steps.length) {
+        if (['batch', 'epochs'].some((k) => String(presetValue(preset, k)) !== $(k).value)) ctx.ui.presetNote = { kept: true };
+      } else if (preset) {
+        const before = [$('batch').value, $('epochs').value];
+        for (const k of ['batch', 'epochs']) $(k).value = presetValue(preset, k);
+        if (String(before) !== String([$('batch').value, $('epochs').value])) {
+          ctx.ui.presetNote = { batch: $('batch').value, epochs: $('epochs').value };
+          ctx.writeHash();
+          if (m.keptModel) configureFromForm(); // an untrained model: built again at the new batch, the same weights
+        }
+      }
+      if (m.keptModel) {
+        syncPreset();
+        return;
+      }
       // a preset of its own size (Bottleneck), from a link or chosen before: the Worker draws the data for it
       const ownSize = Object.values(PRESETS).some((p) => p.ownSize && p.sizes === $('sizes').value);
       const spec = ownSize ? $('sizes').value : withDataSize($('sizes').value, m.rows, m.cols);

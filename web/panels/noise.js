@@ -15,9 +15,9 @@ const html = `
     <canvas id="demo" width="224" height="84" aria-label="Clean, corrupted and reconstructed test digits"></canvas>
     <p id="demo-numbers" aria-live="polite">–</p>
     <p id="demo-why" class="muted" hidden>Two measures, because they can disagree. Squared error is small for an output that is black
-      wherever most pixels are black, so a model that erases strokes can score well on it, most of all under salt-and-pepper noise.
-      Cross-entropy (the training loss, per pixel) punishes a confident black where the clean image has ink, so it favours the model
-      that keeps the strokes.</p>
+      wherever most pixels are black, so a model that erases what is drawn can score well on it, most of all under salt-and-pepper noise.
+      Cross-entropy (the training loss, per pixel) punishes a confident black where the clean image is bright, so it favours the model
+      that keeps what is drawn.</p>
     <div class="buttons"><button id="pin" class="secondary" disabled>Keep this model for comparison</button>
       <button id="unpin" class="secondary" hidden>Stop comparing</button></div>
     <p class="muted" id="pin-note">To compare a plain and a denoising autoencoder on the same corrupted digits: train the "Plain twin of
