@@ -15,7 +15,7 @@ test('a chapter link opens that chapter; the contents and its buttons move betwe
   const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&chapter=linear`);
   assert.equal(await page.locator('#chapter-h').textContent(), '3. Linear vs non-linear');
   assert.match(await page.locator('#chapter-box').textContent(), /4 dimensions to 2.*Try this:/s);
-  assert.deepEqual(await shown(page), ['chapter-box', 'setup', 'recon-panel', 'linear-panel', 'fourd-panel']);
+  assert.deepEqual(await shown(page), ['chapter-box', 'setup', 'fourd-panel', 'linear-panel', 'recon-panel'], 'in the chapter\'s order');
   assert.equal(await page.locator('#toc a[aria-current="page"]').textContent(), '3. Linear vs non-linear');
   await shot(page, 'chapter-linear');
   // the contents: the pretraining chapter
@@ -43,6 +43,11 @@ test('a chapter link opens that chapter; the contents and its buttons move betwe
   assert.doesNotMatch(page.url(), /chapter=|panels=/);
   const all = await shown(page);
   assert.equal(all.length, 1 + (await page.locator('#panels input').count()), all.join(' ')); // the Model section and every panel
+  // back in page order: as a page opened without a chapter has them
+  const order = (pg) => pg.evaluate(() => [...document.querySelectorAll('main > section')].map((x) => x.id));
+  const plain = await openPage(env.browser, `${env.server.url}#v=1`);
+  assert.deepEqual(await order(page), await order(plain.page));
+  await plain.page.close();
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -81,7 +86,7 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   assert.equal(await phone.locator('#panels').isVisible(), false);
   const h = await phone.locator('#chapter-h').boundingBox();
   assert.ok(h && h.y < 370, `the chapter's heading is in the top half of the first screen (at ${h?.y})`);
-  assert.deepEqual(await shown(phone), ['chapter-box', 'setup', 'curves', 'network-panel', 'recon-panel', 'latent-panel', 'data-panel', 'filters-panel']);
+  assert.deepEqual(await shown(phone), ['chapter-box', 'setup', 'curves', 'network-panel', 'recon-panel', 'latent-panel', 'filters-panel', 'data-panel']);
   // the next chapter by the contents: the page scrolls down to it
   await phone.click('#toc a[data-chapter="linear"]');
   const box = await phone.locator('#chapter-h').boundingBox();
