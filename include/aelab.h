@@ -82,7 +82,8 @@ void ae_gemm_ref(int transA, int transB, int M, int N, int K,
 /* SIMD multiply-add peak loop (src/peak.c): runs iters iterations, sets *flops, returns a checksum. */
 double ae_peak_run(long iters, double *flops);
 /* The same loop as `tasks` runs of iters iterations shared out on all threads (ae_set_threads): what the
- * cores give together. Sets *flops (all tasks'), returns a checksum; tasks is 1 to 64. */
+ * cores give together. Sets *flops (all tasks'), returns a checksum; tasks is clamped to 1..AE_PEAK_TASKS. */
+#define AE_PEAK_TASKS 64
 double ae_peak_run_threads(long iters, int tasks, double *flops);
 
 /* ---- activations (src/activation.c) ---- */

@@ -1,4 +1,5 @@
-/* The SIMD multiply-add peak of one core, for the benchmark's "fraction of peak" column. Twelve
+/* The SIMD multiply-add peak of one core, for the benchmark's "fraction of peak" column, and of all threads
+ * together (ae_peak_run_threads: make bench's two-core check). Twelve
  * independent 4-lane accumulators (the GEMM micro-kernel's register budget), each doing acc = acc·a + b
  * as a separate multiply and add (no FMA, like every kernel here): 8 flops per accumulator per iteration.
  * Called repeatedly with a moderate count so V8 tiers it up (a single long call stays in baseline code). */
@@ -24,7 +25,7 @@ double ae_peak_run(long iters, double *flops) {
 /* Many short tasks rather than one per thread, claimed as threads come free: a thread that the machine
  * slows down (another program, or a virtual core sharing its physical core) runs fewer of them, so the total
  * measures what the threads give together, not the slowest one. */
-typedef struct { long iters; double sum[64]; } peak_job;
+typedef struct { long iters; double sum[AE_PEAK_TASKS]; } peak_job;
 
 static void peak_task(void *p, int i) {
     peak_job *j = p;
@@ -35,7 +36,7 @@ static void peak_task(void *p, int i) {
 double ae_peak_run_threads(long iters, int tasks, double *flops) {
     peak_job j = {iters, {0}};
     if (tasks < 1) tasks = 1;
-    if (tasks > 64) tasks = 64;
+    if (tasks > AE_PEAK_TASKS) tasks = AE_PEAK_TASKS;
     ae_parallel_for(tasks, peak_task, &j);
     double s = 0;
     for (int i = 0; i < tasks; i++) s += j.sum[i];

@@ -110,8 +110,9 @@ static void many_jobs(void) {
     CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
 }
 
-/* The peak on all threads (make bench's two-core check) runs every one of its tasks once: its flop count
- * and checksum are tasks times one run's, on 1 and 2 threads; the task count is clamped to 1..64. */
+/* The peak on all threads (make bench's two-core check) has every task's result in its checksum, on 1 and 2
+ * threads (a task never run would leave its part out); the flops are counted by formula, for the task count
+ * clamped to 1..AE_PEAK_TASKS. */
 static void peak_threads(void) {
     double f1, f;
     const double one = ae_peak_run(1000, &f1);
