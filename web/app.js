@@ -191,6 +191,9 @@ function openChapter(id, write = true) {
     if (a.dataset.chapter === (ui.chapter ?? '')) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // on a phone the contents are one line that scrolls sideways (style.css): the current chapter's link in view
+  const cur = $('toc').querySelector('[aria-current]');
+  if (cur) $('toc').scrollLeft = Math.max(0, cur.offsetLeft - $('toc').offsetLeft - 8);
   if (c) {
     const i = CHAPTERS.indexOf(c), prev = CHAPTERS[i - 1], next = CHAPTERS[i + 1];
     box.innerHTML = `<h2 id="chapter-h" tabindex="-1">${i + 1}. ${c.title}</h2>${c.text.map((t) => `<p>${say(t)}</p>`).join('')}`

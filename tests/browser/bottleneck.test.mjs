@@ -91,9 +91,19 @@ test('your own pictures: PNG files at 64×64 train; bad files are refused with t
   await page.click('#data-load-pictures');
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
   assert.deepEqual([await page.inputValue('#preset'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['simple', '8', '67']);
-  assert.match(await text(page, 'data-status'), /Batch size and Epochs are now 8 and 67/);
+  assert.match(await text(page, 'data-status'), /With this few images the preset's Batch size and Epochs are now 8 and 67/);
+  assert.doesNotMatch(await text(page, 'data-status'), /model was kept/, 'an untrained model is simply the preset\'s');
   assert.match(page.url(), /batch=8&epochs=67/);
   assert.match(await text(page, 'engine'), /^Ready: your 20 pictures, 17 training and 3 test images of 28×28 pixels/);
+  // back to MNIST untrained: the preset's own batch and epochs again, said as such
+  await page.click('#data-mnist');
+  await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
+  assert.deepEqual([await page.inputValue('#preset'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['simple', '256', '5']);
+  assert.match(await text(page, 'data-status'), /are back to its own, 256 and 5\.$/);
+  await page.setInputFiles('#data-pictures', files);
+  await page.click('#data-load-pictures');
+  await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
+  assert.equal(await page.inputValue('#batch'), '8');
   // once it has trained, a kept model keeps the form (another batch would be another model); the panel says so
   await page.click('#step');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
@@ -102,7 +112,7 @@ test('your own pictures: PNG files at 64×64 train; bad files are refused with t
   await page.click('#data-mnist');
   await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
   assert.deepEqual([await page.inputValue('#batch'), await page.inputValue('#epochs'), await page.inputValue('#preset')], ['8', '67', 'custom']);
-  assert.match(await text(page, 'data-status'), /choose a preset to get them/);
+  assert.match(await text(page, 'data-status'), /model was kept.*For this data the preset's Batch size and Epochs would be 256 and 5: choose the preset again/);
   await page.selectOption('#preset', 'simple');
   assert.deepEqual([await page.inputValue('#batch'), await page.inputValue('#epochs')], ['256', '5'], 'on MNIST the preset is as it is');
   await page.selectOption('#data-size', '64');

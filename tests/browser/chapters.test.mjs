@@ -91,6 +91,10 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.click('#toc a[data-chapter="linear"]');
   const box = await phone.locator('#chapter-h').boundingBox();
   assert.ok(Math.abs(box.y) < 30 && (await phone.evaluate(() => window.scrollY)) > 50, `the chapter is at the top of the screen (at ${box.y})`);
+  // the contents' line shows the current chapter's link, even the last one
+  await phone.click('#toc a[data-chapter="pretraining"]');
+  const link = await phone.locator('#toc a[aria-current="page"]').boundingBox();
+  assert.ok(link.x >= 0 && link.x + link.width <= 375, `the current chapter's link is in view (at x ${link.x})`);
   // All panels: the switches come back
   await phone.click('#toc a[data-chapter=""]');
   assert.equal(await phone.locator('#panels').isVisible(), true);

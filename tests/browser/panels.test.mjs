@@ -117,7 +117,7 @@ test('own data: a bad file is refused with the data kept; good IDX files (gzip o
   await page.setInputFiles('#data-labels', { name: 'digits-labels.idx.gz', mimeType: 'application/gzip', buffer: zlib.gzipSync(small.labels) });
   await page.click('#data-load');
   await page.waitForFunction(() => /Training on digits\.idx\.gz: 257 training and 43 test images of 28×28/.test(document.getElementById('data-status').textContent));
-  assert.match(await text(page, 'data-status'), /model was kept.*choose a preset to get them/);
+  assert.match(await text(page, 'data-status'), /model was kept.*For this data the preset's Batch size and Epochs would be 32 and 23: choose the preset again/);
   assert.equal(await page.inputValue('#sizes'), '784-32-784');
   // the page words itself for the data it has: images, not digits
   assert.equal(await text(page, 'recon-h'), 'Test images and their reconstructions');

@@ -92,9 +92,12 @@ export default {
       // what the preset on show did about the data's size (panels/model.js presetValue, ui.presetNote)
       const note = ctx.ui.presetNote;
       const few = !note ? ''
-        : note.kept ? ' With this few images a new model would train better with a smaller Batch size and more Epochs: choose a preset to get them.'
-        : ` With this few images the preset's Batch size and Epochs are now ${note.batch} and ${note.epochs} (about 8 steps an epoch, at least 200 in all), so that the model sees each image often.`;
-      $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : ''}${few}`;
+        : note.kept ? ` For this data the preset's Batch size and Epochs would be ${note.batch} and ${note.epochs}: choose the preset again for a new model that uses them.`
+        : note.few ? ` With this few images the preset's Batch size and Epochs are now ${note.batch} and ${note.epochs} (about 8 steps an epoch, at least 200 in all), so that the model sees each image often.`
+        : ` The preset's Batch size and Epochs are back to its own, ${note.batch} and ${note.epochs}.`;
+      // a model that has trained was kept (one that has not is simply the preset's, built for this data)
+      const kept = m.keptModel && ctx.ui.steps.length ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : '';
+      $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${kept}${few}`;
     },
     error(m) {
       // the reason, here too: in an embedded page the error bar may be out of the host's view

@@ -280,12 +280,15 @@ export default {
       const preset = PRESETS[$('preset').value];
       ctx.ui.presetNote = null;
       if (preset && m.keptModel && ctx.ui.steps.length) {
-        if (['batch', 'epochs'].some((k) => String(presetValue(preset, k)) !== $(k).value)) ctx.ui.presetNote = { kept: true };
+        if (['batch', 'epochs'].some((k) => String(presetValue(preset, k)) !== $(k).value)) {
+          ctx.ui.presetNote = { kept: true, batch: presetValue(preset, 'batch'), epochs: presetValue(preset, 'epochs') };
+        }
       } else if (preset) {
         const before = [$('batch').value, $('epochs').value];
         for (const k of ['batch', 'epochs']) $(k).value = presetValue(preset, k);
         if (String(before) !== String([$('batch').value, $('epochs').value])) {
-          ctx.ui.presetNote = { batch: $('batch').value, epochs: $('epochs').value };
+          const batch = Number($('batch').value), epochs = Number($('epochs').value);
+          ctx.ui.presetNote = { batch, epochs, few: batch < preset.batch || epochs > preset.epochs }; // or back to its own
           ctx.writeHash();
           if (m.keptModel) configureFromForm(); // an untrained model: built again at the new batch, the same weights
         }
