@@ -187,22 +187,25 @@ function countsOf(spec) {
   }
 }
 
+/** The native peak loop on `threads` threads together, GFLOP/s (aelab bench --peak). */
+function nativePeak(threads, seconds) {
+  const j = runJson(path.join(root, 'build/aelab'), ['bench', '--peak', '--seconds', String(seconds), '--threads', String(threads)]);
+  if ((j.threads ?? 1) !== threads) throw new Error(`build/aelab bench --peak ran on ${j.threads ?? 1} thread(s), not ${threads}: rebuild it`);
+  return j.peak_gflops;
+}
 const peaks = {
-  native: JSON.parse(execFileSync(path.join(root, 'build/aelab'), ['bench', '--peak', '--seconds', '1'], { encoding: 'utf8' })).peak_gflops,
+  native: nativePeak(1, 1),
   'wasm simd': peakWasm(wasm[SIMD1].ae),
 };
 // The two-core check (see the header): near 1 when something else holds one of the two cores or both share
-// one core's arithmetic. It sees arithmetic only (about 1.9 on this machine when idle), so a high check does
-// not vouch for a round's scaling. A failed check reads NaN ('n/a') and the bench goes on.
+// one core's arithmetic. It sees arithmetic only (about 1.9 on this machine), so a high check does not vouch
+// for a round's scaling. A failed check reads NaN ('n/a') and the bench goes on.
+const CHECK = !process.argv.includes('--no-check');
 function twoCores() {
-  const peak = (threads) => {
-    const j = runJson(path.join(root, 'build/aelab'), ['bench', '--peak', '--seconds', '0.3', '--threads', String(threads)]);
-    if (j.threads !== threads) throw new Error(`build/aelab bench --peak ran on ${j.threads ?? 1} thread(s), not ${threads}: rebuild it`);
-    return j.peak_gflops;
-  };
+  if (!CHECK) return NaN;
   try {
-    const one = peak(1);
-    return peak(2) / one;
+    const one = nativePeak(1, 0.3);
+    return nativePeak(2, 0.3) / one;
   } catch (e) {
     process.stderr.write(`two-core check: ${e.message}\n`);
     return NaN;
@@ -216,7 +219,7 @@ const notes = [];
 for (let r = 0; r < ROUNDS; r++) {
   for (const [w, spec, batch, seconds] of WORKLOADS) {
     const wl = { spec, batch, seconds };
-    (hostCheck[w] ??= []).push(process.argv.includes('--no-check') ? NaN : twoCores());
+    (hostCheck[w] ??= []).push(twoCores());
     process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} two-core check: ${hostCheck[w][r].toFixed(2)}\n`);
     for (const name of names) {
       const e = engines[name];
@@ -310,7 +313,7 @@ lines.push('2 threads against 1, median of per-round ratios: ' + WORKLOADS.map((
 const perRound = (w, a, b) => (results[w]?.[a]?.length === hostCheck[w].length && results[w]?.[b]?.length === hostCheck[w].length
   ? results[w][a].map((x, i) => (x / results[w][b][i]).toFixed(2)).join(', ') : 'n/a');
 lines.push('');
-lines.push('The two-core check (the native SIMD peak on 2 threads against 1, just before each workload\'s runs; arithmetic only, about 1.9 here when idle) and the 2-thread ratios, round by round:');
+lines.push('The two-core check (the native SIMD peak on 2 threads against 1, just before each workload\'s runs; arithmetic only, about 1.9 on this machine) and the 2-thread ratios, round by round:');
 for (const [w] of WORKLOADS) {
   lines.push(`- ${w}: check ${hostCheck[w].map((x) => (Number.isNaN(x) ? 'n/a' : x.toFixed(2))).join(', ')}; wasm ${perRound(w, 'aelab wasm threads, 2 threads', SIMD1)}; native ${perRound(w, 'aelab native, 2 threads', 'aelab native, 1 thread')}`);
 }

@@ -183,7 +183,8 @@ function openChapter(id, write = true) {
   showPanels(c ? c.panels : PANELS.map((m) => m.name));
   // a chapter's panels in its own order (the first is its point), the rest after them in page order
   const order = c ? [...c.panels, ...PANELS.map((m) => m.name).filter((n) => !c.panels.includes(n))] : PANELS.map((m) => m.name);
-  for (const n of order) document.querySelector('main').appendChild($(PANELS.find((m) => m.name === n).section));
+  const panes = document.querySelector('main');
+  for (const n of order) panes.appendChild($(PANELS.find((m) => m.name === n).section));
   const box = $('chapter-box');
   box.hidden = !c;
   document.body.classList.toggle('chapter', !!c); // style.css: a chapter picks its own panels

@@ -66,6 +66,6 @@ export function labelName(ui, l) {
 
 /** Label l as a phrase after an image's name, "a 7", "an 8" or "ankle boot". */
 export function aLabel(ui, l) {
-  if (ui.dataName === 'Fashion-MNIST' && FASHION[l]) return FASHION[l];
-  return `${/^(8|11|18)/.test(String(l)) ? 'an' : 'a'} ${l}`;
+  const name = labelName(ui, l);
+  return name !== String(l) ? name : `${/^(8|11|18)/.test(name) ? 'an' : 'a'} ${name}`;
 }

@@ -124,7 +124,7 @@ static void peak_threads(void) {
         CHECK(f == 8 * f1, "%d threads: %g flops counted for 8 runs of %g", threads, f, f1);
         CHECK(s == eight, "%d threads: checksum %.17g, not 8 runs' %.17g", threads, s, eight);
         ae_peak_run_threads(1000, 100, &f);
-        CHECK(f == 64 * f1, "100 tasks are clamped to 64 (%g flops)", f);
+        CHECK(f == AE_PEAK_TASKS * f1, "100 tasks are clamped to %d (%g flops)", AE_PEAK_TASKS, f);
         ae_peak_run_threads(1000, 0, &f);
         CHECK(f == f1, "0 tasks are clamped to 1 (%g flops)", f);
     }

@@ -27,8 +27,15 @@ function clear() {
   g.fillRect(0, 0, c.width, c.height);
   drawn = false;
   setStar(null);
-  $('draw-text').textContent = ctx.say('Draw a digit above.');
   delete $('draw-text').dataset.done;
+  prompt();
+}
+
+/** The line before anything is drawn, in the data's words: the panel's own text (clear() rewrites it), so the
+ * page's rewording does not reach it. */
+function prompt() {
+  const t = ctx.say('Draw a digit above.');
+  if (!$('draw-text').dataset.done && $('draw-text').textContent !== t) $('draw-text').textContent = t;
 }
 
 /** MNIST's recipe: the ink's bounding box scaled to fit 20×20 of 28×28 (aspect kept, anti-aliased), then
@@ -124,9 +131,7 @@ export default {
         $(id).width = m.cols;
         $(id).height = m.rows;
       }
-      // this line is the panel's own (clear() rewrites it), so the page's rewording does not reach it
-      const t = ctx.say('Draw a digit above.');
-      if (!$('draw-text').dataset.done && $('draw-text').textContent !== t) $('draw-text').textContent = t;
+      prompt();
     },
     drawn(m) {
       drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false, ctx.ui);
