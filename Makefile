@@ -89,10 +89,12 @@ build/sysinc/.stamp: | build/.deps
 build/obj/image.o build/asan/image.o build/fuzz/obj/image.o: ALL_CFLAGS += $(IMAGE_FLAGS)
 # Debian 12's stb_image 2.27 also, on a corrupt JPEG (both fixed upstream in 2.28): shifts its bit buffer by
 # 32 or more (garbage bits; x86 and wasm both take the count mod 32) and looks a Huffman symbol up with an
-# index outside its 256-entry table but inside the decoder's own struct (a garbage symbol). UBSan's shift
-# and bounds checks are off for this file alone; ASan (any read or write outside an allocation) and every
-# other check still watch it under the fuzzer. docs/architecture.md, "Pictures".
-IMAGE_SAN_OFF = -fno-sanitize=shift,bounds
+# index outside its 256-entry table but inside the decoder's own struct (a garbage symbol). On a PNG whose
+# first IDAT chunk is empty it calls memcpy(NULL, src, 0), which copies nothing (the fuzzer found it:
+# tests/fuzz/regressions/image/crash-25bee2c7...). UBSan's shift, bounds and nonnull-attribute checks are off
+# for this file alone; ASan (any read or write outside an allocation) and every other check still watch it
+# under the fuzzer. docs/architecture.md, "Pictures".
+IMAGE_SAN_OFF = -fno-sanitize=shift,bounds,nonnull-attribute
 build/fuzz/obj/image.o build/asan/image.o: SAN += $(IMAGE_SAN_OFF)
 build/fuzz/obj/image.o: FUZZ_CFLAGS += $(IMAGE_FLAGS) $(IMAGE_SAN_OFF)
 build/obj/%.o: src/%.c build/sysinc/.stamp
