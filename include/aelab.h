@@ -85,6 +85,11 @@ double ae_peak_run(long iters, double *flops);
  * cores give together. Sets *flops (all tasks'), returns a checksum; tasks is clamped to 1..AE_PEAK_TASKS. */
 #define AE_PEAK_TASKS 64
 double ae_peak_run_threads(long iters, int tasks, double *flops);
+/* Nanoseconds for one round trip of a cache line between two threads (a new one beside the caller): the
+ * median of `batches` batches (1 to AE_PEAK_TASKS) of `per` round trips (1 to 10^6), the fastest batch in
+ * *fastest (may be NULL). Under one L3 cache tens of ns, across chiplets hundreds. -1 (and *fastest -1) in a
+ * build without threads, for bad arguments, or if the second thread cannot start. */
+double ae_peak_round_trip_ns(int batches, int per, double *fastest);
 
 /* ---- activations (src/activation.c) ---- */
 typedef enum {

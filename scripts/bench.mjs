@@ -9,14 +9,19 @@
 // 1 and 2 threads).
 //   node scripts/bench.mjs [--rounds 3] [--seconds 1.5] [--only W1,W2,W3,K] [--no-tfjs] [--no-torch]
 //        [--no-check] [--python /usr/bin/python3] [--base DIR]
-// --no-check: without the two-core check (to see whether the check itself changes the runs after it).
+// --no-check: without the round-trip probes (to see whether they change the runs after them).
 // --base DIR: a checkout of another commit with its own build/aelab and build/site (`make bench BASE=rev`
 // makes one in build/base); its native and wasm engines run interleaved with ours, and the report ends with
-// this commit's speed as a ratio of that one's, the median of per-round ratios. A base that cannot build a
+// this commit's speed as a ratio of that one's, the median of per-round ratios (for 2 threads also over the
+// rounds in which the cores were together around both runs). A base that cannot build a
 // workload's model (one from before the convolutional layers) reads 'n/a' there.
-// Before each workload's runs in each round, a two-core check (the native SIMD peak on 2 threads against
-// 1) shows whether the host gave this machine two cores' arithmetic just then; the report lists it beside
-// each round's 2-thread ratios.
+// Around every 2-thread run, the cache line round trip between two threads (`build/aelab bench
+// --round-trip`, before and after): tens of ns while the host keeps this machine's two cores under one
+// L3 cache, hundreds while it has put them on different chiplets, which it does for stretches of seconds
+// to minutes. A parallel training step reads across the cores at every loop, so a split machine gains
+// much less from its second thread while its arithmetic peak is unchanged. The report gives the
+// 2-thread ratios of all rounds and of the rounds whose 2-thread runs had the cores under one cache (both
+// readings at most SPLIT_NS), and each round's ratio with its two readings.
 // An engine that cannot train a workload is run once and its message goes in the table: TF.js's wasm
 // backend fails on convolutional training (it has no Conv2DBackpropFilter kernel).
 // All workloads: ReLU hidden, sigmoid output, BCE, Adam lr 1e-3, float32, MNIST training images; batch 256
@@ -68,17 +73,18 @@ if (BASE) {
     based[name] = `base: ${name}`;
   }
 }
-const SIMD1 = 'aelab wasm SIMD, 1 thread';
+const SIMD1 = 'aelab wasm SIMD, 1 thread', WT2 = 'aelab wasm threads, 2 threads';
+const NT1 = 'aelab native, 1 thread', NT2 = 'aelab native, 2 threads';
 const TFJS = 'TF.js wasm (SIMD), 1 thread';
 
 const lastJson = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 
 /** The JSON line a runner prints; a failing runner throws its own message (its JSON "error", or else its
  * last line on stderr). */
-function runJson(file, args) {
+function runJson(file, args, env = process.env) {
   let j;
   try {
-    j = lastJson(execFileSync(file, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    j = lastJson(execFileSync(file, args, { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
   } catch (e) {
     let msg;
     try { msg = lastJson(e.stdout ?? '').error; } catch { /* no JSON: the message is on stderr */ }
@@ -110,11 +116,18 @@ if (!process.argv.includes('--no-torch')) {
     torch = { version: execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() };
   } catch { /* the rows say n/a */ }
 }
-const TORCH = (threads) => `PyTorch${torch ? ` ${torch.version.replace(/^(\d+\.\d+).*/, '$1')}` : ''}, ${threads} thread${threads > 1 ? 's' : ''}`;
-const TORCH1 = TORCH(1);
-function torchRun({ spec, batch, seconds }, threads) {
+const TORCH = (threads, tuned = false) => `PyTorch${torch ? ` ${torch.version.replace(/^(\d+\.\d+).*/, '$1')}` : ''}${tuned ? ' (malloc tuned)' : ''}, ${threads} thread${threads > 1 ? 's' : ''}`;
+const TORCH1 = TORCH(1), TORCH1M = TORCH(1, true);
+// PyTorch as Debian runs it gives each step's freed tensors back to the OS (glibc malloc serves large blocks
+// with mmap and munmap, and trims its heap), so every step faults its memory in again: on W3 about a third
+// of the time goes to the kernel. PyTorch's own CPU tuning advice is a caching allocator (jemalloc,
+// tcmalloc); glibc's documented MALLOC_*_ environment variables keep the memory the same way with no other
+// package, and W3 on one thread trains much faster. Both are run.
+const MALLOC_KEEPS = { MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '268435456' };
+function torchRun({ spec, batch, seconds }, threads, tuned = false) {
   if (!torch) throw new Error('python3-torch not installed');
-  const j = runJson(PYTHON, [path.join(root, 'scripts/bench-torch.py'), '--arch', spec, '--batch', String(batch), '--seconds', String(seconds), '--threads', String(threads)]);
+  const j = runJson(PYTHON, [path.join(root, 'scripts/bench-torch.py'), '--arch', spec, '--batch', String(batch), '--seconds', String(seconds), '--threads', String(threads)],
+    tuned ? { ...process.env, ...MALLOC_KEEPS } : process.env);
   torch.blas = j.blas;
   return [j.samples_per_s, j.params];
 }
@@ -122,8 +135,8 @@ function torchRun({ spec, batch, seconds }, threads) {
 // engine name -> { run(workload) -> samples/s or [samples/s, parameters], peak key, threads,
 //   na: a failure reads 'n/a (why)' rather than 'fails: why', once(workload): run in the first round only }
 const engines = {
-  'aelab native, 1 thread': { run: (wl) => nativeRun(wl, 1), peak: 'native', threads: 1 },
-  'aelab native, 2 threads': { run: (wl) => nativeRun(wl, 2), peak: 'native', threads: 2 },
+  [NT1]: { run: (wl) => nativeRun(wl, 1), peak: 'native', threads: 1 },
+  [NT2]: { run: (wl) => nativeRun(wl, 2), peak: 'native', threads: 2 },
   ...(BASE ? {
     'base: aelab native, 1 thread': { run: (wl) => nativeRun(wl, 1, BASE), peak: 'native', threads: 1, na: true },
     'base: aelab native, 2 threads': { run: (wl) => nativeRun(wl, 2, BASE), peak: 'native', threads: 2, na: true },
@@ -135,7 +148,9 @@ const engines = {
   }),
   ...(process.argv.includes('--no-torch') ? {} : {
     [TORCH1]: { run: (wl) => torchRun(wl, 1), peak: 'native', threads: 1, na: !torch },
-    [TORCH(2)]: { run: (wl) => torchRun(wl, 2), peak: 'native', threads: 2, na: !torch },
+    [TORCH(2)]: { run: (wl) => torchRun(wl, 2), peak: 'native', threads: 2, na: !torch, noProbe: !torch },
+    [TORCH1M]: { run: (wl) => torchRun(wl, 1, true), peak: 'native', threads: 1, na: !torch },
+    [TORCH(2, true)]: { run: (wl) => torchRun(wl, 2, true), peak: 'native', threads: 2, na: !torch, noProbe: !torch },
   }),
 };
 
@@ -171,7 +186,10 @@ function peakWasm(ae) {
   }
 }
 
-const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const median = (a) => {
+  const v = [...a].sort((x, y) => x - y), h = Math.floor(v.length / 2);
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; // an even count: the mean of the middle two
+};
 // the C core's own count (ae_model_train_flops), so the bench and the CLI agree by construction; and the
 // parameter count, which every other engine's model must match
 const counts = new Map();
@@ -197,37 +215,37 @@ const peaks = {
   native: nativePeak(1, 1),
   'wasm simd': peakWasm(wasm[SIMD1].ae),
 };
-// The two-core check (see the header): near 1 when something else holds one of the two cores or both share
-// one core's arithmetic. It sees arithmetic only (about 1.9 on this machine), so a high check does not vouch
-// for a round's scaling. A failed check reads NaN ('n/a') and the bench goes on.
+// The round-trip probe (see the header); a failed probe reads NaN ('n/a') and the bench goes on.
 const CHECK = !process.argv.includes('--no-check');
-function twoCores() {
+const SPLIT_NS = 200; // this machine's threshold: about 60-110 ns under one L3 cache, 320-610 ns across chiplets
+function roundTrip() {
   if (!CHECK) return NaN;
   try {
-    const one = nativePeak(1, 0.3);
-    return nativePeak(2, 0.3) / one;
+    return runJson(path.join(root, 'build/aelab'), ['bench', '--round-trip']).round_trip_ns;
   } catch (e) {
-    process.stderr.write(`two-core check: ${e.message}\n`);
+    process.stderr.write(`round-trip probe: ${e.message}\n`);
     return NaN;
   }
 }
 const names = Object.keys(engines);
-const hostCheck = {}; // workload -> the two-core check per round
+const trips = {}; // workload -> 2-thread engine -> per round, { before, after }: the round trips around its run (ns, NaN: failed)
+const fmtTrip = (t) => [t.before, t.after].map((x) => (Number.isFinite(x) ? Math.round(x) : '–')).join('/') + ' ns'; // –: a failed reading
 const results = {}; // workload -> engine -> samples/s per round
 const failed = {}; // workload -> engine -> the table's text: 'fails: <message>' or 'n/a (<message>)'
 const notes = [];
 for (let r = 0; r < ROUNDS; r++) {
   for (const [w, spec, batch, seconds] of WORKLOADS) {
     const wl = { spec, batch, seconds };
-    (hostCheck[w] ??= []).push(twoCores());
-    process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} two-core check: ${hostCheck[w][r].toFixed(2)}\n`);
     for (const name of names) {
       const e = engines[name];
       // an engine that failed on a workload fails the same way every round; a slow one runs once
       if (failed[w]?.[name] || (r > 0 && e.once?.(wl))) continue;
-      let sps, params;
+      const probe = CHECK && e.threads > 1 && !e.noProbe;
+      let sps, params, trip = null;
       try {
+        const before = probe ? roundTrip() : NaN;
         [sps, params] = [e.run(wl)].flat();
+        if (probe) trip = { before, after: roundTrip() };
       } catch (err) {
         const msg = String(err?.message ?? err).split('\n')[0].split(spec).join('…'); // the spec is in the legend
         (failed[w] ??= {})[name] = e.na ? `n/a (${msg})` : `fails: ${msg}`;
@@ -239,7 +257,8 @@ for (let r = 0; r < ROUNDS; r++) {
         notes.push(`${w} ${name}: the model has ${params} parameters, aelab's ${countsOf(spec).params}: not the same model.`);
       }
       ((results[w] ??= {})[name] ??= []).push(sps);
-      process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} ${name}: ${Math.round(sps)} samples/s\n`);
+      if (probe) ((trips[w] ??= {})[name] ??= []).push(trip);
+      process.stderr.write(`round ${r + 1}/${ROUNDS} ${w} ${name}: ${Math.round(sps)} samples/s${probe ? `, round trip ${fmtTrip(trip)}` : ''}\n`);
     }
   }
 }
@@ -308,23 +327,57 @@ const ratio = (w, a, b) => {
   return `${median(q).toFixed(2)}× (rounds ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)})`;
 };
 lines.push('2 threads against 1, median of per-round ratios: ' + WORKLOADS.map(([w]) =>
-  `${w} wasm ${ratio(w, 'aelab wasm threads, 2 threads', SIMD1)}, native ${ratio(w, 'aelab native, 2 threads', 'aelab native, 1 thread')}`).join('; ') + '.');
-// each round's 2-thread ratios beside the two-core check made just before them
-const perRound = (w, a, b) => (results[w]?.[a]?.length === hostCheck[w].length && results[w]?.[b]?.length === hostCheck[w].length
-  ? results[w][a].map((x, i) => (x / results[w][b][i]).toFixed(2)).join(', ') : 'n/a');
-lines.push('');
-lines.push('The two-core check (the native SIMD peak on 2 threads against 1, just before each workload\'s runs; arithmetic only, about 1.9 on this machine) and the 2-thread ratios, round by round:');
-for (const [w] of WORKLOADS) {
-  lines.push(`- ${w}: check ${hostCheck[w].map((x) => (Number.isNaN(x) ? 'n/a' : x.toFixed(2))).join(', ')}; wasm ${perRound(w, 'aelab wasm threads, 2 threads', SIMD1)}; native ${perRound(w, 'aelab native, 2 threads', 'aelab native, 1 thread')}`);
+  `${w} wasm ${ratio(w, WT2, SIMD1)}, native ${ratio(w, NT2, NT1)}`).join('; ') + '.');
+// The same over the rounds in which the host kept the two cores together: a round counts when every
+// probed run of the pair read at most SPLIT_NS both before and after it (a failed reading is left out; a
+// run with none is unprobed, and so is its round).
+const tripOf = (t) => {
+  const ok = [t.before, t.after].filter(Number.isFinite);
+  return ok.length ? Math.max(...ok) : NaN;
+};
+const togetherAt = (w, names, i) => { // true, false (a reading over SPLIT_NS), or null: a run without readings
+  const ts = names.filter((n) => trips[w]?.[n]).map((n) => (trips[w][n][i] ? tripOf(trips[w][n][i]) : NaN));
+  if (ts.some((x) => x > SPLIT_NS)) return false;
+  return !ts.length || ts.some(Number.isNaN) ? null : true;
+};
+const sharedQ = (w, a, b) => {
+  const r = results[w] ?? {};
+  if (ratioOf(w, a, b) === null) return null;
+  const q = r[a].map((x, i) => [x / r[b][i], togetherAt(w, [a, b], i)]);
+  return { q: q.filter(([, t]) => t === true).map(([x]) => x), unprobed: q.filter(([, t]) => t === null).length, n: q.length };
+};
+const sharedOf = (w, a, b) => (sharedQ(w, a, b)?.q.length ? median(sharedQ(w, a, b).q) : null);
+const shared = (w, a, b) => {
+  const s = sharedQ(w, a, b);
+  if (s === null) return ratio(w, a, b);
+  const un = s.unprobed ? `, ${s.unprobed} unprobed` : '';
+  if (!s.q.length) return `n/a (none of ${s.n} rounds${un})`;
+  return `${median(s.q).toFixed(2)}× (${s.q.length} of ${s.n} rounds${un}, ${Math.min(...s.q).toFixed(2)}–${Math.max(...s.q).toFixed(2)})`;
+};
+if (CHECK) {
+  lines.push(`The same over the rounds whose 2-thread run had both cores under one L3 cache (a round trip of at most ${SPLIT_NS} ns before and after it, this machine's threshold): ` +
+    WORKLOADS.map(([w]) => `${w} wasm ${shared(w, WT2, SIMD1)}, native ${shared(w, NT2, NT1)}`).join('; ') + '.');
 }
+// each round's 2-thread ratio beside the round trips before and after its 2-thread run
+const perRound = (w, a, b) => {
+  const r = results[w] ?? {}, t = trips[w]?.[a];
+  if (ratioOf(w, a, b) === null) return 'n/a';
+  return r[a].map((x, i) => `${(x / r[b][i]).toFixed(2)}${t ? ` (${fmtTrip(t[i])})` : ''}`).join(', ');
+};
+lines.push('');
+lines.push(`The 2-thread ratios round by round${CHECK ? ', each with the cache line round trip between the two cores before and after its 2-thread run' : ''}:`);
+const torchRounds = (w) => [[TORCH(2), TORCH1], [TORCH(2, true), TORCH1M]].filter(([a]) => results[w]?.[a])
+  .map(([a, b]) => `; ${a} against 1 ${perRound(w, a, b)}`).join('');
+for (const [w] of WORKLOADS) lines.push(`- ${w}: wasm ${perRound(w, WT2, SIMD1)}; native ${perRound(w, NT2, NT1)}${torchRounds(w)}`);
 if (BASE) {
-  for (const n of ['aelab native, 1 thread', 'aelab native, 2 threads']) based[n] = `base: ${n}`;
+  for (const n of [NT1, NT2]) based[n] = `base: ${n}`;
   lines.push('');
-  lines.push(`This commit against the base (${BASE}), median of per-round ratios (above 1: faster now):`);
+  lines.push(`This commit against the base (${BASE}), median of per-round ratios (above 1: faster now)${CHECK ? '; for 2 threads also over the rounds in which the cores were together around both runs' : ''}:`);
   for (const [w] of WORKLOADS) {
     const pairs = Object.entries(based);
+    const one = (n, b) => `${n} ${ratio(w, n, b)}${CHECK && engines[n].threads > 1 && ratioOf(w, n, b) !== null ? `, together ${shared(w, n, b)}` : ''}`;
     if (pairs.every(([n, b]) => ratioOf(w, n, b) === null)) lines.push(`- ${w}: ${ratio(w, ...pairs[0])} on every engine`);
-    else lines.push(`- ${w}: ` + pairs.map(([n, b]) => `${n} ${ratio(w, n, b)}`).join('; '));
+    else lines.push(`- ${w}: ` + pairs.map(([n, b]) => one(n, b)).join('; '));
   }
 }
 
@@ -333,14 +386,16 @@ const goal = (q, min) => (q === null ? '' : q >= min ? ' — met' : ' — NOT me
 const goals = [];
 if (results.W3) {
   goals.push(`- W3, aelab wasm SIMD on one thread against ${TORCH1} (goal ≥ 2×): ${ratio('W3', SIMD1, TORCH1)}${goal(ratioOf('W3', SIMD1, TORCH1), 2)}.`);
+  goals.push(`  Against ${TORCH1M}, the same PyTorch with freed memory kept: ${ratio('W3', SIMD1, TORCH1M)}${goal(ratioOf('W3', SIMD1, TORCH1M), 2)}.`);
 }
 for (const [w] of WORKLOADS.filter(([, spec]) => isConv(spec))) {
-  const qw = ratioOf(w, 'aelab wasm threads, 2 threads', SIMD1), qn = ratioOf(w, 'aelab native, 2 threads', 'aelab native, 1 thread');
-  goals.push(`- ${w}, 2 threads against 1 (goal ≥ 1.7×): wasm ${ratio(w, 'aelab wasm threads, 2 threads', SIMD1)}${goal(qw, 1.7)}; native ${ratio(w, 'aelab native, 2 threads', 'aelab native, 1 thread')}${goal(qn, 1.7)}.`);
+  const both = (a, b) => `all rounds ${ratio(w, a, b)}${goal(ratioOf(w, a, b), 1.7)}` +
+    (CHECK ? `; cores under one cache ${shared(w, a, b)}${goal(sharedOf(w, a, b), 1.7)}` : '');
+  goals.push(`- ${w}, 2 threads against 1 (goal ≥ 1.7×): wasm ${both(WT2, SIMD1)}. Native ${both(NT2, NT1)}.`);
 }
 if (K) {
   const { flops } = countsOf(K[1]);
-  goals.push('- keras.io model, GFLOP/s against the peak measured in this run: ' + ['aelab wasm SIMD, 1 thread', 'aelab wasm threads, 2 threads', 'aelab native, 1 thread', 'aelab native, 2 threads'].map((n) => {
+  goals.push('- keras.io model, GFLOP/s against the peak measured in this run: ' + [SIMD1, WT2, NT1, NT2].map((n) => {
     const m = med('K', n);
     if (m === null) return `${n} ${failed.K?.[n] ?? 'not run'}`;
     const gf = (m * flops) / 1e9, peak = peaks[engines[n].peak] * engines[n].threads;

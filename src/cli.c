@@ -762,14 +762,17 @@ static int cmd_recon(int argc, char **argv) {
 static const char *bench_help =
     "usage: aelab bench [--arch 784-32-784] [--hidden relu] [--batch 256] [--seconds 2] [--threads 1]\n"
     "       aelab bench --peak [--seconds 2] [--threads 1]\n"
+    "       aelab bench --round-trip\n"
     "Trains on MNIST (sigmoid output, BCE, Adam) for about --seconds after a warm-up and prints one JSON line:\n"
     "samples/s and GFLOP/s. With --peak, the SIMD multiply-add peak of one core instead (with --threads N, of\n"
-    "N threads together: at most N times one core's). Used by make bench.\n"
+    "N threads together: at most N times one core's). With --round-trip, the nanoseconds for a cache line to go\n"
+    "from one core to another and back, the median and the fastest of 21 batches (tens under one L3 cache;\n"
+    "hundreds when the cores are on different chiplets, which slows every parallel step). Used by make bench.\n"
     "With --profile, where a step's time goes instead: each layer's forward and backward pass (milliseconds per\n"
     "step, GFLOP/s) and the rest (the batch's pixels, the loss, the optimizer), against the one-core peak.\n";
 
 static int cmd_bench(int argc, char **argv) {
-    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "profile", "threads", "help", NULL};
+    static const char *const known[] = {"arch", "hidden", "batch", "seconds", "peak", "profile", "threads", "round-trip", "help", NULL};
     opts o;
     if (parse_opts(argc, argv, &o)) { fprintf(stderr, "aelab bench: unexpected argument '%s'\n", o.bad); return 2; }
     if (get(&o, "help", NULL)) { fputs(bench_help, stdout); return 0; }
@@ -781,6 +784,19 @@ static int cmd_bench(int argc, char **argv) {
         get_int(&o, "threads", 1, 1, AE_MAX_THREADS, &threads))
         return 2;
     if (ae_set_threads((int)threads)) return fail();
+    if (get(&o, "round-trip", NULL)) {
+        for (const char *const *k = known; *k; k++)
+            if (strcmp(*k, "round-trip") && get(&o, *k, NULL)) {
+                fprintf(stderr, "aelab bench: --round-trip takes no other option (--%s)\n", *k);
+                return 2;
+            }
+        /* 21 batches of 2,000: a few ms under one cache, tens across chiplets */
+        double fastest;
+        const double ns = ae_peak_round_trip_ns(21, 2000, &fastest);
+        if (ns < 0) { fprintf(stderr, "aelab bench: --round-trip needs a build with threads and a second thread to start\n"); return 1; }
+        printf("{\"round_trip_ns\": %.1f, \"fastest_ns\": %.1f}\n", ns, fastest);
+        return 0;
+    }
     if (get(&o, "peak", NULL)) {
         /* the same calls on any thread count (on one, the tasks run in turn on the caller): AE_PEAK_TASKS runs of
          * 20,000 iterations, 1.9 MFLOP or about 40 µs each, so a loop's last task idles a thread for at most a

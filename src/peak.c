@@ -1,10 +1,17 @@
 /* The SIMD multiply-add peak of one core, for the benchmark's "fraction of peak" column, and of all threads
- * together (ae_peak_run_threads: make bench's two-core check). Twelve
+ * together (ae_peak_run_threads: `aelab bench --peak --threads N`); and the time a cache line takes between
+ * two cores (ae_peak_round_trip_ns: make bench's round-trip probe). Twelve
  * independent 4-lane accumulators (the GEMM micro-kernel's register budget), each doing acc = acc·a + b
  * as a separate multiply and add (no FMA, like every kernel here): 8 flops per accumulator per iteration.
  * Called repeatedly with a moderate count so V8 tiers it up (a single long call stays in baseline code). */
 #include "internal.h"
 #include <string.h>
+#ifdef AE_THREADS
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+#endif
 
 typedef float v4f __attribute__((vector_size(16)));
 
@@ -43,3 +50,67 @@ double ae_peak_run_threads(long iters, int tasks, double *flops) {
     *flops = (double)tasks * (double)iters * 12 * 4 * 2;
     return s;
 }
+
+/* Two threads handing a cache line back and forth (make bench's round-trip probe): the time of one round
+ * trip is what the caches charge whenever one core reads what the other wrote, as a parallel training step
+ * does at every loop's start and end and wherever a thread reads another's examples. Two cores under one
+ * L3 cache answer in tens of nanoseconds; a virtual machine whose host has put its two cores on different
+ * chiplets answers several times slower, and its parallel steps slow down with it while the multiply-add
+ * peak does not. Batches of `per` round trips: the median batch is the answer; the fastest is kept beside
+ * it, since a batch in which the OS ran both threads on one core (each wait then lasts until the other is
+ * scheduled; the waits yield, so it ends) is slow for another reason than distance. */
+#ifdef AE_THREADS
+typedef struct {
+    _Alignas(64) atomic_llong ball; /* odd: the partner's turn; even: the caller's (64-bit: wasm's long is 32) */
+    long long n;                    /* round trips in all */
+} rally;
+
+static void wait_for(atomic_llong *ball, long long v) {
+    for (unsigned spins = 1; atomic_load_explicit(ball, memory_order_acquire) != v; spins++)
+        if (!(spins & 1023)) sched_yield();
+}
+
+static void *partner(void *p) {
+    rally *r = p;
+    const long long n = r->n; /* read once: the ball's line is the only one the two threads should share */
+    for (long long i = 0; i < n; i++) {
+        wait_for(&r->ball, 2 * i + 1);
+        atomic_store_explicit(&r->ball, 2 * i + 2, memory_order_release);
+    }
+    return NULL;
+}
+
+static double clock_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
+}
+
+double ae_peak_round_trip_ns(int batches, int per, double *fastest) {
+    if (fastest) *fastest = -1.0;
+    if (batches < 1 || batches > AE_PEAK_TASKS || per < 1 || per > 1000000) return -1.0;
+    rally r = {.n = (long long)batches * per}; /* the partner is joined before this returns */
+    atomic_init(&r.ball, 0);
+    double ns[AE_PEAK_TASKS];
+    pthread_t th;
+    if (pthread_create(&th, NULL, partner, &r) != 0) return -1.0;
+    for (int b = 0; b < batches; b++) {
+        const double t0 = clock_ns();
+        for (long long i = (long long)b * per; i < (long long)(b + 1) * per; i++) {
+            atomic_store_explicit(&r.ball, 2 * i + 1, memory_order_release);
+            wait_for(&r.ball, 2 * i + 2);
+        }
+        ns[b] = (clock_ns() - t0) / per;
+    }
+    pthread_join(th, NULL);
+    for (int i = 1; i < batches; i++) /* insertion sort: at most AE_PEAK_TASKS values */
+        for (int k = i; k > 0 && ns[k - 1] > ns[k]; k--) { const double t = ns[k]; ns[k] = ns[k - 1]; ns[k - 1] = t; }
+    if (fastest) *fastest = ns[0];
+    return 0.5 * (ns[(batches - 1) / 2] + ns[batches / 2]); /* an even count: the mean of the middle two */
+}
+#else
+double ae_peak_round_trip_ns(int batches, int per, double *fastest) {
+    if (fastest) *fastest = -1.0;
+    return -1.0;
+}
+#endif

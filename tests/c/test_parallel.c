@@ -110,7 +110,7 @@ static void many_jobs(void) {
     CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
 }
 
-/* The peak on all threads (make bench's two-core check) has every task's result in its checksum, on 1 and 2
+/* The peak on all threads (`aelab bench --peak --threads N`) has every task's result in its checksum, on 1 and 2
  * threads (a task never run would leave its part out); the flops are counted by formula, for the task count
  * clamped to 1..AE_PEAK_TASKS. */
 static void peak_threads(void) {
@@ -131,9 +131,31 @@ static void peak_threads(void) {
     CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
 }
 
+/* The round-trip probe (make bench's check of where the host put the two cores) ends, twice in a row, and
+ * answers a time no faster than its fastest batch (their size is the machine's, not checked here), also
+ * for one batch of one round trip; it refuses bad arguments. Ending with both threads on one core is
+ * tests/node/cli.test.mjs's (taskset). */
+static void round_trip(void) {
+    for (int k = 0; k < 2; k++) {
+        double fast = 0;
+        const double ns = ae_peak_round_trip_ns(3, 100, &fast);
+        CHECK(fast > 0 && fast <= ns && ns < 1e9, "call %d: 3 batches of 100 round trips: median %g ns, fastest %g", k + 1, ns, fast);
+    }
+    double fast = 0;
+    const double one = ae_peak_round_trip_ns(1, 1, &fast);
+    CHECK(one > 0 && fast == one, "one round trip: %g ns, fastest %g", one, fast);
+    CHECK(ae_peak_round_trip_ns(3, 10, NULL) > 0, "without the fastest");
+    const int bad[][2] = {{0, 100}, {AE_PEAK_TASKS + 1, 100}, {3, 0}, {3, 1000001}};
+    for (int i = 0; i < 4; i++) {
+        fast = 0;
+        CHECK(ae_peak_round_trip_ns(bad[i][0], bad[i][1], &fast) == -1.0 && fast == -1.0, "%d batches of %d refused", bad[i][0], bad[i][1]);
+    }
+}
+
 int main(void) {
     held_worker();
     many_jobs();
     peak_threads();
+    round_trip();
     return check_report("test_parallel");
 }

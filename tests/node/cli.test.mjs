@@ -194,3 +194,24 @@ test('aelab bench --profile gives every layer its forward and backward time, whi
   // the conv layers' GFLOP/s are positive; pooling and upsampling have no products
   for (const l of rows.filter((x) => / conv /.test(x))) assert.ok(parseFloat(l.trim().split(/ +/)[4]) > 0, l);
 });
+
+test('aelab bench --round-trip answers one JSON line with a time, as make bench reads it', () => {
+  const r = run('bench', '--round-trip');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout.trim());
+  assert.deepEqual(Object.keys(j), ['round_trip_ns', 'fastest_ns']);
+  assert.ok(j.fastest_ns > 0 && j.fastest_ns <= j.round_trip_ns && Number.isFinite(j.round_trip_ns), r.stdout);
+  const bad = run('bench', '--round-trip', '--threads', '2');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--round-trip takes no other option \(--threads\)/);
+});
+
+// Both threads on one core (another program holding the other, or a one-core machine): each wait lasts
+// until the other thread is scheduled, and the probe must still end, well inside the test's time.
+test('aelab bench --round-trip ends with both threads held to one core', { skip: !fs.existsSync('/usr/bin/taskset') && 'no taskset' }, () => {
+  // the first CPU this process may run on (a container's cpuset need not include CPU 0)
+  const cpu = /^Cpus_allowed_list:\s*(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  const r = spawnSync('/usr/bin/taskset', ['-c', cpu, path.join(root, 'build/aelab'), 'bench', '--round-trip'], { cwd: root, encoding: 'utf8', timeout: 120000 });
+  assert.equal(r.status, 0, r.stderr || String(r.error));
+  assert.ok(JSON.parse(r.stdout.trim()).round_trip_ns > 0, r.stdout);
+});
