@@ -17,6 +17,7 @@ const ui = {
   ready: false, // the engine and the data are loaded
   running: false,
   paused: false,
+  beforeProgress: null, // the top line before a job's progress replaced it (on.status), to go back to on an error
   model: null, // the Worker's last 'model' message: sizes, code, activations, nParams, stepsPerEpoch
   steps: [], // the loss chart's points (panels/loss.js), also how far the run got (panels/keep.js)
   train: [],
@@ -175,6 +176,22 @@ function setupToc() {
   nav.lastChild.setAttribute('aria-current', 'page'); // until a link or a click opens a chapter
 }
 
+/** The chapter box's words and buttons (again when the data's noun changes: "digit" or "image"). */
+function fillChapter(c) {
+  const box = $('chapter-box');
+  const i = CHAPTERS.indexOf(c), prev = CHAPTERS[i - 1], next = CHAPTERS[i + 1];
+  box.innerHTML = `<h2 id="chapter-h" tabindex="-1">${i + 1}. ${c.title}</h2>${c.text.map((t) => `<p>${say(t)}</p>`).join('')}`
+    + `<p class="try"><strong>Try this:</strong> ${say(c.tryThis)}</p><div class="buttons">`
+    + `${prev ? `<button class="secondary" data-go="${prev.id}">← ${prev.title}</button>` : ''}`
+    + `${next ? `<button class="secondary" data-go="${next.id}">${next.title} →</button>` : ''}</div>`;
+  for (const b of box.querySelectorAll('button')) {
+    b.addEventListener('click', () => {
+      openChapter(b.dataset.go);
+      $('chapter-h').focus(); // the button that was clicked is gone: keyboard focus goes to the new chapter
+    });
+  }
+}
+
 /** Show one chapter: its words and "try this" above its panels (the Model section stays); null shows every panel. */
 function openChapter(id, write = true) {
   const c = chapterById(id);
@@ -195,19 +212,7 @@ function openChapter(id, write = true) {
   // on a phone the contents are one line that scrolls sideways (style.css): the current chapter's link in view
   const cur = $('toc').querySelector('[aria-current]');
   if (cur) $('toc').scrollLeft = Math.max(0, cur.offsetLeft - $('toc').offsetLeft - 8);
-  if (c) {
-    const i = CHAPTERS.indexOf(c), prev = CHAPTERS[i - 1], next = CHAPTERS[i + 1];
-    box.innerHTML = `<h2 id="chapter-h" tabindex="-1">${i + 1}. ${c.title}</h2>${c.text.map((t) => `<p>${say(t)}</p>`).join('')}`
-      + `<p class="try"><strong>Try this:</strong> ${say(c.tryThis)}</p><div class="buttons">`
-      + `${prev ? `<button class="secondary" data-go="${prev.id}">← ${prev.title}</button>` : ''}`
-      + `${next ? `<button class="secondary" data-go="${next.id}">${next.title} →</button>` : ''}</div>`;
-    for (const b of box.querySelectorAll('button')) {
-      b.addEventListener('click', () => {
-        openChapter(b.dataset.go);
-        $('chapter-h').focus(); // the button that was clicked is gone: keyboard focus goes to the new chapter
-      });
-    }
-  }
+  if (c) fillChapter(c);
   if (write) {
     writeHash();
     refresh();
@@ -254,6 +259,8 @@ const on = {
     $('engine').dataset.variant = m.variant;
   },
   status(m) {
+    // a long job's progress ("Read 50 of 120 pictures…"), in the top line until its data or its error comes
+    ui.beforeProgress ??= $('engine').textContent;
     $('engine').textContent = m.message;
   },
   data(m) {
@@ -271,11 +278,13 @@ const on = {
     if (noun !== ui.noun) {
       ui.noun = noun;
       reword();
-      if (ui.chapter) openChapter(ui.chapter, false); // the chapter's words too
+      // the chapter's words too, in place: reopening it would move the panels and the reader's place with them
+      if (ui.chapter) fillChapter(chapterById(ui.chapter));
     }
     const counts = noun === 'digit' ? dataCounts(m).replace('images', 'digits') : dataCounts(m);
     if (m.first) $('engine').textContent = `Ready: ${m.name}, ${counts} loaded in ${(m.ms / 1000).toFixed(1)} s. Engine: ${ui.engine}.`;
     else if (!m.redrawn) $('engine').textContent = `Ready: ${m.name}, ${counts}. Engine: ${ui.engine}.`; // the top line follows the data
+    ui.beforeProgress = null;
     setButtons();
   },
   model(m) {
@@ -305,6 +314,9 @@ const on = {
   },
   error(m) {
     showError(m.message);
+    // a failed load leaves the data as it was: the top line goes back to what it said before the progress
+    if (ui.beforeProgress !== null) $('engine').textContent = ui.beforeProgress;
+    ui.beforeProgress = null;
   },
 };
 

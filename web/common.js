@@ -53,7 +53,7 @@ export function fillNames(sel, kind, names, { skip = [], value = null } = {}) {
 
 /** The data's size as the page says it: "60,000 training and 10,000 test images of 28×28 pixels". */
 export function dataCounts(m) {
-  return `${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images of ${m.rows}×${m.cols} pixels${m.labelled ? '' : ', without labels'}`;
+  return `${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test image${m.test === 1 ? '' : 's'} of ${m.rows}×${m.cols} pixels${m.labelled ? '' : ', without labels'}`;
 }
 
 // Fashion-MNIST's ten classes, in the order of its labels 0-9 (Xiao, Rasul and Vollgraf 2017).

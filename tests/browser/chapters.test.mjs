@@ -84,6 +84,10 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
   // the panel switches would fill the first screen: a chapter picks its panels, so on a phone they go
   assert.equal(await phone.locator('#panels').isVisible(), false);
+  // the contents' links are finger-sized targets, and the line fades at its right edge where it goes on
+  const heights = await phone.$$eval('#toc a', (as) => as.map((a) => a.getBoundingClientRect().height));
+  assert.ok(heights.length >= 8 && heights.every((x) => x >= 44), `the contents' links are ${heights.join(', ')} px tall`);
+  assert.match(await phone.$eval('#toc', (t) => getComputedStyle(t).maskImage || getComputedStyle(t).webkitMaskImage), /linear-gradient/);
   const h = await phone.locator('#chapter-h').boundingBox();
   assert.ok(h && h.y < 370, `the chapter's heading is in the top half of the first screen (at ${h?.y})`);
   assert.deepEqual(await shown(phone), ['chapter-box', 'setup', 'curves', 'network-panel', 'recon-panel', 'latent-panel', 'filters-panel', 'data-panel']);

@@ -26,7 +26,7 @@ function request() {
     $('blend-text').textContent = ctx.say(`Pick two test digits from 0 to ${ui.nTest - 1}.`);
     return;
   }
-  ctx.send('blend', { a, b });
+  ctx.send('blend', { a, b, nTest: ui.nTest });
 }
 
 export default {

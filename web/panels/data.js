@@ -97,7 +97,9 @@ export default {
         : ` The preset's Batch size and Epochs are back to its own, ${note.batch} and ${note.epochs}.`;
       // a model that has trained was kept (one that has not is simply the preset's, built for this data)
       const kept = m.keptModel && ctx.ui.steps.length ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : '';
-      $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${kept}${few}`;
+      // pictures that could not be read were left out: named with their reasons (the worker's grouping)
+      const out = !m.leftOut ? '' : ` ${m.leftOut === 1 ? '1 file was' : `${m.leftOut} files were`} left out. ${m.leftOutText}`;
+      $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${out}${kept}${few}`;
     },
     error(m) {
       // the reason, here too: in an embedded page the error bar may be out of the host's view

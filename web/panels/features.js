@@ -43,7 +43,7 @@ function say(s) {
 function request() {
   if (!ctx.ui.model || $('features-panel').hidden) return;
   const i = index();
-  if (i !== null) ctx.send('features', { index: i });
+  if (i !== null) ctx.send('features', { index: i, nTest: ctx.ui.nTest });
 }
 
 function pick(i) {

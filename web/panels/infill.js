@@ -86,7 +86,7 @@ export default {
     ctx = c;
     $('infill-in').addEventListener('pointerdown', (ev) => { $('infill-in').setPointerCapture(ev.pointerId); eraseAt(ev); });
     $('infill-in').addEventListener('pointermove', eraseAt);
-    $('infill-new').addEventListener('click', () => ctx.send('digit', { index: Math.floor(Math.random() * ctx.ui.nTest), purpose: 'infill' }));
+    $('infill-new').addEventListener('click', () => ctx.send('digit', { index: Math.floor(Math.random() * ctx.ui.nTest), purpose: 'infill', nTest: ctx.ui.nTest }));
     $('infill-top').addEventListener('click', () => eraseRegion('top'));
     $('infill-left').addEventListener('click', () => eraseRegion('left'));
     $('infill-restore').addEventListener('click', () => eraseRegion('restore'));
@@ -100,7 +100,7 @@ export default {
       infill = null;
     },
     model() {
-      if (!infill) ctx.send('digit', { index: 0, purpose: 'infill' });
+      if (!infill) ctx.send('digit', { index: 0, purpose: 'infill', nTest: ctx.ui.nTest });
     },
     digit(m) {
       if (m.purpose !== 'infill') return;

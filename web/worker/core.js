@@ -106,7 +106,8 @@ function layerParams(model) {
 export function dataInfo(w) {
   const { train, test } = w;
   const drawn = train !== w.trainBase ? { drawnFrom: [w.trainBase.rows, w.trainBase.cols] } : {};
-  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, ...drawn };
+  const left = w.leftOut?.n ? { leftOut: w.leftOut.n, leftOutText: w.leftOut.text } : {}; // files a picture load left out
+  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, ...drawn, ...left };
 }
 
 /** The image size a model reads, [rows, cols], when it can be drawn for it: a one-channel image model's
@@ -181,6 +182,7 @@ export function useData(w, tr, te, name) {
   w.train = w.trainBase = tr;
   w.test = w.testBase = te;
   w.dataName = name;
+  w.leftOut = null; // loadPictures sets its own after this
   w.nShow = Math.min(N_SHOW, te.n);
   w.showX = te.batch(0, w.nShow);
   if (w.model && !(fitsData(w.model, tr) || (ownSize && readable(w.model, tr)))) {
@@ -300,6 +302,11 @@ export function sendImages(w, force) {
 
 /** Steps trained on the current model, counting those before a restore. */
 export const stepNow = (w) => w.resumedAt + (w.trainer?.state?.step ?? 0);
+
+/** True for a request made against an earlier test set: the page sends the test set's size it knew (nTest),
+ * and data that came in meanwhile (a load finishing while the request was on its way) makes its index
+ * meaningless, so it is dropped, not answered with an error the user did not cause. */
+export const stale = (w, msg) => Number.isInteger(msg.nTest) && msg.nTest !== w.test?.n;
 
 export function testIndex(w, i) {
   if (!Number.isInteger(i) || i < 0 || i >= w.test.n) throw new Error(`Pick a test image from 0 to ${w.test.n - 1}.`);

@@ -1,9 +1,25 @@
 // Your own data, and the built-in sets (MNIST, Fashion-MNIST). Everything is parsed and checked before the current data is let go, so
-// a bad file changes nothing.
+// a load that fails changes nothing (an unreadable picture among readable ones is left out and named instead).
 import { gunzipIfNeeded } from '../aelab.js';
 import { post, sentence, configure, dataInfo, loadBuiltin, useData, BUILTIN, isBuiltin } from './core.js';
 
 const MAX_PICTURE_BYTES = 64 * 2 ** 20; // one photo file; the engine also refuses more than 24 million pixels
+
+/** The files a picture load left out (list of { name, why }), as sentences grouped by reason, the largest
+ * group first, a few names each: "a.png, b.png, c.png and 57 more: not a PNG or JPEG picture (unknown
+ * image type). d.png: the file is empty." Up to 4 reasons are spelled out (3 when there are more: the files
+ * of the others are then named, if at most 3, else counted). */
+function unreadable(list) {
+  const by = new Map();
+  for (const b of list) by.set(b.why, [...(by.get(b.why) ?? []), b.name]);
+  const groups = [...by].sort((a, b) => b[1].length - a[1].length);
+  const names = (n) => (n.length === 1 ? n[0] : n.length <= 3 ? `${n.slice(0, -1).join(', ')} and ${n.at(-1)}` : `${n.slice(0, 3).join(', ')} and ${n.length - 3} more`);
+  const k = groups.length <= 4 ? 4 : 3; // a fourth reason spelled out when it is the last
+  const shown = groups.slice(0, k).map(([why, n]) => `${names(n)}: ${why}.`);
+  const rest = groups.slice(k).flatMap(([, n]) => n);
+  if (rest.length) shown.push(rest.length <= 3 ? `${names(rest)}: other reasons.` : `${rest.length} more for other reasons.`);
+  return shown.join(' ');
+}
 
 /** After new data: the page learns its shape, and a model that still fits gets a trainer on it. */
 function dataChanged(w) {
@@ -34,27 +50,42 @@ export const handlers = {
   },
   /**
    * PNG or JPEG pictures (msg.files, Files) as grey msg.rows×msg.cols images, decoded by the engine one file
-   * at a time; the last seventh (at most 10,000) is the test set. One unreadable file stops the load, named.
+   * at a time; the last seventh (at most 10,000) is the test set. A file that cannot be read (not a picture,
+   * damaged, too large) is left out and named with its reason (dataInfo's leftOut, in every 'data' message of this data), so that one bad
+   * photo in a folder does not cost the others; with fewer than 2 readable the load fails and changes nothing.
    */
   async loadPictures(msg, w) {
     w.running = false;
     const files = msg.files ?? [];
-    let all = null, held = null, at = null;
+    const leftOut = []; // { name, why } of each file not used, in the files' order
+    let all = null, held = null, first = null; // first: the first readable file's name
     try {
       if (files.length < 2) throw new Error('at least 2 pictures are needed (one to train on, one to test)');
       all = w.ae.pictures(files.length, msg.rows, msg.cols);
+      let n = 0; // readable so far: they fill items 0..n-1, in the files' order
       for (let i = 0; i < files.length; i++) {
-        at = files[i];
-        if (at.size > MAX_PICTURE_BYTES) throw new Error(`it is ${(at.size / 2 ** 20).toFixed(0)} MB; pictures of at most ${MAX_PICTURE_BYTES / 2 ** 20} MB are read`);
-        all.setImage(i, new Uint8Array(await at.arrayBuffer()));
+        const f = files[i];
+        try {
+          if (f.size > MAX_PICTURE_BYTES) throw new Error(`it is ${(f.size / 2 ** 20).toFixed(1)} MB, over the ${MAX_PICTURE_BYTES / 2 ** 20} MB a picture may take`);
+          all.setImage(n, new Uint8Array(await f.arrayBuffer()));
+          if (n++ === 0) first = f.webkitRelativePath || f.name;
+        } catch (e) {
+          leftOut.push({ name: f.webkitRelativePath || f.name, why: e.message.trim().replace(/\.$/, '') });
+        }
         if (i % 50 === 49) post({ type: 'status', message: `Read ${i + 1} of ${files.length} pictures…` });
       }
-      at = null;
+      if (n < 2) {
+        const one = n ? `only ${first} could be read, and at least 2 pictures are needed` : files.length === 2 ? 'neither file could be read' : `none of the ${files.length} files could be read`;
+        throw new Error(`${one}. ${unreadable(leftOut)}`);
+      }
+      if (n < files.length) all.limit(n); // the unfilled items at the end go (limit copies nothing)
       held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
-      useData(w, all, held, `your ${files.length} pictures`);
+      useData(w, all, held, `your ${n} pictures`);
+      w.leftOut = { n: leftOut.length, text: unreadable(leftOut) }; // dataInfo sends it with this data's every 'data' message
     } catch (e) {
       if (w.trainBase !== all) { all?.destroy(); held?.destroy(); }
-      const what = at ? at.webkitRelativePath || at.name : 'those pictures';
+      // a single file named: the message is about it
+      const what = files.length === 1 ? files[0].webkitRelativePath || files[0].name : 'those pictures';
       throw new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`);
     }
     dataChanged(w);
