@@ -156,6 +156,9 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.click('#data-load-pictures');
   await page.waitForFunction(() => /4 files were left out\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the picture is damaged[^.]*\. empty\.png: the file is empty\. bomb\.jpg: the picture claims 60000×60000 pixels/.test(document.getElementById('data-status').textContent));
   assert.match(await text(page, 'data-status'), /^Training on your 2 pictures: 1 training and 1 test image of/);
+  // one test picture is shown at most 4 screen pixels a pixel, not stretched to the column's width
+  await page.waitForFunction(() => document.getElementById('recon').width === 64);
+  assert.ok((await page.locator('#recon').boundingBox()).width <= 4 * 64 + 2, 'the one test picture is not stretched across the column');
   // nothing readable but one: the load fails, says why, and changes nothing; with over 50 files the
   // progress shown in the top line while reading gives way to the data's line again
   const status = await text(page, 'data-status'), top = await text(page, 'engine');
@@ -185,6 +188,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.setInputFiles('#data-pictures', [files[0]]);
   await page.click('#data-load-pictures');
   assert.match(await text(page, 'error'), /at least 2 pictures/);
+  assert.match(await text(page, 'data-status'), /^Choose at least 2 pictures/, 'beside the buttons too, not the last load\'s words');
   assert.deepEqual(errors, []);
   await page.close();
 });

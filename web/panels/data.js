@@ -35,7 +35,7 @@ let ctx;
 function loadData() {
   const img = $('data-images').files[0];
   if (!img) {
-    ctx.showError('Choose an IDX image file first.');
+    refuse('Choose an IDX image file first.');
     return;
   }
   ctx.showError('');
@@ -54,10 +54,19 @@ function chosenPictures() {
   return [...$('data-folder').files].filter((f) => /\.(png|jpe?g)$/i.test(f.name)).sort((a, b) => (a.webkitRelativePath || a.name).localeCompare(b.webkitRelativePath || b.name));
 }
 
+/** A refusal before anything is read: in the error bar, and beside the buttons (an embedding page may not
+ * show the error bar), replacing what the last load said there. */
+function refuse(message) {
+  ctx.showError(message);
+  $('data-status').textContent = message;
+}
+
 function loadPictures() {
   const files = chosenPictures();
   if (files.length < 2) {
-    ctx.showError(files.length ? 'Choose at least 2 pictures: one to train on, one to test.' : 'Choose some PNG or JPEG pictures, or a folder of them, first.');
+    const folder = $('data-folder').files.length > 0;
+    refuse(files.length ? 'Choose at least 2 pictures: one to train on, one to test.'
+      : folder ? 'That folder holds no PNG or JPEG pictures (other files in it are left out).' : 'Choose some PNG or JPEG pictures, or a folder of them, first.');
     return;
   }
   ctx.showError('');

@@ -76,7 +76,7 @@ function redraw() {
     g.fillStyle = '#000';
     g.fillText('★', px, py);
   }
-  const some = `${n.toLocaleString('en')} test digits`, by = m.labels ? ', coloured by digit' : '';
+  const some = `${n.toLocaleString('en')} test digit${n === 1 ? '' : 's'}`, by = m.labels ? ', coloured by digit' : '';
   $('latent-note').textContent = ctx.say(m.dims === 2
     ? `The 2-unit codes of ${some}${by}. Click or drag anywhere to decode that point.`
     : `The ${m.dims}-unit codes of ${some}, projected onto their two principal components (PCA)${by}. Click or drag to decode a point of that plane.`);

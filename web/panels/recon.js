@@ -26,6 +26,9 @@ export default {
       const rowsOfTiles = m.noisy ? 3 : 2;
       c.width = m.n * ui.cols;
       c.height = rowsOfTiles * ui.rows;
+      // at most 4 screen pixels a pixel: a test set of one or two pictures would otherwise fill the column's
+      // width and be many screens tall
+      c.style.maxWidth = `${4 * c.width}px`;
       const g = c.getContext('2d');
       drawTiles(g, m.inputs, m.n, 0, false, ui);
       if (m.noisy) drawTiles(g, m.noisy, m.n, ui.rows, false, ui);
