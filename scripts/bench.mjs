@@ -346,7 +346,10 @@ const sharedQ = (w, a, b) => {
   const q = r[a].map((x, i) => [x / r[b][i], togetherAt(w, [a, b], i)]);
   return { q: q.filter(([, t]) => t === true).map(([x]) => x), unprobed: q.filter(([, t]) => t === null).length, n: q.length };
 };
-const sharedOf = (w, a, b) => (sharedQ(w, a, b)?.q.length ? median(sharedQ(w, a, b).q) : null);
+const sharedOf = (w, a, b) => {
+  const s = sharedQ(w, a, b);
+  return s?.q.length ? median(s.q) : null;
+};
 const shared = (w, a, b) => {
   const s = sharedQ(w, a, b);
   if (s === null) return ratio(w, a, b);

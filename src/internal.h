@@ -3,6 +3,14 @@
 #define AE_INTERNAL_H
 #include "aelab.h"
 #include <stdarg.h>
+#include <time.h>
+
+/* Seconds on the monotonic clock (the profile's, the pool's spin limit, the round-trip probe's). */
+static inline double ae_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 /* Record a message for ae_last_error() and return code (so `return ae_fail(AE_ERR_ARG, ...)`). */
 int ae_fail(int code, const char *fmt, ...)

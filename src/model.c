@@ -4,7 +4,6 @@
  * activations run fused into their products where the kind can (dense), else as their own step. */
 #include "layers/layer.h"
 #include <math.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,13 +236,6 @@ static void layer_ctx(ae_model *m, int l, int B, ae_layer_ctx *c) {
     }
 }
 
-/* the profile's clock (ae_model.prof) */
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 double ae_model_layer_flops(const ae_model *m, int l, int backward) {
     if (!m || l < 0 || l >= m->arch.n_layers) return 0.0;
     const ae_arch *a = &m->arch;
@@ -260,14 +252,14 @@ int ae_model_forward_range(ae_model *m, int from, int to, int B) {
     const ae_arch *a = &m->arch;
     if (from < 0 || to > a->n_layers || from > to) return ae_fail(AE_ERR_ARG, "layer range [%d, %d) is outside the model", from, to);
     for (int l = from; l < to; l++) {
-        const double t0 = m->prof ? seconds() : 0.0;
+        const double t0 = m->prof ? ae_seconds() : 0.0;
         ae_layer_ctx c;
         layer_ctx(m, l, B, &c);
         const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
         c.apply_act = m->fuse && ops->fuses_act;
         ops->forward(&c);
         if (!c.apply_act) ae_act_forward(a->layer[l].act, c.z, c.y, (size_t)B * a->sizes[l + 1], a->sizes[l + 1]);
-        if (m->prof) m->prof[2 * l] += seconds() - t0;
+        if (m->prof) m->prof[2 * l] += ae_seconds() - t0;
     }
     return AE_OK;
 }
@@ -294,7 +286,7 @@ int ae_model_backward(ae_model *m, int from, int B) {
      * layer below; that layer's dz = f'(y) ⊙ dL/dy is either folded into the product (fuse_below) or
      * applied here in place, as its own step. */
     for (int l = L - 1; l >= from; l--) {
-        const double t0 = m->prof ? seconds() : 0.0;
+        const double t0 = m->prof ? ae_seconds() : 0.0;
         ae_layer_ctx c;
         layer_ctx(m, l, B, &c);
         const ae_layer_ops *ops = ae_layer_ops_of(a->layer[l].kind);
@@ -306,7 +298,7 @@ int ae_model_backward(ae_model *m, int from, int B) {
         if (below && c.fuse_below < 0) ae_act_backward(f, m->a[l], c.dx, c.dx, (size_t)B * a->sizes[l]);
         /* a sparse code: the penalty λ/B·Σ|a[code]| adds its gradient where the code's own is complete */
         if (below && l == a->code && m->code_l1 > 0.0f) ae_act_l1_grad(f, m->a[l], c.dx, m->code_l1 / (float)B, (size_t)B * a->sizes[l]);
-        if (m->prof) m->prof[2 * l + 1] += seconds() - t0;
+        if (m->prof) m->prof[2 * l + 1] += ae_seconds() - t0;
     }
     return AE_OK;
 }

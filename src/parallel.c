@@ -26,15 +26,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include <time.h>
-
 #define SPIN_SECONDS 1e-4
-
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* The claim word: generation (32 bits) | next task (16) | task count (16). A claim is a CAS from
  * (g, i, n) to (g, i + 1, n) with i < n; it can only succeed while job g is current, and job g cannot end
@@ -67,8 +59,8 @@ static struct {
 typedef struct { unsigned polls; double t0; } spin;
 static int spun_out(spin *s) {
     if (++s->polls & 4095) return 0;
-    if (s->t0 == 0.0) s->t0 = seconds();
-    return seconds() - s->t0 >= SPIN_SECONDS;
+    if (s->t0 == 0.0) s->t0 = ae_seconds();
+    return ae_seconds() - s->t0 >= SPIN_SECONDS;
 }
 
 /* Claim and run one task of the job in word c; false when c's job has no task left. The wake-ups below

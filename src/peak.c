@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <time.h>
 #endif
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -80,12 +79,6 @@ static void *partner(void *p) {
     return NULL;
 }
 
-static double clock_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
-}
-
 double ae_peak_round_trip_ns(int batches, int per, double *fastest) {
     if (fastest) *fastest = -1.0;
     if (batches < 1 || batches > AE_PEAK_TASKS || per < 1 || per > 1000000) return -1.0;
@@ -95,12 +88,12 @@ double ae_peak_round_trip_ns(int batches, int per, double *fastest) {
     pthread_t th;
     if (pthread_create(&th, NULL, partner, &r) != 0) return -1.0;
     for (int b = 0; b < batches; b++) {
-        const double t0 = clock_ns();
+        const double t0 = ae_seconds();
         for (long long i = (long long)b * per; i < (long long)(b + 1) * per; i++) {
             atomic_store_explicit(&r.ball, 2 * i + 1, memory_order_release);
             wait_for(&r.ball, 2 * i + 2);
         }
-        ns[b] = (clock_ns() - t0) / per;
+        ns[b] = 1e9 * (ae_seconds() - t0) / per;
     }
     pthread_join(th, NULL);
     for (int i = 1; i < batches; i++) /* insertion sort: at most AE_PEAK_TASKS values */

@@ -1,12 +1,12 @@
 // Blending: the straight path between the codes of two test images, decoded, beside a pixel cross-fade.
-import { post, testIndex, labelOf, stale } from './core.js';
+import { post, testIndex, labelOf } from './core.js';
 
 const STEPS = 10;
 
 export const handlers = {
   blend(msg, w) {
     const { model, test } = w;
-    if (!model || stale(w, msg)) return;
+    if (!model) return;
     const a = testIndex(w, msg.a), b = testIndex(w, msg.b);
     const dim = test.dim, d = model.codeSize, S = STEPS;
     const xa = test.batch(a, 1), xb = test.batch(b, 1);

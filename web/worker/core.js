@@ -303,9 +303,10 @@ export function sendImages(w, force) {
 /** Steps trained on the current model, counting those before a restore. */
 export const stepNow = (w) => w.resumedAt + (w.trainer?.state?.step ?? 0);
 
-/** True for a request made against an earlier test set: the page sends the test set's size it knew (nTest),
- * and data that came in meanwhile (a load finishing while the request was on its way) makes its index
- * meaningless, so it is dropped, not answered with an error the user did not cause. */
+/** True for a command made against an earlier test set: the page sends the test set's size it knew (nTest)
+ * with a test index, and data that came in meanwhile (a load finishing while the command was on its way)
+ * makes the index meaningless; main.js drops such a command rather than answer with an error the user did
+ * not cause. */
 export const stale = (w, msg) => Number.isInteger(msg.nTest) && msg.nTest !== w.test?.n;
 
 export function testIndex(w, i) {

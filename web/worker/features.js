@@ -1,7 +1,7 @@
 // Feature maps: one test image through the current model, and what every layer makes of it. A tensor whose
 // positions form an image (h×w > 1: the input and the outputs of conv, convt, pool, up and reshape layers)
 // goes to the page one channel at a time, each as its own h×w plane.
-import { post, testIndex, labelOf, stale } from './core.js';
+import { post, testIndex, labelOf } from './core.js';
 
 const MAX_CHANNELS = 32; // per layer: more would be tiles too small to tell apart on a phone
 
@@ -19,7 +19,7 @@ export const handlers = {
    * and output drawn at the data's size instead, with dense: true. */
   features(msg, w) {
     const { model, train } = w;
-    if (!model || stale(w, msg)) return;
+    if (!model) return;
     const index = testIndex(w, msg.index);
     const all = model.layers(w.test.batch(index, 1));
     const kindOf = (k) => (k === 0 ? 'input' : model.kinds[k - 1]);

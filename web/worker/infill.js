@@ -1,10 +1,9 @@
 // Infilling: a test image for the page to erase, and the model's fill of the erased pixels.
-import { post, testIndex, labelOf, stale } from './core.js';
+import { post, testIndex, labelOf } from './core.js';
 
 export const handlers = {
   /** A test image for the infilling panel. */
   digit(msg, w) {
-    if (stale(w, msg)) return;
     const i = testIndex(w, msg.index);
     post({ type: 'digit', purpose: msg.purpose, index: i, image: w.test.batch(i, 1), label: labelOf(w, i) });
   },

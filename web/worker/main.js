@@ -28,7 +28,9 @@ self.onmessage = (ev) => {
   const msg = ev.data;
   const h = handlers[msg.type];
   if (!h) return core.fail(`unknown command '${msg.type}'`);
-  queue = queue.then(() => h(msg, w)).catch((e) => {
+  // a command naming a test image (blend, features, digit) carries the test set's size the page knew (nTest):
+  // if other data came in while it waited, its index means nothing now and it is dropped (core.stale)
+  queue = queue.then(() => (core.stale(w, msg) ? undefined : h(msg, w))).catch((e) => {
     w.running = false;
     core.fail(e);
     // a refused command changed nothing: a run that was under way is paused, ready to resume
