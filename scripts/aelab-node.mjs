@@ -6,7 +6,7 @@
 //        [--size RxC] [--pictures FOLDER]
 // Prints one line per epoch in the native CLI's format ("epoch E/N  train_loss X  test_loss Y ..."). --size and
 // --pictures as in the CLI: MNIST drawn at R×C, or a folder's PNG and JPEG files (name order, last seventh
-// for the test set) at R×C (100×100 by default).
+// for the test set) at R×C (100×100 by default), an unreadable one left out and named.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,10 +34,18 @@ try {
     // the CLI's order: names compared byte by byte (strcmp), which for these names is JS's default sort
     const names = fs.readdirSync(o.pictures).filter((f) => /\.(png|jpe?g)$/i.test(f) && !f.startsWith('.')).sort();
     if (names.length < 2) throw new Error(`--pictures found ${names.length} pictures in '${o.pictures}'; at least 2 are needed`);
+    // as the CLI: an unreadable picture is left out and named on stderr; fewer than 2 readable train nothing
     train = ae.pictures(names.length, rows ?? 100, cols ?? 100);
-    names.forEach((f, i) => {
-      try { train.setImage(i, fs.readFileSync(path.join(o.pictures, f))); } catch (e) { throw new Error(`picture ${path.join(o.pictures, f)}: ${e.message}`); }
-    });
+    let k = 0;
+    for (const f of names) {
+      const file = path.join(o.pictures, f);
+      try { train.setImage(k, fs.readFileSync(file)); k++; } catch (e) { console.error(`aelab-node: left out ${file}: ${e.message}`); }
+    }
+    if (k < 2) throw new Error(`--pictures: ${k} of the ${names.length} pictures could be read; at least 2 are needed (one to train on, one to test)`);
+    if (k < names.length) {
+      console.error(`aelab-node: --pictures: ${names.length - k} of ${names.length} pictures left out, named above`);
+      train.limit(k);
+    }
     test = train.split(train.n - Math.max(1, Math.min(10000, Math.round(train.n / 7))));
   } else {
     train = ae.dataset(await read('train-images-idx3-ubyte'));

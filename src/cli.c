@@ -125,8 +125,8 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* --pictures: paths separated by commas, each a picture file or a folder whose picture files (by extension)
  * are taken in name order. All become items of rows×cols; the last seventh (at most 10,000, at least 1) is
- * the test set, as the page does with a user's files. A file that cannot be read is named and nothing is
- * trained. */
+ * the test set, as the page does with a user's files. A file that cannot be read is left out and named on
+ * stderr with its reason, as the page leaves it out and names it; fewer than 2 readable ones train nothing. */
 static int load_pictures(ae_dataset *train, ae_dataset *test, const char *list, int rows, int cols) {
     char **paths = NULL, *copy = strdup(list);
     int n = 0, cap = 0, rc = -1;
@@ -162,16 +162,28 @@ static int load_pictures(ae_dataset *train, ae_dataset *test, const char *list, 
     }
     if (n < 2) { fprintf(stderr, "aelab: --pictures found %d picture%s in '%s'; at least 2 are needed (one to train on, one to test)\n", n, n == 1 ? "" : "s", list); goto out; }
     if (ae_dataset_pixels(train, n, rows, cols)) { fail(); goto out; }
+    int k = 0; /* readable so far: item k is the next one's */
     for (int i = 0; i < n; i++) {
         uint8_t *buf = NULL;
         size_t len = 0;
         int r = ae_read_file(paths[i], &buf, &len, (size_t)1 << 28);
-        if (!r) r = ae_dataset_set_image(train, i, buf, len);
+        if (!r) r = ae_dataset_set_image(train, k, buf, len);
         free(buf);
-        if (r) { fprintf(stderr, "aelab: picture %s: %s\n", paths[i], ae_last_error()); ae_dataset_free(train); goto out; }
+        if (r == AE_ERR_NOMEM) { fprintf(stderr, "aelab: picture %s: %s\n", paths[i], ae_last_error()); ae_dataset_free(train); goto out; }
+        if (r) fprintf(stderr, "aelab: left out %s: %s\n", paths[i], ae_last_error());
+        else k++;
     }
-    const int seventh = (n + 3) / 7, held = seventh < 1 ? 1 : seventh > 10000 ? 10000 : seventh;
-    if (ae_dataset_split(train, n - held, test)) { fail(); ae_dataset_free(train); goto out; }
+    if (k < 2) {
+        fprintf(stderr, "aelab: --pictures: %d of the %d pictures could be read; at least 2 are needed (one to train on, one to test)\n", k, n);
+        ae_dataset_free(train);
+        goto out;
+    }
+    if (k < n) {
+        fprintf(stderr, "aelab: --pictures: %d of %d pictures left out, named above\n", n - k, n);
+        train->n = k; /* the unfilled items at the end go */
+    }
+    const int seventh = (k + 3) / 7, held = seventh < 1 ? 1 : seventh > 10000 ? 10000 : seventh;
+    if (ae_dataset_split(train, k - held, test)) { fail(); ae_dataset_free(train); goto out; }
     rc = 0;
 out:
     for (int i = 0; i < n; i++) free(paths[i]);
@@ -251,7 +263,7 @@ static const char *train_help =
     "                      ones as each batch is made: MNIST at 100x100 for a 10000-20-10000 model\n"
     "  --pictures P        your own pictures instead: a folder (its .png .jpg .jpeg files, in name\n"
     "                      order) or picture files, comma-separated; grey, centre-cropped and resized to --size\n"
-    "                      (100x100); the last seventh is the test set\n"
+    "                      (100x100); the last seventh is the test set; an unreadable one is left out and named\n"
     "  --targets F         IDX images the output should match, row for row with the training images, instead of\n"
     "                      the input (no test loss is reported then)\n"
     "Output\n"

@@ -6,6 +6,7 @@
  * file. */
 #include "internal.h"
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #define STB_IMAGE_STATIC
@@ -38,10 +39,11 @@
  * its length says (else it fails); reads entropy-coded data after a scan header until an FF that is not
  * followed by 00 (a stuffed byte) or a restart marker (D0..D7); stops at the end-of-image marker, so data
  * appended after it (a phone's motion photo) is never read. Reads past the file's end give 0, as in stb.
- * Also returns the frame's claimed size (0 × 0 if no frame header is met) for the checks before decoding. */
-static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh) {
+ * Also returns the frame's claimed size (0 × 0 if no frame header is met) for the checks before decoding, and
+ * whether the end-of-image marker was met (a file cut short has none). */
+static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh, int *eoi) {
     size_t p = 0;
-    *fw = *fh = 0;
+    *fw = *fh = *eoi = 0;
     while (p < len && b[p] == 0xFF) p++;
     if (p == 0 || p >= len || b[p] != 0xD8) return 1; /* not a JPEG: stb's JPEG reader refuses it at once */
     p++;
@@ -50,7 +52,7 @@ static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh) {
         while (p < len && b[p] == 0xFF) p++;
         if (p + 2 >= len) return 1;
         const uint8_t m = b[p++];
-        if (m == 0xD9) return 1;
+        if (m == 0xD9) return *eoi = 1;
         if (m == 0x00 || (m >= 0xD0 && m <= 0xD7)) continue; /* no segment: stb refuses or skips it */
         const size_t seg = (size_t)b[p] << 8 | b[p + 1];
         if (m == 0xC4) {
@@ -94,6 +96,100 @@ static int png_chunks_ok(const uint8_t *b, size_t len) {
     return 1;
 }
 
+/* What a user reads when stb_image refuses a file. Its reasons are terse tags ("bad zlib header", "no SOI"),
+ * one of them carrying four raw bytes of the file (an unknown critical PNG chunk's type), and a reason is only
+ * set on some of its failure paths, so a stale one from an earlier probe (the JPEG reader's "no SOI" on a
+ * PNG) can outlive the call: the reason is cleared before each call, and the tag becomes the kind of damage
+ * in words, for the format that the file's first bytes announce. */
+typedef struct { const char *tag, *says; } reason_text;
+static const reason_text reasons[] = {
+    /* a file that ends early (both formats) */
+    {"outofdata", "it ends before its pixels do"}, {"unexpected end", "it ends before its pixels do"},
+    {"read past buffer", "it ends before its pixels do"}, {"not enough pixels", "it ends before its pixels do"},
+    /* PNG: the deflate stream and the row filters */
+    {"bad zlib header", "its compressed pixels do not decode"}, {"no preset dict", "its compressed pixels do not decode"},
+    {"bad compression", "its compressed pixels do not decode"}, {"bad codelengths", "its compressed pixels do not decode"},
+    {"bad sizes", "its compressed pixels do not decode"}, {"bad dist", "its compressed pixels do not decode"},
+    {"zlib corrupt", "its compressed pixels do not decode"}, {"output buffer limit", "its compressed pixels do not decode"},
+    {"invalid filter", "its compressed pixels do not decode"}, {"bad png", "its compressed pixels do not decode"},
+    {"no IDAT", "it holds no pixel data"},
+    /* PNG: the header, palette and transparency chunks */
+    {"multiple IHDR", "its header is invalid"}, {"bad IHDR len", "its header is invalid"}, {"first not IHDR", "its header is invalid"},
+    {"0-pixel image", "its header is invalid"}, {"bad comp method", "its header is invalid"}, {"bad filter method", "its header is invalid"},
+    {"bad interlace method", "its header is invalid"}, {"invalid width", "its header is invalid"}, {"too large", "its header is invalid"},
+    {"bad ctype", "its header names no PNG colour type"}, {"1/2/4/8/16-bit only", "its bit depth is not 1, 2, 4, 8 or 16"},
+    {"invalid PLTE", "its palette is invalid"}, {"no PLTE", "it has no palette"}, {"tRNS after IDAT", "its transparency chunk is invalid"},
+    {"tRNS before PLTE", "its transparency chunk is invalid"}, {"bad tRNS len", "its transparency chunk is invalid"},
+    {"tRNS with alpha", "its transparency chunk is invalid"},
+    /* JPEG: the entropy-coded data */
+    {"bad huffman code", "its compressed pixels do not decode"}, {"bad DC huff", "its compressed pixels do not decode"},
+    {"bad AC huff", "its compressed pixels do not decode"}, {"can't merge dc and ac", "its compressed pixels do not decode"},
+    /* JPEG: markers, tables and headers */
+    {"no SOF", "it has no frame header"}, {"only 8-bit", "it has 12 or 16 bits a sample; 8-bit JPEGs are read"},
+    {"no header height", "it gives its height after its pixels (a DNL marker), which is not read"},
+};
+
+/* the reason in words; a tag this table does not know is given as it is, any byte that is not printable ASCII
+ * shown as '?' (into buf) */
+static const char *plain_reason(const char *tag, char *buf, size_t cap) {
+    if (!tag || !*tag) return "no reason given";
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
+        if (!strcmp(tag, reasons[i].tag)) return reasons[i].says;
+    /* stb_image's "XXXX PNG chunk not known": a chunk it must understand (upper-case first letter) and does not */
+    const size_t n = strlen(tag);
+    if (n == 24 && !strcmp(tag + 4, " PNG chunk not known")) {
+        int letters = 1;
+        for (int i = 0; i < 4; i++) letters &= (tag[i] >= 'A' && tag[i] <= 'Z') || (tag[i] >= 'a' && tag[i] <= 'z');
+        if (letters) snprintf(buf, cap, "it has a chunk \"%.4s\" that must be understood and is not", tag);
+        else
+            snprintf(buf, cap, "a chunk's type is not four letters: bytes %02X %02X %02X %02X", (unsigned)(uint8_t)tag[0], (unsigned)(uint8_t)tag[1],
+                     (unsigned)(uint8_t)tag[2], (unsigned)(uint8_t)tag[3]);
+        return buf;
+    }
+    /* JPEG's many header checks */
+    if (!strncmp(tag, "bad ", 4) || !strcmp(tag, "expected marker") || !strcmp(tag, "unknown marker") || !strcmp(tag, "junk before marker") ||
+        !strcmp(tag, "0 width"))
+        return "its markers or tables are invalid";
+    snprintf(buf, cap, "%s", tag);
+    for (char *c = buf; *c; c++)
+        if ((uint8_t)*c < 0x20 || (uint8_t)*c > 0x7E) *c = '?';
+    return buf;
+}
+
+/* A file that is not a PNG or a JPEG, by its first bytes: the kinds people most often have, so that the
+ * message can say what to do. NULL for anything else. */
+static const char *other_kind(const uint8_t *b, size_t len) {
+    if (len >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6))) return "a GIF";
+    if (len >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4)) return "a WebP picture";
+    if (len >= 12 && !memcmp(b + 4, "ftyp", 4) && (!memcmp(b + 8, "heic", 4) || !memcmp(b + 8, "heix", 4) || !memcmp(b + 8, "mif1", 4)))
+        return "a HEIC picture";
+    if (len >= 12 && !memcmp(b + 4, "ftyp", 4) && (!memcmp(b + 8, "avif", 4) || !memcmp(b + 8, "avis", 4))) return "an AVIF picture";
+    if (len >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4))) return "a TIFF picture";
+    if (len >= 2 && b[0] == 'B' && b[1] == 'M') return "a BMP picture";
+    for (size_t i = 0; i + 4 <= len && i < 512; i++)
+        if (!memcmp(b + i, "<svg", 4)) return "an SVG drawing";
+    return NULL;
+}
+
+/* The failure of an stb_image call on a file whose first bytes announced `fmt` ("PNG", "JPEG" or NULL); cut:
+ * a JPEG without its end marker, which stb_image reads on past the end as zeros and so fails on for
+ * whatever reason those zeros give. */
+static int decode_failed(const uint8_t *buf, size_t len, const char *fmt, int cut) {
+    char tmp[128];
+    const char *why = stbi__g_failure_reason;
+    if (why && !strcmp(why, "outofmem")) return ae_fail(AE_ERR_NOMEM, "out of memory decoding a picture");
+    if (!fmt) {
+        const char *kind = other_kind(buf, len);
+        if (kind) return ae_fail(AE_ERR_FORMAT, "not a PNG or JPEG picture but %s (save it as PNG or JPEG to use it)", kind);
+        return ae_fail(AE_ERR_FORMAT, "not a PNG or JPEG picture");
+    }
+    if (cut) return ae_fail(AE_ERR_FORMAT, "the %s picture is cut short (the file ends before the picture does)", fmt);
+    const char *says = plain_reason(why, tmp, sizeof tmp);
+    if (why && (!strcmp(why, "only 8-bit") || !strcmp(why, "no header height")))
+        return ae_fail(AE_ERR_FORMAT, "the %s picture is of a kind that is not read (%s)", fmt, says);
+    return ae_fail(AE_ERR_FORMAT, "the %s picture is damaged or cut short (%s)", fmt, says);
+}
+
 int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *out) {
     if (!out || rows < 1 || cols < 1 || (uint64_t)rows * (uint64_t)cols > AE_MAX_WIDTH)
         return ae_fail(AE_ERR_ARG, "cannot make a picture of %d×%d pixels: 1 to %d pixels", rows, cols, AE_MAX_WIDTH);
@@ -102,10 +198,14 @@ int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *o
     static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     const int png = len >= 8 && !memcmp(buf, png_sig, 8);
     if (png && !png_chunks_ok(buf, len))
-        return ae_fail(AE_ERR_FORMAT, "the picture is damaged or cut short (a PNG chunk runs past the end of the file)");
-    int jw = 0, jh = 0; /* a JPEG's frame size, when it has a frame header */
-    if (!png && !jpeg_walk_ok(buf, len, &jw, &jh))
-        return ae_fail(AE_ERR_FORMAT, "the picture is damaged (a JPEG Huffman table with more than 256 codes)");
+        return ae_fail(AE_ERR_FORMAT, "the PNG picture is damaged or cut short (a chunk runs past the end of the file)");
+    size_t ff = 0; /* stb_image's JPEG reader skips FF fill bytes before the start-of-image marker */
+    while (ff < len && buf[ff] == 0xFF) ff++;
+    const int jpeg = !png && ff > 0 && ff < len && buf[ff] == 0xD8;
+    const char *fmt = png ? "PNG" : jpeg ? "JPEG" : NULL;
+    int jw = 0, jh = 0, eoi = 0; /* a JPEG's frame size, when it has a frame header; its end marker met */
+    if (!png && !jpeg_walk_ok(buf, len, &jw, &jh, &eoi))
+        return ae_fail(AE_ERR_FORMAT, "the JPEG picture is damaged (a Huffman table with more than 256 codes)");
     int w, h, comp;
     /* the header alone: its claimed size is checked before stb_image allocates for it (a PNG's and a JPEG's are
      * read here, as stb_image's own checks would only say "unknown image type") */
@@ -118,17 +218,29 @@ int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *o
             return ae_fail(AE_ERR_FORMAT, "the picture claims %llu×%llu pixels; at most %d per side and %d million in all are read",
                            (unsigned long long)pw, (unsigned long long)ph, AE_MAX_PICTURE_SIDE, AE_MAX_PICTURE_PIXELS / 1000000);
     }
-    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &comp))
-        return ae_fail(AE_ERR_FORMAT, "not a PNG or JPEG picture (%s)", stbi_failure_reason());
+    /* a JPEG ends with its end marker, unless something follows it (then the walk met the marker) */
+    const int cut = jpeg && !eoi && !(len >= 2 && buf[len - 2] == 0xFF && buf[len - 1] == 0xD9);
+    if (!fmt) return decode_failed(buf, len, NULL, 0);
+    stbi__g_failure_reason = NULL;
+    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &comp)) {
+        /* stbi_info tries each reader and ends on "unknown image type", whichever one failed; a load tries the
+         * reader the first bytes pick, so its reason says what is wrong (it fails as the header did, before
+         * allocating for pixels) */
+        stbi__g_failure_reason = NULL;
+        uint8_t *px = stbi_load_from_memory(buf, (int)len, &w, &h, &comp, 1);
+        stbi_image_free(px);
+        return decode_failed(buf, len, fmt, cut);
+    }
     if (w < 1 || h < 1) return ae_fail(AE_ERR_FORMAT, "the picture claims %d×%d pixels: it is empty", w, h);
     if (w > AE_MAX_PICTURE_SIDE || h > AE_MAX_PICTURE_SIDE || (int64_t)w * h > AE_MAX_PICTURE_PIXELS)
         return ae_fail(AE_ERR_FORMAT, "the picture claims %d×%d pixels; at most %d per side and %d million in all are read", w, h,
                        AE_MAX_PICTURE_SIDE, AE_MAX_PICTURE_PIXELS / 1000000);
+    stbi__g_failure_reason = NULL;
     uint8_t *px = stbi_load_from_memory(buf, (int)len, &w, &h, &comp, 1);
     if (!px) {
-        const char *why = stbi_failure_reason();
-        if (why && !strcmp(why, "outofmem")) return ae_fail(AE_ERR_NOMEM, "out of memory decoding a picture of %d×%d pixels", w, h);
-        return ae_fail(AE_ERR_FORMAT, "the picture is damaged or cut short (%s)", why ? why : "no reason given");
+        if (stbi__g_failure_reason && !strcmp(stbi__g_failure_reason, "outofmem"))
+            return ae_fail(AE_ERR_NOMEM, "out of memory decoding a picture of %d×%d pixels", w, h);
+        return decode_failed(buf, len, fmt, cut);
     }
     /* the largest centred part with the item's aspect ratio: cw/ch = cols/rows, rounded to whole pixels */
     int cw = w, ch = h;

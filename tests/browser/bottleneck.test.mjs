@@ -136,7 +136,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   bomb.writeUInt16BE(60000, sof + 5); bomb.writeUInt16BE(60000, sof + 7);
   const bads = [
     [{ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('a text file, named as a picture') }, 'notes.png: not a PNG or JPEG picture'],
-    [{ name: 'cut.png', mimeType: 'image/png', buffer: cut }, 'cut.png: the picture is damaged or cut short'],
+    [{ name: 'cut.png', mimeType: 'image/png', buffer: cut }, 'cut.png: the PNG picture is damaged or cut short'],
     [{ name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) }, 'empty.png: the file is empty'],
     [{ name: 'bomb.jpg', mimeType: 'image/jpeg', buffer: bomb }, 'bomb.jpg: the picture claims 60000×60000 pixels; at most 16384 per side'],
   ];
@@ -154,7 +154,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   // all of them at once, with a good one: each named with its reason
   await page.setInputFiles('#data-pictures', [files[0], ...bads.map(([b]) => b), files[1]]);
   await page.click('#data-load-pictures');
-  await page.waitForFunction(() => /4 files were left out\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the picture is damaged[^.]*\. empty\.png: the file is empty\. bomb\.jpg: the picture claims 60000×60000 pixels/.test(document.getElementById('data-status').textContent));
+  await page.waitForFunction(() => /4 files were left out\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the PNG picture is damaged[^.]*\. empty\.png: the file is empty\. bomb\.jpg: the picture claims 60000×60000 pixels/.test(document.getElementById('data-status').textContent));
   assert.match(await text(page, 'data-status'), /^Training on your 2 pictures: 1 training and 1 test image of/);
   // one test picture is shown at most 4 screen pixels a pixel, not stretched to the column's width
   await page.waitForFunction(() => document.getElementById('recon').width === 64);
@@ -172,7 +172,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.setInputFiles('#data-pictures', [bads[0][0], bads[1][0]]);
   await page.click('#data-load-pictures');
   await page.waitForFunction(() => /neither file could be read/.test(document.getElementById('error').textContent));
-  assert.match(await text(page, 'error'), /neither file could be read\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the picture is damaged or cut short/);
+  assert.match(await text(page, 'error'), /neither file could be read\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the PNG picture is damaged or cut short/);
   await page.evaluate((s) => { document.getElementById('data-status').textContent = s; }, status);
   assert.equal(await page.inputValue('#sizes'), '4096-32-4096', 'the model is as it was');
   // the 20 good ones again, for what follows

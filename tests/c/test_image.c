@@ -79,6 +79,12 @@ static void refused(const char *what, const uint8_t *buf, size_t len, const char
     int rc = ae_image_gray(buf, len, 16, 16, out);
     CHECK(rc != 0, "%s was accepted", what);
     CHECK(strstr(ae_last_error(), word) != NULL, "%s: message '%s' lacks '%s'", what, ae_last_error(), word);
+    /* what a user reads: printable ASCII, and × (UTF-8 C3 97) in sizes; never a raw byte of the file */
+    for (const unsigned char *c = (const unsigned char *)ae_last_error(); *c; c++) {
+        const int times = c[0] == 0xC3 && c[1] == 0x97;
+        CHECK(times || (*c >= 0x20 && *c < 0x7F), "%s: message '%s' has the byte %02X", what, ae_last_error(), *c);
+        c += times;
+    }
     int same = 1;
     for (size_t i = 0; i < sizeof out; i++) same &= out[i] == 0xAB;
     CHECK(same, "%s: the output was written to", what);
@@ -125,7 +131,8 @@ static void test_decode(void) {
     memcpy(j.p, flat_jpg, sizeof flat_jpg);
     uint8_t o1[10 * 10], o2[10 * 10];
     CHECK(ae_image_gray(j.p, j.n, 10, 10, o1) == 0 && abs(o1[55] - 128) <= 2, "jpeg: %s %d", ae_last_error(), o1[55]);
-    CHECK(ae_image_gray(m.p, m.n, 10, 10, o2) == AE_ERR_FORMAT && strstr(ae_last_error(), "not a PNG or JPEG"), "bmp: %s", ae_last_error());
+    CHECK(ae_image_gray(m.p, m.n, 10, 10, o2) == AE_ERR_FORMAT && strstr(ae_last_error(), "not a PNG or JPEG picture but a BMP picture"), "bmp: %s",
+          ae_last_error());
 
     /* bad files */
     refused("an empty file", j.p, 0, "empty");
@@ -133,7 +140,29 @@ static void test_decode(void) {
     refused("a text file", (const uint8_t *)text, strlen(text), "not a PNG or JPEG");
     membuf p2 = png(px, 40, 20, 1);
     refused("a PNG cut in half", p2.p, p2.n / 2, "damaged");
-    refused("a JPEG cut after its header", j.p, 200, "damaged");
+    refused("a JPEG cut after its header", j.p, 200, "the JPEG picture is cut short");
+    refused("a JPEG cut after its first marker", j.p, 3, "the JPEG picture is cut short");
+    refused("a GIF", (const uint8_t *)"GIF89a\x10\x00\x10\x00\x80\x00\x00", 13, "but a GIF");
+    refused("a WebP", (const uint8_t *)"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00", 20, "but a WebP picture");
+    /* stb_image's reasons in words, for the format the file announces. The PNG writer's layout: signature (8),
+     * IHDR (25: bit depth at 24, colour type at 25), then IDAT's length (33) and type (37..40) and data (41..) */
+    membuf q = png(px, 40, 20, 1);
+    uint8_t *bad = malloc(q.n);
+    memcpy(bad, q.p, q.n);
+    bad[40] = 0xF3; /* "IDA\xF3": a chunk stb must understand and does not, named by its raw bytes before */
+    refused("a PNG chunk type with a byte that is not a letter", bad, q.n, "bytes 49 44 41 F3");
+    memcpy(bad, q.p, q.n);
+    bad[24] = 3;
+    refused("a PNG of bit depth 3", bad, q.n, "bit depth is not 1, 2, 4, 8 or 16");
+    memcpy(bad, q.p, q.n);
+    bad[25] = 5;
+    refused("a PNG of colour type 5", bad, q.n, "no PNG colour type");
+    memcpy(bad, q.p, q.n);
+    for (size_t i = 43; i + 12 < q.n; i += 3) bad[i] ^= 0x5A; /* the deflate stream, past its 2-byte header */
+    /* before, the reason left over from stb's JPEG probe ("no SOI") was shown for this PNG */
+    refused("a PNG whose compressed pixels are damaged", bad, q.n, "the PNG picture is damaged or cut short (its compressed pixels do not decode)");
+    free(bad);
+    free(q.p);
     /* a JPEG bomb: the start-of-frame marker (FFC0) claims 60,000 × 60,000 */
     uint8_t *bomb = malloc(j.n);
     memcpy(bomb, j.p, j.n);

@@ -1,6 +1,6 @@
 // Your own pictures and images drawn at another size (issue 12: the 10,000 → 20 → 10,000 bottleneck): a
 // folder of PNG files trains the same bits natively (aelab train --pictures) and in wasm (scripts/aelab-node.mjs
-// --pictures); MNIST drawn at 100×100 does too; and bad files are refused with their name, by both.
+// --pictures); MNIST drawn at 100×100 does too; and an unreadable file is left out and named by both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -28,13 +28,38 @@ test('a folder of PNG pictures trains the same bits natively and in wasm', async
     const [first, last] = [losses(n)[0], losses(n)[2]].map((l) => Number(l.match(/test_loss ([0-9.]+)/)[1]));
     assert.ok(last < first, `the test loss did not fall: ${first} -> ${last}`);
 
-    // a damaged picture among them: refused by both, named, nothing trained
+    // a damaged picture and a GIF among them: left out and named by both, which train the same bits on the other 28
     fs.writeFileSync(path.join(dir, 'd15.png'), fs.readFileSync(path.join(dir, 'd14.png')).subarray(0, 60));
-    const r = spawnSync(path.join(root, 'build/aelab'), ['train', ...args, '--quiet'], { cwd: root, encoding: 'utf8' });
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /d15\.png: the picture is damaged or cut short/);
-    assert.doesNotMatch(r.stdout, /epoch/);
-    assert.throws(() => node([...args, '--variant', 'simd']), /d15\.png: the picture is damaged or cut short/);
+    fs.writeFileSync(path.join(dir, 'd16.png'), Buffer.from('GIF89a\x10\x00\x10\x00\x80\x00\x00', 'latin1'));
+    const r = spawnSync(path.join(root, 'build/aelab'), ['train', ...args, '--threads', '1', '--quiet'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /left out \S*d15\.png: the PNG picture is damaged or cut short \(a chunk runs past the end of the file\)/);
+    assert.match(r.stderr, /left out \S*d16\.png: not a PNG or JPEG picture but a GIF/);
+    assert.match(r.stderr, /2 of 30 pictures left out/);
+    assert.match(r.stdout, /train 24 images of 40x40/); // 28 readable, the last seventh (4) held out
+    const wr = spawnSync(process.execPath, ['--no-experimental-fetch', path.join(root, 'scripts/aelab-node.mjs'), ...args, '--variant', 'simd', '--threads', '1'],
+      { cwd: root, encoding: 'utf8' });
+    assert.equal(wr.status, 0, wr.stderr);
+    assert.match(wr.stderr, /left out \S*d15\.png: the PNG picture is damaged or cut short/);
+    assert.match(wr.stderr, /left out \S*d16\.png: not a PNG or JPEG picture but a GIF/);
+    assert.equal(losses(r.stdout).length, 3);
+    assert.deepEqual(losses(wr.stdout), losses(r.stdout));
+
+    // fewer than 2 readable: nothing trained, by either
+    const one = tmpdir();
+    try {
+      fs.copyFileSync(path.join(dir, 'd00.png'), path.join(one, 'a.png'));
+      fs.copyFileSync(path.join(dir, 'd15.png'), path.join(one, 'b.png'));
+      const oneArgs = ['--pictures', one, '--size', '40x40', '--arch', '1600-16-1600', '--epochs', '1'];
+      const r1 = spawnSync(path.join(root, 'build/aelab'), ['train', ...oneArgs, '--quiet'], { cwd: root, encoding: 'utf8' });
+      assert.notEqual(r1.status, 0);
+      assert.match(r1.stderr, /left out \S*b\.png: the PNG picture is damaged/);
+      assert.match(r1.stderr, /1 of the 2 pictures could be read; at least 2 are needed/);
+      assert.doesNotMatch(r1.stdout, /epoch/);
+      assert.throws(() => node([...oneArgs, '--variant', 'simd']), /1 of the 2 pictures could be read; at least 2 are needed/);
+    } finally {
+      fs.rmSync(one, { recursive: true, force: true });
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     imgs.destroy();
