@@ -1,10 +1,11 @@
 // The second built-in data set, Fashion-MNIST (Debian's dataset-fashion-mnist, served from the page's
 // data/fashion/): one click loads it, the page words itself for images rather than digits (the top line
-// too) and names the classes (the latent map's legend), the link says so and opens on it, a model trains on
-// it, and MNIST comes back; a clean console.
+// too) and names the classes (the latent map's legend), a drawing becomes an input as Fashion-MNIST's items
+// were made (filling the frame), the link says so and opens on it, a model trains on it, and MNIST comes back
+// (and MNIST's recipe for the drawing); a clean console.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, openPage, canvasStats } from './browser.mjs';
+import { suite, openPage, canvasStats, drawStroke } from './browser.mjs';
 
 const env = suite();
 const text = (page, id) => page.locator(`#${id}`).textContent();
@@ -27,6 +28,16 @@ test('Fashion-MNIST: loaded with one click, worded for clothing, kept in the lin
   // the latent map's legend names the classes, not the digits 0-9
   await page.waitForFunction(() => /ankle boot/.test(document.getElementById('latent-legend').textContent), null, { timeout: 60000 });
   assert.match(await text(page, 'latent-legend'), /^■ T-shirt\/top■ trouser.*■ ankle boot$/);
+  // a drawing is made into an input as Fashion-MNIST's were: its ink fills the frame (MNIST's: a 20×20 box)
+  assert.match(await text(page, 'draw-recipe'), /as Fashion-MNIST's were made: its ink scaled to fill the frame/);
+  await drawStroke(page);
+  const inkRows = () => page.evaluate(() => {
+    const p = document.getElementById('draw-in').getContext('2d').getImageData(0, 0, 28, 28).data;
+    let n = 0;
+    for (let y = 0; y < 28; y++) { let m = 0; for (let x = 0; x < 28; x++) m = Math.max(m, p[4 * (y * 28 + x)]); n += m > 60; }
+    return n;
+  });
+  assert.ok((await inkRows()) >= 26, `a vertical stroke fills the frame's height under Fashion-MNIST: ${await inkRows()} rows`);
   // a link with data=fashion opens on it
   const second = await openPage(env.browser, page.url());
   await second.page.waitForFunction(() => /Fashion-MNIST/.test(document.getElementById('engine').textContent + document.getElementById('data-status').textContent));
@@ -38,6 +49,14 @@ test('Fashion-MNIST: loaded with one click, worded for clothing, kept in the lin
   assert.equal(await text(page, 'recon-h'), 'Test digits and their reconstructions');
   assert.match(await text(page, 'engine'), /^Ready: MNIST, 60,000 training and 10,000 test digits/);
   assert.doesNotMatch(page.url(), /data=fashion/);
+  // the same strokes, made into an input MNIST's way
+  assert.match(await text(page, 'draw-recipe'), /as MNIST's were made: its ink scaled into a 20×20 box/);
+  await page.waitForFunction(() => {
+    const p = document.getElementById('draw-in').getContext('2d').getImageData(0, 0, 28, 28).data;
+    let n = 0;
+    for (let y = 0; y < 28; y++) { let m = 0; for (let x = 0; x < 28; x++) m = Math.max(m, p[4 * (y * 28 + x)]); n += m > 60; }
+    return n >= 18 && n <= 22;
+  });
   assert.deepEqual(errors, []);
   await page.close();
 });

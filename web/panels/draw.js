@@ -1,12 +1,22 @@
-// Drawing: strokes on a 224×224 canvas, reduced to the data's size the way MNIST digits were made, then
-// encoded and decoded; the latent map marks where the drawing's code lands.
+// Drawing: strokes on a 224×224 canvas, reduced to the data's size the way the data's items were made (MNIST's
+// recipe, or filling the frame as Fashion-MNIST's and one's own pictures do), then encoded and decoded; the
+// latent map marks where the drawing's code lands.
 import { $, drawTiles } from '../common.js';
 import { setStar } from './latent.js';
+
+// How a drawing becomes an input, per the data's own recipe. (No "digit" in these: the page's rewording of
+// its own text for other data must not capture and restore this span, which the panel writes itself.)
+const RECIPE_TEXT = {
+  mnist: "Your drawing becomes an input as MNIST's were made: its ink scaled into a 20×20 box of the 28×28 and centred by its mass.",
+  fashion: "Your drawing becomes an input as Fashion-MNIST's were made: its ink scaled to fill the frame and centred.",
+  fill: 'Your drawing becomes an input as your pictures did: scaled to fill the frame and centred.',
+};
+let recipe = 'mnist'; // 'mnist' for MNIST and one's own IDX files (MNIST's format, mostly its recipe too), 'fashion', 'fill'
 
 const html = `
   <section id="draw-panel" aria-labelledby="draw-h">
     <h2 id="draw-h">Draw a digit</h2>
-    <p class="muted">Draw with the mouse, a pen or a finger. Your drawing is scaled and centred as MNIST digits are, then encoded and
+    <p class="muted">Draw with the mouse, a pen or a finger. <span id="draw-recipe">${RECIPE_TEXT.mnist}</span> Then it is encoded and
       decoded; a star marks where its code lands on the latent map.</p>
     <div class="row">
       <canvas id="draw" width="224" height="224" aria-label="Drawing area"></canvas>
@@ -39,7 +49,9 @@ function prompt() {
 }
 
 /** MNIST's recipe: the ink's bounding box scaled to fit 20×20 of 28×28 (aspect kept, anti-aliased), then
- * moved so its centre of mass sits at the centre. Returns floats in [0,1] (rows·cols), or null if empty. */
+ * moved so its centre of mass sits at the centre. Fashion-MNIST's (Xiao, Rasul and Vollgraf 2017) and one's
+ * own pictures': the box's longer side scaled to the frame's, the box centred. Returns floats in [0,1]
+ * (rows·cols), or null if empty. */
 function asInput() {
   const src = $('draw');
   const d = src.getContext('2d').getImageData(0, 0, src.width, src.height).data;
@@ -51,7 +63,7 @@ function asInput() {
       }
   if (x1 < 0) return null;
   const { rows, cols } = ctx.ui;
-  const box = (20 / 28) * Math.min(rows, cols);
+  const box = (recipe === 'mnist' ? 20 / 28 : 1) * Math.min(rows, cols);
   const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
   const s = box / Math.max(bw, bh);
   const place = (dx, dy) => {
@@ -70,7 +82,7 @@ function asInput() {
   let img = place((cols - bw * s) / 2, (rows - bh * s) / 2);
   let m = 0, mx = 0, my = 0;
   img.forEach((v, i) => { m += v; mx += v * (i % cols); my += v * Math.floor(i / cols); });
-  if (m > 0) img = place((cols - bw * s) / 2 + Math.round((cols - 1) / 2 - mx / m), (rows - bh * s) / 2 + Math.round((rows - 1) / 2 - my / m));
+  if (m > 0 && recipe === 'mnist') img = place((cols - bw * s) / 2 + Math.round((cols - 1) / 2 - mx / m), (rows - bh * s) / 2 + Math.round((rows - 1) / 2 - my / m));
   return img;
 }
 
@@ -127,11 +139,15 @@ export default {
   },
   on: {
     data(m) {
+      const was = recipe;
+      recipe = m.name === 'Fashion-MNIST' ? 'fashion' : m.pictures ? 'fill' : 'mnist';
+      $('draw-recipe').textContent = RECIPE_TEXT[recipe];
       for (const id of ['draw-in', 'draw-recon']) {
         $(id).width = m.cols;
         $(id).height = m.rows;
       }
       prompt();
+      if (recipe !== was && drawn) request(); // the same strokes, made into an input the new way
     },
     drawn(m) {
       drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false, ctx.ui);

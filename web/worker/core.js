@@ -107,7 +107,7 @@ export function dataInfo(w) {
   const { train, test } = w;
   const drawn = train !== w.trainBase ? { drawnFrom: [w.trainBase.rows, w.trainBase.cols] } : {};
   const left = w.leftOut?.n ? { leftOut: w.leftOut.n, leftOutText: w.leftOut.text } : {}; // files a picture load left out
-  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, ...drawn, ...left };
+  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, pictures: !!w.pictures, ...drawn, ...left };
 }
 
 /** The image size a model reads, [rows, cols], when it can be drawn for it: a one-channel image model's
@@ -183,6 +183,7 @@ export function useData(w, tr, te, name) {
   w.test = w.testBase = te;
   w.dataName = name;
   w.leftOut = null; // loadPictures sets its own after this
+  w.pictures = false; // and says the data are one's own pictures
   w.nShow = Math.min(N_SHOW, te.n);
   w.showX = te.batch(0, w.nShow);
   if (w.model && !(fitsData(w.model, tr) || (ownSize && readable(w.model, tr)))) {

@@ -82,6 +82,7 @@ export const handlers = {
       held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
       useData(w, all, held, `your ${n} pictures`);
       w.leftOut = { n: leftOut.length, text: unreadable(leftOut) }; // dataInfo sends it with this data's every 'data' message
+      w.pictures = true;
     } catch (e) {
       if (w.trainBase !== all) { all?.destroy(); held?.destroy(); }
       // a single file named: the message is about it
