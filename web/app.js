@@ -249,13 +249,19 @@ function send(type, extra = {}, transfer = []) {
   ui.worker.postMessage({ type, ...extra }, transfer);
 }
 
+const framed = window.self !== window.top; // inside another page's iframe (a course page)
+
 // The shell's part of the Worker's messages; the modules' parts follow in MODULES order.
 const on = {
   engine(m) {
     if (m.variant === 'threads') ui.engine = `WebAssembly SIMD on ${m.threads} threads (the page is cross-origin isolated), in a Web Worker`;
-    else if (m.simd) ui.engine = `WebAssembly SIMD, 1 thread${m.forced ? ' (chosen by the link)' : m.isolated ? '' : ' (more threads need a cross-origin isolated page)'}, in a Web Worker`;
+    else if (m.simd) ui.engine = `WebAssembly SIMD, 1 thread${m.forced ? ' (chosen by the link)' : m.isolated || framed ? '' : ' (more threads need a cross-origin isolated page)'}, in a Web Worker`;
     else ui.engine = `WebAssembly scalar (${m.forced ? 'chosen by the link' : 'this browser has no WebAssembly SIMD'}), in a Web Worker`;
     $('engine').textContent = `Engine: ${ui.engine}.`;
+    // framed in a lesson, the reason for one thread is the course page's hosting, which its reader cannot change:
+    // it goes in the tooltip, for whoever hosts it
+    $('engine').title = m.variant === 'simd' && !m.forced && !m.isolated
+      ? 'One thread: more need the page cross-origin isolated (COOP and COEP headers; see docs/hosting.md in aelab).' : '';
     $('engine').dataset.variant = m.variant;
   },
   status(m) {

@@ -43,12 +43,14 @@ test('threaded page: a link with sizes the engine refuses shows its message, nam
   await page.close();
 });
 
-/** A course page on another origin that follows docs/hosting.md: COOP/COEP on itself, allow on the iframe. */
-async function coursePage(appUrl) {
+/** A course page on another origin that follows docs/hosting.md: COOP/COEP on itself, allow on the iframe
+ * (isolated false: a course page without them, as most are). */
+async function coursePage(appUrl, isolated = true) {
   const html = `<!doctype html><title>ML 101</title><h1>Week 7: autoencoders</h1>
 <iframe id="app" src="${appUrl}#v=1&sizes=784-32-784&embed=1" width="100%" height="900" allow="cross-origin-isolated" title="aelab" style="border:0"></iframe>`;
   const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    const coi = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...coi });
     res.end(html);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -78,6 +80,27 @@ test('embedded with threads in an isolated course page on another origin: the if
       .filter((el) => el.offsetParent && el.getBoundingClientRect().right > el.closest('section').getBoundingClientRect().right + 0.5).map((el) => el.id));
     assert.deepEqual(spill, [], 'fields that spill over their panel');
     await shot(page, 'embedded-cross-origin');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    course.close();
+  }
+});
+
+test('embedded in a course page that is not isolated: one thread, and the top line keeps the hosting advice to its tooltip', async () => {
+  const course = await coursePage(env.server.url, false);
+  try {
+    const page = await env.browser.newPage({ viewport: { width: 1000, height: 1000 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(course.url);
+    const frame = await (await page.waitForSelector('#app')).contentFrame();
+    await frame.waitForFunction(() => document.getElementById('start') && !document.getElementById('start').disabled, null, { timeout: 60000 });
+    assert.equal(await frame.evaluate(() => crossOriginIsolated), false);
+    const line = await frame.locator('#engine').textContent();
+    assert.match(line, /WebAssembly SIMD, 1 thread, in a Web Worker/);
+    assert.doesNotMatch(line, /cross-origin/, 'a lesson\'s reader cannot change the hosting');
+    assert.match(await frame.locator('#engine').getAttribute('title'), /cross-origin isolated .*docs\/hosting\.md/);
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
