@@ -174,6 +174,17 @@ function setupToc() {
   };
   nav.append(...CHAPTERS.map((c, i) => item(c.id, `${i + 1}. ${c.title}`)), item(null, 'All panels'));
   nav.lastChild.setAttribute('aria-current', 'page'); // until a link or a click opens a chapter
+  // on a phone the line scrolls sideways: style.css fades each edge beyond which links are hidden
+  nav.addEventListener('scroll', tocEdges, { passive: true });
+  window.addEventListener('resize', tocEdges);
+  tocEdges();
+}
+
+/** Which ends of the contents line hide links (data-left, data-right), for style.css's fades. */
+function tocEdges() {
+  const nav = $('toc');
+  nav.toggleAttribute('data-left', nav.scrollLeft > 1);
+  nav.toggleAttribute('data-right', nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 1);
 }
 
 /** The chapter box's words and buttons (again when the data's noun changes: "digit" or "image"). */
@@ -212,6 +223,7 @@ function openChapter(id, write = true) {
   // on a phone the contents are one line that scrolls sideways (style.css): the current chapter's link in view
   const cur = $('toc').querySelector('[aria-current]');
   if (cur) $('toc').scrollLeft = Math.max(0, cur.offsetLeft - $('toc').offsetLeft - 8);
+  tocEdges();
   if (c) fillChapter(c);
   if (write) {
     writeHash();

@@ -84,7 +84,7 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
   // the panel switches would fill the first screen: a chapter picks its panels, so on a phone they go
   assert.equal(await phone.locator('#panels').isVisible(), false);
-  // the contents' links are finger-sized targets, and the line fades at its right edge where it goes on
+  // the contents' links are finger-sized targets, and the line fades at an edge where it goes on
   const heights = await phone.$$eval('#toc a', (as) => as.map((a) => a.getBoundingClientRect().height));
   assert.ok(heights.length >= 8 && heights.every((x) => x >= 44), `the contents' links are ${heights.join(', ')} px tall`);
   assert.match(await phone.$eval('#toc', (t) => getComputedStyle(t).maskImage || getComputedStyle(t).webkitMaskImage), /linear-gradient/);
@@ -99,6 +99,16 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.click('#toc a[data-chapter="pretraining"]');
   const link = await phone.locator('#toc a[aria-current="page"]').boundingBox();
   assert.ok(link.x >= 0 && link.x + link.width <= 375, `the current chapter's link is in view (at x ${link.x})`);
+  // scrolled that far, earlier links sit off the left edge: that edge fades too
+  const edges = () => phone.$eval('#toc', (t) => ({ left: t.hasAttribute('data-left'), right: t.hasAttribute('data-right'),
+    mask: getComputedStyle(t).maskImage || getComputedStyle(t).webkitMaskImage }));
+  const late = await edges();
+  assert.ok(late.left && /^linear-gradient\(to right, (transparent|rgba\(0, 0, 0, 0\))/.test(late.mask), `the left edge fades: ${JSON.stringify(late)}`);
+  // back at the start no left fade, and the right one while links are hidden there
+  await phone.$eval('#toc', (t) => { t.scrollLeft = 0; });
+  await phone.waitForFunction(() => !document.getElementById('toc').hasAttribute('data-left'));
+  const start = await edges();
+  assert.ok(start.right && /calc|transparent\)$|rgba\(0, 0, 0, 0\)\)$/.test(start.mask), `the right edge alone fades: ${JSON.stringify(start)}`);
   // All panels: the switches come back
   await phone.click('#toc a[data-chapter=""]');
   assert.equal(await phone.locator('#panels').isVisible(), true);
