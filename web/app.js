@@ -203,7 +203,8 @@ function fillChapter(c) {
   }
 }
 
-/** Show one chapter: its words and "try this" above its panels (the Model section stays); null shows every panel. */
+/** Show one chapter: its words and "try this" above its panels (the Model section stays, above them or, for a
+ * chapter whose panels have their own controls, below); null shows every panel. */
 function openChapter(id, write = true) {
   const c = chapterById(id);
   if (write && /^There is no chapter/.test($('error-text').textContent)) showError('');
@@ -212,7 +213,12 @@ function openChapter(id, write = true) {
   // a chapter's panels in its own order (the first is its point), the rest after them in page order
   const order = c ? [...c.panels, ...PANELS.map((m) => m.name).filter((n) => !c.panels.includes(n))] : PANELS.map((m) => m.name);
   const panes = document.querySelector('main');
-  for (const n of order) panes.appendChild($(PANELS.find((m) => m.name === n).section));
+  // the Model section leads, under the chapter's words, unless the chapter's panels carry their own controls
+  $('chapter-box').after($('setup'));
+  for (const n of order) {
+    panes.appendChild($(PANELS.find((m) => m.name === n).section));
+    if (c?.modelAfter && n === c.panels.at(-1)) panes.appendChild($('setup'));
+  }
   const box = $('chapter-box');
   box.hidden = !c;
   document.body.classList.toggle('chapter', !!c); // style.css: a chapter picks its own panels

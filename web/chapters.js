@@ -53,6 +53,7 @@ export const CHAPTERS = [
     title: 'Autoencoders as pretraining',
     text: ['Autoencoders could be used to pretrain neural networks, because training very deep networks from random weights is difficult: the gradients in the lower and higher layers differ in size. Train the layers one at a time as autoencoders on unlabelled images, then the last layer on the labels, then the whole network by backpropagation.'],
     panels: ['pretrain'],
+    modelAfter: true, // the pretraining panel has its own model and buttons: the autoencoder's form goes below it
     tryThis: 'Press Step to pretrain layer 1 and look at its reconstructions and filters; Step again for layer 2; then Run the rest and read the table, the gap and the gradients. Switch to the historical setting and Replay. In this minute-long run the baseline often ties or wins: pretraining paid off with the deeper networks and far longer training of the 2006-2010 papers, and the table reports what this run shows.',
   },
 ];

@@ -22,12 +22,14 @@ test('a chapter link opens that chapter; the contents and its buttons move betwe
   await page.click('#toc a[data-chapter="pretraining"]');
   assert.equal(await page.locator('#chapter-h').textContent(), '7. Autoencoders as pretraining');
   assert.equal(await page.evaluate(() => window.scrollY), 0, 'on a wide screen the page stays at its top');
-  assert.deepEqual(await shown(page), ['chapter-box', 'setup', 'pretrain-panel']);
+  // its panel has its own model and buttons: the autoencoder's Model form comes after it
+  assert.deepEqual(await shown(page), ['chapter-box', 'pretrain-panel', 'setup']);
   assert.match(page.url(), /chapter=pretraining/);
   assert.doesNotMatch(page.url(), /panels=/);
   // the previous chapter's button
   await page.click('#chapter-box button[data-go="denoising"]');
   assert.equal(await page.locator('#chapter-h').textContent(), '6. Denoising, infilling and blending');
+  assert.deepEqual((await shown(page)).slice(0, 3), ['chapter-box', 'setup', 'noise-panel'], 'the Model form back under the chapter\'s words');
   assert.match(page.url(), /chapter=denoising/);
   // a panel shown by hand on top of the chapter goes into the link too
   await page.check('#show-latent');
