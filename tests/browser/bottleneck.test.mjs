@@ -175,10 +175,17 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   assert.match(await text(page, 'error'), /neither file could be read\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the PNG picture is damaged or cut short/);
   await page.evaluate((s) => { document.getElementById('data-status').textContent = s; }, status);
   assert.equal(await page.inputValue('#sizes'), '4096-32-4096', 'the model is as it was');
-  // the 20 good ones again, for what follows
+  // trained a step, then the 20 good ones again at 28×28: the 64×64 model does not read them, so a new one is built, and
+  // the panel says so (its loss at step 0 is no surprise)
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('preset').disabled);
+  await page.selectOption('#data-size', '28');
   await page.setInputFiles('#data-pictures', files);
   await page.click('#data-load-pictures');
-  await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
+  await page.waitForFunction(() => /^Training on your 20 pictures.*28×28/.test(document.getElementById('data-status').textContent));
+  assert.match(await text(page, 'data-status'), /The model trained before takes images of another size, so a new, untrained model was built for these\./);
   // the Bottleneck preset on them: its batch and epochs follow the pictures' number too (new data ends the
   // stepped run, so the form is free)
   await page.waitForFunction(() => !document.getElementById('preset').disabled);

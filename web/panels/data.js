@@ -105,7 +105,11 @@ export default {
         : note.few ? ` With this few images the preset's Batch size and Epochs are now ${note.batch} and ${note.epochs} (about 8 steps an epoch, at least 200 in all), so that the model sees each image often.`
         : ` The preset's Batch size and Epochs are back to its own, ${note.batch} and ${note.epochs}.`;
       // a model that has trained was kept (one that has not is simply the preset's, built for this data)
-      const kept = m.keptModel && ctx.ui.steps.length ? ' The current model was kept: see how it does on this data, or Reset to train afresh.' : '';
+      // a model that has trained and does not fit the new data is replaced by an untrained one (the Model form's
+      // spec, at the data's size): said, so that its loss at 0 steps is no surprise
+      const kept = !ctx.ui.steps.length || m.redrawn ? '' // redrawn: the data follow a model the user chose
+        : m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.'
+        : ' The model trained before takes images of another size, so a new, untrained model was built for these.';
       // pictures that could not be read were left out: named with their reasons (the worker's grouping)
       const out = !m.leftOut ? '' : ` ${m.leftOut === 1 ? '1 file was' : `${m.leftOut} files were`} left out. ${m.leftOutText}`;
       $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${out}${kept}${few}`;
