@@ -2,7 +2,8 @@
 // writes stay bounded (none per chunk, at most one per SAVE_EVERY_MS of training, one at a time); an offer
 // left unanswered is set aside by new work, not left to block every write; a blocked open is a refusal.
 // Then the built site's worker (worker/main.js) itself, run in Node over an in-memory IndexedDB: what Step, Load model,
-// Restore and Restore earlier write, across "reloads" (a fresh worker on the same store).
+// Restore and Restore earlier write, across "reloads" (a fresh worker on the same store); and that a command
+// naming a test image, made against data that another load replaced while it waited, is dropped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -327,6 +328,39 @@ test('worker/main.js: a run kept with the settings beside the spec (the version 
     // and the spec alone builds the same model afresh
     const fresh = await b.send({ type: 'reset', config: c }, isType('model'));
     assert.deepEqual([fresh.spec, fresh.activations], [built.spec, built.activations]);
+  } finally {
+    delete globalThis.indexedDB;
+    delete globalThis.fetch;
+    delete globalThis.self;
+  }
+});
+
+test('worker/main.js: a command naming a test image, queued behind a load of other data, is dropped, not answered for the new data', async () => {
+  globalThis.indexedDB = memoryIdb();
+  globalThis.fetch = async (url) => {
+    const b = fs.readFileSync(new URL(url));
+    return { ok: true, status: 200, arrayBuffer: async () => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) };
+  };
+  try {
+    const a = await openWorker();
+    // the blending, feature-map and infilling panels' commands as they send them, on MNIST's 10,000 test digits
+    const asked = (type) => ({ blend: { type, a: 0, b: 9000 }, features: { type, index: 9000 }, digit: { type, index: 9000, purpose: 'infill' } }[type]);
+    assert.equal((await a.send({ ...asked('blend'), nTest: 10000 }, isType('blend'))).b, 9000);
+    // three pictures of one's own (2 to train on, 1 to test); the commands queued behind their load were made
+    // against MNIST: before, each was answered with 'Pick a test image from 0 to 0'
+    const { loadAelab } = await import(pathToFileURL(path.join(site, 'aelab.js')).href);
+    const ae = await loadAelab({ variant: 'simd' });
+    const files = [0, 1, 2].map((i) => new File([ae.pngGrid(new Float32Array(784).fill(i / 3), 1, 28, 28, 1, 1)], `p${i}.png`, { type: 'image/png' }));
+    const since = a.got.length;
+    a.send({ type: 'loadPictures', files, rows: 28, cols: 28 });
+    for (const type of ['blend', 'features', 'digit']) a.send({ ...asked(type), nTest: 10000 });
+    // against the new test set (1 picture) each is answered
+    const fresh = await a.send({ type: 'blend', a: 0, b: 0, nTest: 1 }, isType('blend'));
+    assert.deepEqual([fresh.a, fresh.b], [0, 0]);
+    const after = a.got.slice(since);
+    assert.equal(after.find(isType('data'))?.test, 1, 'the pictures loaded');
+    assert.deepEqual(after.filter(isType('error')).map((m) => m.message), [], 'a stale command was answered with an error');
+    assert.deepEqual(after.filter((m) => ['blend', 'features', 'digit'].includes(m.type)).map((m) => m.type), ['blend'], 'a stale command was answered');
   } finally {
     delete globalThis.indexedDB;
     delete globalThis.fetch;
