@@ -126,3 +126,21 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await bare.page.close();
   assert.deepEqual([...errors, ...withChapter.errors, ...bare.errors], []);
 });
+
+test('new data inside a chapter rewrites the chapter\'s words in place: the panels keep their order and the page its scroll', async () => {
+  const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&chapter=denoising&panels=noise,infill,blend,draw,recon,data`);
+  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  assert.match(await page.locator('#chapter-box').textContent(), /every epoch sees each digit corrupted afresh/);
+  const before = await shown(page);
+  await page.locator('#data-fashion').scrollIntoViewIfNeeded();
+  const y = await page.evaluate(() => window.scrollY);
+  assert.ok(y > 100, `the Data panel is further down the page (scrolled to ${y})`);
+  await page.click('#data-fashion');
+  await page.waitForFunction(() => /every epoch sees each image corrupted afresh/.test(document.getElementById('chapter-box').textContent));
+  assert.match(await page.locator('#chapter-box .try').textContent(), /Erase part of an image in Infilling; blend two images/);
+  assert.deepEqual(await shown(page), before, 'the panels kept their order');
+  assert.equal(await page.evaluate(() => window.scrollY), y, 'the page did not jump');
+  assert.equal(await page.locator('#chapter-h').textContent(), '6. Denoising, infilling and blending');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
