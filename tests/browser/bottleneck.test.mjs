@@ -150,12 +150,19 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
     assert.ok(st.includes(`1 file was left out. ${named}`), st);
     assert.match(st, /2 training and 1 test image of 64×64 pixels/);
     assert.equal(await page.locator('#error').isVisible(), false, 'a partial load is not an error');
+    assert.equal(await page.locator('#data-left').isVisible(), false, 'one file left out is named in the line itself');
   }
   // all of them at once, with a good one: each named with its reason
   await page.setInputFiles('#data-pictures', [files[0], ...bads.map(([b]) => b), files[1]]);
   await page.click('#data-load-pictures');
   await page.waitForFunction(() => /4 files were left out\. notes\.png: not a PNG or JPEG picture[^.]*\. cut\.png: the PNG picture is damaged[^.]*\. empty\.png: the file is empty\. bomb\.jpg: the picture claims 60000×60000 pixels/.test(document.getElementById('data-status').textContent));
   assert.match(await text(page, 'data-status'), /^Training on your 2 pictures: 1 training and 1 test image of/);
+  // and one by one in a list that opens (the line names at most 3 a reason)
+  assert.equal(await page.locator('#data-left summary').textContent(), 'Every file left out: 4');
+  await page.click('#data-left summary');
+  assert.deepEqual(await page.locator('#data-left li').allTextContents(), ['notes.png: not a PNG or JPEG picture.',
+    'cut.png: the PNG picture is damaged or cut short (a chunk runs past the end of the file).', 'empty.png: the file is empty.',
+    'bomb.jpg: the picture claims 60000×60000 pixels; at most 16384 per side and 24 million in all are read.']);
   // one test picture is shown at most 4 screen pixels a pixel, not stretched to the column's width
   await page.waitForFunction(() => document.getElementById('recon').width === 64);
   assert.ok((await page.locator('#recon').boundingBox()).width <= 4 * 64 + 2, 'the one test picture is not stretched across the column');
@@ -168,6 +175,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.waitForFunction(() => /^Could not use/.test(document.getElementById('data-status').textContent));
   assert.match(await text(page, 'error'), /Could not use those pictures: only d00\.png could be read, and at least 2 pictures are needed\. junk0\.png, junk1\.png, junk2\.png and 57 more: not a PNG or JPEG picture[^;.]*\. The current data and model are unchanged/);
   assert.match(await text(page, 'data-status'), /^Could not use those pictures/, 'the reason is beside the buttons too (an embedded page may not show the error bar)');
+  assert.equal(await page.locator('#data-left').isVisible(), false, 'the list of the data in use goes with its line');
   assert.equal(await text(page, 'engine'), top, 'the top line is the data\'s again, not "Read 50 of 61 pictures…"');
   await page.setInputFiles('#data-pictures', [bads[0][0], bads[1][0]]);
   await page.click('#data-load-pictures');

@@ -28,9 +28,25 @@ const html = `
       <button id="data-fashion" class="secondary" disabled>Fashion-MNIST</button>
     </div>
     <p id="data-status" aria-live="polite">–</p>
+    <details id="data-left" hidden><summary></summary><ul></ul></details>
   </section>`;
 
 let ctx;
+
+/** Every file a picture load left out, one a line, under a summary that opens it: the status line groups them
+ * by reason and names only a few of each. Hidden when the status line names them all (3 or fewer). */
+function listLeftOut(m) {
+  const box = $('data-left'), list = m.leftOutList ?? [];
+  box.hidden = !(m.leftOut > 3);
+  if (box.hidden) return;
+  const shown = list.length < m.leftOut ? ` (the first ${list.length})` : '';
+  box.querySelector('summary').textContent = `Every file left out: ${m.leftOut}${shown}`;
+  box.querySelector('ul').replaceChildren(...list.map(({ name, why }) => {
+    const li = document.createElement('li');
+    li.textContent = `${name}: ${why}.`;
+    return li;
+  }));
+}
 
 function loadData() {
   const img = $('data-images').files[0];
@@ -59,6 +75,7 @@ function chosenPictures() {
 function refuse(message) {
   ctx.showError(message);
   $('data-status').textContent = message;
+  $('data-left').hidden = true;
 }
 
 function loadPictures() {
@@ -113,10 +130,14 @@ export default {
       // pictures that could not be read were left out: named with their reasons (the worker's grouping)
       const out = !m.leftOut ? '' : ` ${m.leftOut === 1 ? '1 file was' : `${m.leftOut} files were`} left out. ${m.leftOutText}`;
       $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${out}${kept}${few}`;
+      listLeftOut(m);
     },
     error(m) {
       // the reason, here too: in an embedded page the error bar may be out of the host's view
-      if (ctx.ui.ready && /^Could not use/.test(m.message)) $('data-status').textContent = m.message;
+      if (ctx.ui.ready && /^Could not use/.test(m.message)) {
+        $('data-status').textContent = m.message;
+        $('data-left').hidden = true; // the list was the current data's; the line is about the failed load now
+      }
     },
   },
   enable(ui) {

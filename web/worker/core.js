@@ -106,7 +106,7 @@ function layerParams(model) {
 export function dataInfo(w) {
   const { train, test } = w;
   const drawn = train !== w.trainBase ? { drawnFrom: [w.trainBase.rows, w.trainBase.cols] } : {};
-  const left = w.leftOut?.n ? { leftOut: w.leftOut.n, leftOutText: w.leftOut.text } : {}; // files a picture load left out
+  const left = w.leftOut?.n ? { leftOut: w.leftOut.n, leftOutText: w.leftOut.text, leftOutList: w.leftOut.list } : {}; // files a picture load left out
   return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, pictures: !!w.pictures, ...drawn, ...left };
 }
 

@@ -4,6 +4,7 @@ import { gunzipIfNeeded } from '../aelab.js';
 import { post, sentence, configure, dataInfo, loadBuiltin, useData, BUILTIN, isBuiltin } from './core.js';
 
 const MAX_PICTURE_BYTES = 64 * 2 ** 20; // one photo file; the engine also refuses more than 24 million pixels
+const LEFT_OUT_LISTED = 1000; // files left out that the Data panel lists one by one
 
 /** The files a picture load left out (list of { name, why }), as sentences grouped by reason, the largest
  * group first, a few names each: "a.png, b.png, c.png and 57 more: not a PNG or JPEG picture (unknown
@@ -81,7 +82,9 @@ export const handlers = {
       if (n < files.length) all.limit(n); // the unfilled items at the end go (limit copies nothing)
       held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
       useData(w, all, held, `your ${n} pictures`);
-      w.leftOut = { n: leftOut.length, text: unreadable(leftOut) }; // dataInfo sends it with this data's every 'data' message
+      // dataInfo sends it with this data's every 'data' message: the grouped sentences, and every file (the first
+      // LEFT_OUT_LISTED) for the panel's full list
+      w.leftOut = { n: leftOut.length, text: unreadable(leftOut), list: leftOut.slice(0, LEFT_OUT_LISTED) };
       w.pictures = true;
     } catch (e) {
       if (w.trainBase !== all) { all?.destroy(); held?.destroy(); }
