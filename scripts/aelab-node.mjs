@@ -39,7 +39,13 @@ try {
     let k = 0;
     for (const f of names) {
       const file = path.join(o.pictures, f);
-      try { train.setImage(k, fs.readFileSync(file)); k++; } catch (e) { console.error(`aelab-node: left out ${file}: ${e.message}`); }
+      try {
+        train.setImage(k, fs.readFileSync(file));
+        k++;
+      } catch (e) {
+        if (e.code === -2) throw e; // AE_ERR_NOMEM: the engine's memory, not this file, so the load stops (as the CLI's)
+        console.error(`aelab-node: left out ${file}: ${e.message}`);
+      }
     }
     if (k < 2) throw new Error(`--pictures: ${k} of the ${names.length} pictures could be read; at least 2 are needed (one to train on, one to test)`);
     if (k < names.length) {

@@ -39,11 +39,12 @@
  * its length says (else it fails); reads entropy-coded data after a scan header until an FF that is not
  * followed by 00 (a stuffed byte) or a restart marker (D0..D7); stops at the end-of-image marker, so data
  * appended after it (a phone's motion photo) is never read. Reads past the file's end give 0, as in stb.
- * Also returns the frame's claimed size (0 × 0 if no frame header is met) for the checks before decoding, and
- * whether the end-of-image marker was met (a file cut short has none). */
-static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh, int *eoi) {
+ * Also returns the frame's claimed size (0 × 0 if no frame header is met) for the checks before decoding, its
+ * start-of-frame marker (0 if none; stb_image reads C0-C2: baseline, extended and progressive), and whether
+ * the end-of-image marker was met (a file cut short has none). */
+static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh, int *sof, int *eoi) {
     size_t p = 0;
-    *fw = *fh = *eoi = 0;
+    *fw = *fh = *sof = *eoi = 0;
     while (p < len && b[p] == 0xFF) p++;
     if (p == 0 || p >= len || b[p] != 0xD8) return 1; /* not a JPEG: stb's JPEG reader refuses it at once */
     p++;
@@ -66,9 +67,10 @@ static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh, int *eoi
                 left -= 17 + n;
             }
         } else if ((m >= 0xC0 && m <= 0xC3) || (m >= 0xC5 && m <= 0xC7) || (m >= 0xC9 && m <= 0xCB) || (m >= 0xCD && m <= 0xCF)) {
-            if (p + 7 <= len) { /* frame header: length, precision, height, width */
+            if (p + 7 <= len && !*sof) { /* the first frame header: length, precision, height, width */
                 *fh = b[p + 3] << 8 | b[p + 4];
                 *fw = b[p + 5] << 8 | b[p + 6];
+                *sof = m;
             }
         }
         p += seg;
@@ -85,12 +87,14 @@ static int jpeg_walk_ok(const uint8_t *b, size_t len, int *fw, int *fh, int *eoi
 
 /* stb_image grows its buffer for a PNG's compressed data to whatever a chunk header claims before reading the
  * chunk, so 60 bytes claiming a 1.7 GB chunk would allocate 1.7 GB (grown wasm memory never shrinks). Every
- * chunk must fit in the file. */
-static int png_chunks_ok(const uint8_t *b, size_t len) {
+ * chunk must fit in the file. *iend: the end chunk was met (a file cut between chunks has none, and stb_image
+ * then reads zeros as a chunk of no known type). */
+static int png_chunks_ok(const uint8_t *b, size_t len, int *iend) {
+    *iend = 0;
     for (size_t p = 8; p + 8 <= len;) {
         const uint64_t n = (uint64_t)b[p] << 24 | (uint64_t)b[p + 1] << 16 | (uint64_t)b[p + 2] << 8 | b[p + 3];
         if (n + 12 > len - p) return 0; /* length, type, data, CRC */
-        if (!memcmp(b + p + 4, "IEND", 4)) return 1; /* what follows the image is not stb's to read */
+        if (!memcmp(b + p + 4, "IEND", 4)) return *iend = 1; /* what follows the image is not stb's to read */
         p += 12 + (size_t)n;
     }
     return 1;
@@ -102,30 +106,26 @@ static int png_chunks_ok(const uint8_t *b, size_t len) {
  * PNG) can outlive the call: the reason is cleared before each call, and the tag becomes the kind of damage
  * in words, for the format that the file's first bytes announce. */
 typedef struct { const char *tag, *says; } reason_text;
-static const reason_text reasons[] = {
+#define ENDS_EARLY "it ends before its pixels do"
+#define NO_DECODE "its compressed pixels do not decode"
+#define BAD_HEADER "its header is invalid"
+#define BAD_TRNS "its transparency chunk is invalid"
+static const reason_text reasons[] = { /* every tag of stb_image 2.27's PNG and JPEG readers but the JPEG header checks */
     /* a file that ends early (both formats) */
-    {"outofdata", "it ends before its pixels do"}, {"unexpected end", "it ends before its pixels do"},
-    {"read past buffer", "it ends before its pixels do"}, {"not enough pixels", "it ends before its pixels do"},
+    {"outofdata", ENDS_EARLY}, {"read past buffer", ENDS_EARLY}, {"not enough pixels", ENDS_EARLY},
     /* PNG: the deflate stream and the row filters */
-    {"bad zlib header", "its compressed pixels do not decode"}, {"no preset dict", "its compressed pixels do not decode"},
-    {"bad compression", "its compressed pixels do not decode"}, {"bad codelengths", "its compressed pixels do not decode"},
-    {"bad sizes", "its compressed pixels do not decode"}, {"bad dist", "its compressed pixels do not decode"},
-    {"zlib corrupt", "its compressed pixels do not decode"}, {"output buffer limit", "its compressed pixels do not decode"},
-    {"invalid filter", "its compressed pixels do not decode"}, {"bad png", "its compressed pixels do not decode"},
-    {"no IDAT", "it holds no pixel data"},
+    {"bad zlib header", NO_DECODE}, {"no preset dict", NO_DECODE}, {"bad compression", NO_DECODE}, {"bad codelengths", NO_DECODE},
+    {"bad sizes", NO_DECODE}, {"bad dist", NO_DECODE}, {"zlib corrupt", NO_DECODE}, {"output buffer limit", NO_DECODE},
+    {"invalid filter", NO_DECODE}, {"no IDAT", "it holds no pixel data"},
     /* PNG: the header, palette and transparency chunks */
-    {"multiple IHDR", "its header is invalid"}, {"bad IHDR len", "its header is invalid"}, {"first not IHDR", "its header is invalid"},
-    {"0-pixel image", "its header is invalid"}, {"bad comp method", "its header is invalid"}, {"bad filter method", "its header is invalid"},
-    {"bad interlace method", "its header is invalid"}, {"invalid width", "its header is invalid"}, {"too large", "its header is invalid"},
-    {"bad ctype", "its header names no PNG colour type"}, {"1/2/4/8/16-bit only", "its bit depth is not 1, 2, 4, 8 or 16"},
-    {"invalid PLTE", "its palette is invalid"}, {"no PLTE", "it has no palette"}, {"tRNS after IDAT", "its transparency chunk is invalid"},
-    {"tRNS before PLTE", "its transparency chunk is invalid"}, {"bad tRNS len", "its transparency chunk is invalid"},
-    {"tRNS with alpha", "its transparency chunk is invalid"},
-    /* JPEG: the entropy-coded data */
-    {"bad huffman code", "its compressed pixels do not decode"}, {"bad DC huff", "its compressed pixels do not decode"},
-    {"bad AC huff", "its compressed pixels do not decode"}, {"can't merge dc and ac", "its compressed pixels do not decode"},
-    /* JPEG: markers, tables and headers */
-    {"no SOF", "it has no frame header"}, {"only 8-bit", "it has 12 or 16 bits a sample; 8-bit JPEGs are read"},
+    {"multiple IHDR", BAD_HEADER}, {"bad IHDR len", BAD_HEADER}, {"first not IHDR", BAD_HEADER}, {"0-pixel image", BAD_HEADER},
+    {"bad comp method", BAD_HEADER}, {"bad filter method", BAD_HEADER}, {"bad interlace method", BAD_HEADER}, {"invalid width", BAD_HEADER},
+    {"too large", BAD_HEADER}, {"bad ctype", "its header names no PNG colour type"}, {"1/2/4/8/16-bit only", "its bit depth is not 1, 2, 4, 8 or 16"},
+    {"invalid PLTE", "its palette is invalid"}, {"no PLTE", "it has no palette"}, {"tRNS after IDAT", BAD_TRNS}, {"tRNS before PLTE", BAD_TRNS},
+    {"bad tRNS len", BAD_TRNS}, {"tRNS with alpha", BAD_TRNS},
+    /* JPEG: the entropy-coded data, and what is missing or not read */
+    {"bad huffman code", NO_DECODE}, {"bad DC huff", NO_DECODE}, {"bad AC huff", NO_DECODE}, {"can't merge dc and ac", NO_DECODE},
+    {"no SOF", "it has no frame header"}, {"only 8-bit", "its samples are not 8-bit, the only kind read"},
     {"no header height", "it gives its height after its pixels (a DNL marker), which is not read"},
 };
 
@@ -147,8 +147,7 @@ static const char *plain_reason(const char *tag, char *buf, size_t cap) {
         return buf;
     }
     /* JPEG's many header checks */
-    if (!strncmp(tag, "bad ", 4) || !strcmp(tag, "expected marker") || !strcmp(tag, "unknown marker") || !strcmp(tag, "junk before marker") ||
-        !strcmp(tag, "0 width"))
+    if (!strncmp(tag, "bad ", 4) || !strcmp(tag, "expected marker") || !strcmp(tag, "unknown marker") || !strcmp(tag, "0 width"))
         return "its markers or tables are invalid";
     snprintf(buf, cap, "%s", tag);
     for (char *c = buf; *c; c++)
@@ -161,28 +160,31 @@ static const char *plain_reason(const char *tag, char *buf, size_t cap) {
 static const char *other_kind(const uint8_t *b, size_t len) {
     if (len >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6))) return "a GIF";
     if (len >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4)) return "a WebP picture";
-    if (len >= 12 && !memcmp(b + 4, "ftyp", 4) && (!memcmp(b + 8, "heic", 4) || !memcmp(b + 8, "heix", 4) || !memcmp(b + 8, "mif1", 4)))
-        return "a HEIC picture";
+    if (len >= 12 && !memcmp(b + 4, "ftyp", 4) && (!memcmp(b + 8, "heic", 4) || !memcmp(b + 8, "heix", 4))) return "a HEIC picture";
     if (len >= 12 && !memcmp(b + 4, "ftyp", 4) && (!memcmp(b + 8, "avif", 4) || !memcmp(b + 8, "avis", 4))) return "an AVIF picture";
+    if (len >= 12 && !memcmp(b + 4, "ftyp", 4) && !memcmp(b + 8, "mif1", 4)) return "a HEIF picture (HEIC or AVIF)"; /* either's brand */
     if (len >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4))) return "a TIFF picture";
-    if (len >= 2 && b[0] == 'B' && b[1] == 'M') return "a BMP picture";
+    if (len >= 18 && b[0] == 'B' && b[1] == 'M') { /* and the size of one of the BMP info headers at 14 */
+        const uint32_t hs = (uint32_t)b[14] | (uint32_t)b[15] << 8 | (uint32_t)b[16] << 16 | (uint32_t)b[17] << 24;
+        if (hs == 12 || hs == 40 || hs == 52 || hs == 56 || hs == 64 || hs == 108 || hs == 124) return "a BMP picture";
+    }
     for (size_t i = 0; i + 4 <= len && i < 512; i++)
         if (!memcmp(b + i, "<svg", 4)) return "an SVG drawing";
     return NULL;
 }
 
 /* The failure of an stb_image call on a file whose first bytes announced `fmt` ("PNG", "JPEG" or NULL); cut:
- * a JPEG without its end marker, which stb_image reads on past the end as zeros and so fails on for
- * whatever reason those zeros give. */
+ * a file without its end (a JPEG's end marker, a PNG's end chunk), which stb_image reads on past as zeros and
+ * so fails on for whatever reason those zeros give. */
 static int decode_failed(const uint8_t *buf, size_t len, const char *fmt, int cut) {
     char tmp[128];
-    const char *why = stbi__g_failure_reason;
-    if (why && !strcmp(why, "outofmem")) return ae_fail(AE_ERR_NOMEM, "out of memory decoding a picture");
     if (!fmt) {
         const char *kind = other_kind(buf, len);
         if (kind) return ae_fail(AE_ERR_FORMAT, "not a PNG or JPEG picture but %s (save it as PNG or JPEG to use it)", kind);
         return ae_fail(AE_ERR_FORMAT, "not a PNG or JPEG picture");
     }
+    const char *why = stbi__g_failure_reason;
+    if (why && !strcmp(why, "outofmem")) return ae_fail(AE_ERR_NOMEM, "out of memory decoding a picture");
     if (cut) return ae_fail(AE_ERR_FORMAT, "the %s picture is cut short (the file ends before the picture does)", fmt);
     const char *says = plain_reason(why, tmp, sizeof tmp);
     if (why && (!strcmp(why, "only 8-bit") || !strcmp(why, "no header height")))
@@ -197,15 +199,19 @@ int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *o
     if (len > INT_MAX) return ae_fail(AE_ERR_FORMAT, "the file is larger than 2 GB");
     static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     const int png = len >= 8 && !memcmp(buf, png_sig, 8);
-    if (png && !png_chunks_ok(buf, len))
+    int iend = 0; /* a PNG's end chunk met */
+    if (png && !png_chunks_ok(buf, len, &iend))
         return ae_fail(AE_ERR_FORMAT, "the PNG picture is damaged or cut short (a chunk runs past the end of the file)");
     size_t ff = 0; /* stb_image's JPEG reader skips FF fill bytes before the start-of-image marker */
     while (ff < len && buf[ff] == 0xFF) ff++;
     const int jpeg = !png && ff > 0 && ff < len && buf[ff] == 0xD8;
     const char *fmt = png ? "PNG" : jpeg ? "JPEG" : NULL;
-    int jw = 0, jh = 0, eoi = 0; /* a JPEG's frame size, when it has a frame header; its end marker met */
-    if (!png && !jpeg_walk_ok(buf, len, &jw, &jh, &eoi))
+    int jw = 0, jh = 0, sof = 0, eoi = 0; /* a JPEG's frame size and marker, when it has a frame header; its end marker met */
+    if (!png && !jpeg_walk_ok(buf, len, &jw, &jh, &sof, &eoi))
         return ae_fail(AE_ERR_FORMAT, "the JPEG picture is damaged (a Huffman table with more than 256 codes)");
+    if (sof > 0xC2) /* stb_image would say only "unknown marker" */
+        return ae_fail(AE_ERR_FORMAT, "the JPEG picture is of a kind that is not read (%s; baseline and progressive JPEGs are)",
+                       sof == 0xC3 || sof == 0xC7 || sof == 0xCB || sof == 0xCF ? "lossless" : sof >= 0xC9 ? "arithmetic-coded" : "hierarchical");
     int w, h, comp;
     /* the header alone: its claimed size is checked before stb_image allocates for it (a PNG's and a JPEG's are
      * read here, as stb_image's own checks would only say "unknown image type") */
@@ -219,7 +225,7 @@ int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *o
                            (unsigned long long)pw, (unsigned long long)ph, AE_MAX_PICTURE_SIDE, AE_MAX_PICTURE_PIXELS / 1000000);
     }
     /* a JPEG ends with its end marker, unless something follows it (then the walk met the marker) */
-    const int cut = jpeg && !eoi && !(len >= 2 && buf[len - 2] == 0xFF && buf[len - 1] == 0xD9);
+    const int cut = png ? !iend : jpeg && !eoi && !(len >= 2 && buf[len - 2] == 0xFF && buf[len - 1] == 0xD9);
     if (!fmt) return decode_failed(buf, len, NULL, 0);
     stbi__g_failure_reason = NULL;
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &comp)) {

@@ -228,7 +228,7 @@ function openChapter(id, write = true) {
   }
   // on a phone the contents are one line that scrolls sideways (style.css): the current chapter's link in view
   const cur = $('toc').querySelector('[aria-current]');
-  if (cur) $('toc').scrollLeft = Math.max(0, cur.offsetLeft - $('toc').offsetLeft - 8);
+  if (cur) $('toc').scrollLeft = Math.max(0, cur.offsetLeft - $('toc').offsetLeft - 32); // clear of the left edge's 24 px fade
   tocEdges();
   if (c) fillChapter(c);
   if (write) {
@@ -278,7 +278,7 @@ const on = {
     $('engine').textContent = `Engine: ${ui.engine}.`;
     // framed in a lesson, the reason for one thread is the course page's hosting, which its reader cannot change:
     // it goes in the tooltip, for whoever hosts it
-    $('engine').title = m.variant === 'simd' && !m.forced && !m.isolated
+    $('engine').title = framed && m.variant === 'simd' && !m.forced && !m.isolated
       ? 'One thread: more need the page cross-origin isolated (COOP and COEP headers; see docs/hosting.md in aelab).' : '';
     $('engine').dataset.variant = m.variant;
   },

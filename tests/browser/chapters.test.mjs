@@ -110,7 +110,7 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.$eval('#toc', (t) => { t.scrollLeft = 0; });
   await phone.waitForFunction(() => !document.getElementById('toc').hasAttribute('data-left'));
   const start = await edges();
-  assert.ok(start.right && /calc|transparent\)$|rgba\(0, 0, 0, 0\)\)$/.test(start.mask), `the right edge alone fades: ${JSON.stringify(start)}`);
+  assert.ok(start.right && !start.left && /^linear-gradient\(to right, rgb\(0, 0, 0\) calc/.test(start.mask), `the right edge alone fades: ${JSON.stringify(start)}`);
   // All panels: the switches come back
   await phone.click('#toc a[data-chapter=""]');
   assert.equal(await phone.locator('#panels').isVisible(), true);
@@ -132,14 +132,23 @@ test('new data inside a chapter rewrites the chapter\'s words in place: the pane
   await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
   assert.match(await page.locator('#chapter-box').textContent(), /every epoch sees each digit corrupted afresh/);
   const before = await shown(page);
-  await page.locator('#data-fashion').scrollIntoViewIfNeeded();
+  // where the reader sees the button, once the panels above have drawn what the first model sends
+  const buttonY = async () => (await page.locator('#data-fashion').boundingBox()).y;
+  let at = NaN;
+  for (let was = null; at !== was; await page.waitForTimeout(400)) {
+    was = at;
+    await page.locator('#data-fashion').scrollIntoViewIfNeeded();
+    at = await buttonY();
+  }
   const y = await page.evaluate(() => window.scrollY);
   assert.ok(y > 100, `the Data panel is further down the page (scrolled to ${y})`);
   await page.click('#data-fashion');
   await page.waitForFunction(() => /every epoch sees each image corrupted afresh/.test(document.getElementById('chapter-box').textContent));
   assert.match(await page.locator('#chapter-box .try').textContent(), /Erase part of an image in Infilling; blend two images/);
   assert.deepEqual(await shown(page), before, 'the panels kept their order');
-  assert.equal(await page.evaluate(() => window.scrollY), y, 'the page did not jump');
+  // the words above may change height (scroll anchoring then moves scrollY to hold the view): the button stays put
+  const moved = (await buttonY()) - at;
+  assert.ok(Math.abs(moved) <= 2, `the page jumped by ${moved} px under the reader`);
   assert.equal(await page.locator('#chapter-h').textContent(), '6. Denoising, infilling and blending');
   assert.deepEqual(errors, []);
   await page.close();

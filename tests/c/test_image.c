@@ -161,8 +161,19 @@ static void test_decode(void) {
     for (size_t i = 43; i + 12 < q.n; i += 3) bad[i] ^= 0x5A; /* the deflate stream, past its 2-byte header */
     /* before, the reason left over from stb's JPEG probe ("no SOI") was shown for this PNG */
     refused("a PNG whose compressed pixels are damaged", bad, q.n, "the PNG picture is damaged or cut short (its compressed pixels do not decode)");
+    /* cut between chunks (before IEND): stb reads zeros as a chunk of no known type; said as cut short */
+    refused("a PNG without its end chunk", q.p, q.n - 12, "the PNG picture is cut short");
     free(bad);
     free(q.p);
+    refused("a text file starting BM", (const uint8_t *)"BMW 3 series, 1990: notes on the engine", 39, "not a PNG or JPEG picture");
+    {
+        uint8_t *lossless = malloc(j.n);
+        memcpy(lossless, j.p, j.n);
+        for (size_t i = 0; i + 1 < j.n; i++)
+            if (lossless[i] == 0xFF && lossless[i + 1] == 0xC0) { lossless[i + 1] = 0xC3; break; }
+        refused("a lossless JPEG", lossless, j.n, "of a kind that is not read (lossless;");
+        free(lossless);
+    }
     /* a JPEG bomb: the start-of-frame marker (FFC0) claims 60,000 × 60,000 */
     uint8_t *bomb = malloc(j.n);
     memcpy(bomb, j.p, j.n);

@@ -1,6 +1,6 @@
 // Drawing: strokes on a 224×224 canvas, reduced to the data's size the way the data's items were made (MNIST's
-// recipe, or filling the frame as Fashion-MNIST's and one's own pictures do), then encoded and decoded; the
-// latent map marks where the drawing's code lands.
+// recipe, Fashion-MNIST's, or one's own pictures' centre crop), then encoded and decoded; the latent map marks
+// where the drawing's code lands.
 import { $, drawTiles } from '../common.js';
 import { setStar } from './latent.js';
 
@@ -9,9 +9,9 @@ import { setStar } from './latent.js';
 const RECIPE_TEXT = {
   mnist: "Your drawing becomes an input as MNIST's were made: its ink scaled into a 20×20 box of the 28×28 and centred by its mass.",
   fashion: "Your drawing becomes an input as Fashion-MNIST's were made: its ink scaled to fill the frame and centred.",
-  fill: 'Your drawing becomes an input as your pictures did: scaled to fill the frame and centred.',
+  pictures: 'Your drawing becomes an input as your pictures did: the whole square, its middle cut to the images\' shape and resized.',
 };
-let recipe = 'mnist'; // 'mnist' for MNIST and one's own IDX files (MNIST's format, mostly its recipe too), 'fashion', 'fill'
+let recipe = 'mnist'; // 'mnist' for MNIST and one's own IDX files (MNIST's format, mostly its recipe too), 'fashion', 'pictures'
 
 const html = `
   <section id="draw-panel" aria-labelledby="draw-h">
@@ -49,9 +49,9 @@ function prompt() {
 }
 
 /** MNIST's recipe: the ink's bounding box scaled to fit 20×20 of 28×28 (aspect kept, anti-aliased), then
- * moved so its centre of mass sits at the centre. Fashion-MNIST's (Xiao, Rasul and Vollgraf 2017) and one's
- * own pictures': the box's longer side scaled to the frame's, the box centred. Returns floats in [0,1]
- * (rows·cols), or null if empty. */
+ * moved so its centre of mass sits at the centre. Fashion-MNIST's (Xiao, Rasul and Vollgraf 2017): the box's
+ * longer side scaled to the frame's, the box centred. One's own pictures' (src/image.c): the whole canvas, its
+ * middle cut to the images' aspect, resized. Returns floats in [0,1] (rows·cols), or null if empty. */
 function asInput() {
   const src = $('draw');
   const d = src.getContext('2d').getImageData(0, 0, src.width, src.height).data;
@@ -63,7 +63,11 @@ function asInput() {
       }
   if (x1 < 0) return null;
   const { rows, cols } = ctx.ui;
-  const box = (recipe === 'mnist' ? 20 / 28 : 1) * Math.min(rows, cols);
+  if (recipe === 'pictures') { // the largest centred part with the images' aspect, as a picture's
+    const cw = Math.min(src.width, (src.height * cols) / rows), ch = (cw * rows) / cols;
+    [x0, y0, x1, y1] = [(src.width - cw) / 2, (src.height - ch) / 2, (src.width + cw) / 2 - 1, (src.height + ch) / 2 - 1];
+  }
+  const box = (recipe === 'mnist' ? 20 / 28 : 1) * (recipe === 'pictures' ? Math.max(rows, cols) : Math.min(rows, cols));
   const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
   const s = box / Math.max(bw, bh);
   const place = (dx, dy) => {
@@ -139,15 +143,14 @@ export default {
   },
   on: {
     data(m) {
-      const was = recipe;
-      recipe = m.name === 'Fashion-MNIST' ? 'fashion' : m.pictures ? 'fill' : 'mnist';
+      // the drawn strokes are made into an input the new way when the model next sends its images (refresh)
+      recipe = m.name === 'Fashion-MNIST' ? 'fashion' : m.pictures ? 'pictures' : 'mnist';
       $('draw-recipe').textContent = RECIPE_TEXT[recipe];
       for (const id of ['draw-in', 'draw-recon']) {
         $(id).width = m.cols;
         $(id).height = m.rows;
       }
       prompt();
-      if (recipe !== was && drawn) request(); // the same strokes, made into an input the new way
     },
     drawn(m) {
       drawTiles($('draw-recon').getContext('2d'), m.recon, 1, 0, false, ctx.ui);
