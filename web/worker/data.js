@@ -7,8 +7,8 @@ const MAX_PICTURE_BYTES = 64 * 2 ** 20; // one photo file; the engine also refus
 const LEFT_OUT_LISTED = 1000; // files left out that the Data panel lists one by one
 
 /** The files a picture load left out (list of { name, why }), as sentences grouped by reason, the largest
- * group first, a few names each: "a.png, b.png, c.png and 57 more: not a PNG or JPEG picture (unknown
- * image type). d.png: the file is empty." Up to 4 reasons are spelled out (3 when there are more: the files
+ * group first, a few names each: "a.png, b.png, c.png and 57 more: not a PNG or JPEG picture. d.png: the
+ * file is empty." Up to 4 reasons are spelled out (3 when there are more: the files
  * of the others are then named, if at most 3, else counted). */
 function unreadable(list) {
   const by = new Map();
