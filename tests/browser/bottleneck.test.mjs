@@ -91,7 +91,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.click('#data-load-pictures');
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
   assert.deepEqual([await page.inputValue('#preset'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['simple', '8', '67']);
-  assert.match(await text(page, 'data-status'), /With this few images the preset's Batch size and Epochs are now 8 and 67/);
+  assert.match(await text(page, 'data-status'), /With this few images the preset's Batch size and Epochs are now 8 and 67 \(3 steps an epoch, 201 in all\)/);
   assert.doesNotMatch(await text(page, 'data-status'), /model was kept/, 'an untrained model is simply the preset\'s');
   assert.match(page.url(), /batch=8&epochs=67/);
   assert.match(await text(page, 'engine'), /^Ready: your 20 pictures, 17 training and 3 test images of 28×28 pixels/);
@@ -99,7 +99,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.click('#data-mnist');
   await page.waitForFunction(() => /Training on MNIST: 60,000/.test(document.getElementById('data-status').textContent));
   assert.deepEqual([await page.inputValue('#preset'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['simple', '256', '5']);
-  assert.match(await text(page, 'data-status'), /are back to its own, 256 and 5\.$/);
+  assert.match(await text(page, 'data-status'), /The preset's own Batch size and Epochs are back, 256 and 5\.$/);
   await page.setInputFiles('#data-pictures', files);
   await page.click('#data-load-pictures');
   await page.waitForFunction(() => document.getElementById('data-status').textContent.startsWith('Training on your 20 pictures'));
@@ -161,7 +161,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   assert.equal(await page.locator('#data-left summary').textContent(), 'Every file left out: 4');
   await page.click('#data-left summary');
   assert.deepEqual(await page.locator('#data-left li').allTextContents(), ['notes.png: not a PNG or JPEG picture.',
-    'cut.png: the PNG picture is damaged or cut short (a chunk runs past the end of the file).', 'empty.png: the file is empty.',
+    'cut.png: the PNG picture is damaged or cut short (the file ends partway through it).', 'empty.png: the file is empty.',
     'bomb.jpg: the picture claims 60000×60000 pixels; at most 16384 per side and 24 million in all are read.']);
   // one test picture is shown at most 4 screen pixels a pixel, not stretched to the column's width
   await page.waitForFunction(() => document.getElementById('recon').width === 64);
@@ -175,7 +175,9 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.waitForFunction(() => /^Could not use/.test(document.getElementById('data-status').textContent));
   assert.match(await text(page, 'error'), /Could not use those pictures: only d00\.png could be read, and at least 2 pictures are needed\. junk0\.png, junk1\.png, junk2\.png and 57 more: not a PNG or JPEG picture[^;.]*\. The current data and model are unchanged/);
   assert.match(await text(page, 'data-status'), /^Could not use those pictures/, 'the reason is beside the buttons too (an embedded page may not show the error bar)');
-  assert.equal(await page.locator('#data-left').isVisible(), false, 'the list of the data in use goes with its line');
+  // the failed load's files, every one, in the list under the line
+  assert.equal(await page.locator('#data-left summary').textContent(), 'Every file left out: 60');
+  assert.equal(await page.locator('#data-left li').count(), 60);
   assert.equal(await text(page, 'engine'), top, 'the top line is the data\'s again, not "Read 50 of 61 pictures…"');
   await page.setInputFiles('#data-pictures', [bads[0][0], bads[1][0]]);
   await page.click('#data-load-pictures');
@@ -199,6 +201,15 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   await page.waitForFunction(() => !document.getElementById('preset').disabled);
   await page.selectOption('#preset', 'bottleneck');
   assert.deepEqual([await page.inputValue('#sizes'), await page.inputValue('#batch'), await page.inputValue('#epochs')], ['10000-20-10000', '8', '67']);
+  // trained a step, then MNIST: drawn at the model's 100×100, the model kept, and the panel says so
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
+  await page.click('#stop');
+  await page.waitForFunction(() => !document.getElementById('preset').disabled);
+  await page.click('#data-mnist');
+  await page.waitForFunction(() => /^Training on MNIST: .*100×100 pixels \(stored at 28×28/.test(document.getElementById('data-status').textContent));
+  assert.match(await text(page, 'data-status'), /The current model was kept/);
+  assert.equal(await page.inputValue('#sizes'), '10000-20-10000');
   // one picture is not enough
   await page.setInputFiles('#data-pictures', [files[0]]);
   await page.click('#data-load-pictures');

@@ -14,6 +14,8 @@ test('Fashion-MNIST: loaded with one click, worded for clothing, kept in the lin
   const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=loss,recon,latent,draw,data`);
   assert.equal(await text(page, 'recon-h'), 'Test digits and their reconstructions');
   assert.match(await text(page, 'engine'), /^Ready: MNIST, 60,000 training and 10,000 test digits/);
+  const chart = () => page.$eval('#chart canvas', (c) => c.toDataURL());
+  const blankChart = await chart();
   await page.click('#data-fashion');
   await page.waitForFunction(() => /Training on Fashion-MNIST: 60,000 training and 10,000 test images of 28×28 pixels/.test(document.getElementById('data-status').textContent));
   assert.equal(await text(page, 'recon-h'), 'Test images and their reconstructions');
@@ -49,6 +51,9 @@ test('Fashion-MNIST: loaded with one click, worded for clothing, kept in the lin
   assert.equal(await text(page, 'recon-h'), 'Test digits and their reconstructions');
   assert.match(await text(page, 'engine'), /^Ready: MNIST, 60,000 training and 10,000 test digits/);
   assert.doesNotMatch(page.url(), /data=fashion/);
+  // the model went on with new data: its loss chart starts empty, as on a fresh page (not the last run's axis)
+  await page.waitForFunction(() => document.getElementById('n-step').textContent === '0');
+  assert.equal(await chart(), blankChart, 'the loss chart after new data is not a fresh one');
   // the same strokes, made into an input MNIST's way
   assert.match(await text(page, 'draw-recipe'), /as MNIST's were made: its ink scaled into a 20×20 box/);
   await page.waitForFunction(() => {

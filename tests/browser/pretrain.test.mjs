@@ -14,6 +14,8 @@ const states = (page) => page.evaluate(() => [...document.querySelectorAll('#pt-
 test('the walkthrough steps, runs every step, and shows its evidence', async () => {
   const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&panels=pretrain,data`);
   await page.waitForFunction(() => !document.getElementById('pt-run').disabled);
+  // a fresh page's first data is not "new data": the panel says what the walkthrough is
+  assert.match(await page.locator('#pt-status').textContent(), /^The network: the image, 256 and 128 hidden units/);
   const t0 = Date.now();
   // Step: layer 1 only, then it pauses with the next step waiting
   await page.click('#pt-step');

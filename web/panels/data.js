@@ -33,6 +33,12 @@ const html = `
 
 let ctx;
 
+/** "3 steps an epoch, 201 in all" for n training images at the note's batch and epochs. */
+function stepsText(n, { batch, epochs }) {
+  const s = Math.ceil(n / batch);
+  return `${s} step${s === 1 ? '' : 's'} an epoch, ${(s * epochs).toLocaleString('en')} in all`;
+}
+
 /** Every file a picture load left out, one a line, under a summary that opens it: the status line groups them
  * by reason and names only a few of each. Hidden when the status line names them all (3 or fewer). */
 function listLeftOut(m) {
@@ -119,14 +125,16 @@ export default {
       const note = ctx.ui.presetNote;
       const few = !note ? ''
         : note.kept ? ` For this data the preset's Batch size and Epochs would be ${note.batch} and ${note.epochs}: choose the preset again for a new model that uses them.`
-        : note.few ? ` With this few images the preset's Batch size and Epochs are now ${note.batch} and ${note.epochs} (about 8 steps an epoch, at least 200 in all), so that the model sees each image often.`
-        : ` The preset's Batch size and Epochs are back to its own, ${note.batch} and ${note.epochs}.`;
+        : note.few ? ` With this few images the preset's Batch size and Epochs are now ${note.batch} and ${note.epochs} (${stepsText(m.train, note)}), so that the model sees each image often.`
+        : ` The preset's own Batch size and Epochs are back, ${note.batch} and ${note.epochs}.`;
       // a model that has trained was kept (one that has not is simply the preset's, built for this data)
       // a model that has trained and does not fit the new data is replaced by an untrained one (the Model form's
       // spec, at the data's size): said, so that its loss at 0 steps is no surprise
-      const kept = !ctx.ui.steps.length || m.redrawn ? '' // redrawn: the data follow a model the user chose
+      // (redrawn: the data drawn for the model; kept when a data change keeps a model of its own size, else the
+      // model is one the user chose)
+      const kept = !ctx.ui.steps.length ? ''
         : m.keptModel ? ' The current model was kept: see how it does on this data, or Reset to train afresh.'
-        : ' The model trained before takes images of another size, so a new, untrained model was built for these.';
+        : m.redrawn ? '' : ' The model trained before takes images of another size, so a new, untrained model was built for these.';
       // pictures that could not be read were left out: named with their reasons (the worker's grouping)
       const out = !m.leftOut ? '' : ` ${m.leftOut === 1 ? '1 file was' : `${m.leftOut} files were`} left out. ${m.leftOutText}`;
       $('data-status').textContent = `Training on ${m.name}: ${dataCounts(m)}${drawn}.${out}${kept}${few}`;
@@ -136,7 +144,8 @@ export default {
       // the reason, here too: in an embedded page the error bar may be out of the host's view
       if (ctx.ui.ready && /^Could not use/.test(m.message)) {
         $('data-status').textContent = m.message;
-        $('data-left').hidden = true; // the list was the current data's; the line is about the failed load now
+        // the list under the line is the failed load's (the line counts what it does not name), or none
+        listLeftOut({ leftOut: m.leftOut?.n ?? 0, leftOutList: m.leftOut?.list });
       }
     },
   },

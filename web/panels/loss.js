@@ -34,7 +34,6 @@ function makeChart() {
       { label: 'test', stroke: '#d9480f', width: 2, points: { show: true, size: 6 }, spanGaps: true },
     ],
   }, [[], [], []], el);
-  new ResizeObserver(() => chart.setSize({ width: Math.max(280, el.clientWidth), height: 240 })).observe(el);
 }
 
 /** Redraw at most every 250 ms while training, unless forced (a pause, a test loss, a restore). */
@@ -49,7 +48,9 @@ function drawChart(force) {
 
 function resetCurves() {
   Object.assign(ctx.ui, { steps: [], train: [], test: [], samples: 0, ms: 0 });
-  chart.setData([[], [], []]);
+  // a chart made afresh: uPlot given no data keeps the last run's step axis and grid and drops the loss axis
+  chart.destroy();
+  makeChart();
   for (const id of ['n-epoch', 'n-loss', 'n-test', 'n-speed', 'n-eta']) $(id).textContent = '–';
   $('n-step').textContent = '0';
 }
@@ -62,6 +63,8 @@ export default {
   setup(c) {
     ctx = c;
     makeChart();
+    const el = $('chart');
+    new ResizeObserver(() => chart.setSize({ width: Math.max(280, el.clientWidth), height: 240 })).observe(el);
   },
   on: {
     model() {

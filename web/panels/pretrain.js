@@ -5,6 +5,9 @@
 // the live view of the step under way, a table and a chart of accuracies, and each layer's gradient.
 import { $, drawTiles } from '../common.js';
 
+// what the panel says until a walkthrough has run (again after new data that nothing has run on)
+const START = 'The network: the image, 256 and 128 hidden units, one output per class. Run goes through every step; Step runs one.';
+
 const html = `
   <section id="pretrain-panel" aria-labelledby="pretrain-h">
     <h2 id="pretrain-h">Autoencoders as pretraining</h2>
@@ -26,7 +29,7 @@ const html = `
       <button id="pt-pause" class="secondary" disabled>Pause</button>
       <button id="pt-replay" class="secondary" disabled>Replay</button>
     </div>
-    <p id="pt-status" aria-live="polite">The network: the image, 256 and 128 hidden units, one output per class. Run goes through every step; Step runs one.</p>
+    <p id="pt-status" aria-live="polite">${START}</p>
     <ol id="pt-steps" class="pt-steps"></ol>
     <p id="pt-why"></p>
     <div id="pt-results" hidden>
@@ -241,13 +244,15 @@ export default {
       ctx.showError(m.message);
     },
     'pretrain-reset'(m) {
+      const ran = last !== null; // a walkthrough on the old data: say that this is new data
       last = null;
       labelled = m.labelled;
       $('pt-steps').replaceChildren();
       $('pt-why').textContent = '';
       $('pt-results').hidden = true;
-      $('pt-status').textContent = labelled ? 'New data: Run starts the walkthrough on it.'
-        : 'The walkthrough trains a classifier, so it needs labelled images: load MNIST, Fashion-MNIST or images with labels.';
+      $('pt-status').textContent = !labelled
+        ? 'The walkthrough trains a classifier, so it needs labelled images: load MNIST, Fashion-MNIST or images with labels.'
+        : ran ? 'New data: Run starts the walkthrough on it.' : START;
       setButtons();
     },
   },

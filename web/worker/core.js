@@ -14,7 +14,8 @@ export const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 export const sentence = (s) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
 /** A message shown on its own: a sentence with a capital letter (the engine's start in lower case). */
 export const alone = (s) => { const m = sentence(s); return `${m.charAt(0).toUpperCase()}${m.slice(1)}`; };
-export const fail = (e) => post({ type: 'error', message: alone(e && e.message ? e.message : String(e)) });
+// leftOut: a picture load's files left out ({ n, list }), which the Data panel lists
+export const fail = (e) => post({ type: 'error', message: alone(e && e.message ? e.message : String(e)), ...(e?.leftOut ? { leftOut: e.leftOut } : {}) });
 
 /** A fresh context: the modules (their hooks run on new data and new images) and each one's own state(). */
 export function createContext(modules) {
@@ -244,7 +245,8 @@ export function configure(w, c, adopt = null) {
   if (data && data.train !== w.train) {
     // the model reads the data at another size: the trainer made on it is set aside while the old data's jobs go
     switchData(w, data);
-    post({ type: 'data', ...dataInfo(w), redrawn: true });
+    // keptModel: the current model goes on with the new data (a data change's configure); else a new model's
+    post({ type: 'data', ...dataInfo(w), redrawn: true, keptModel: !!adopt && adopt === w.model });
   }
   destroyRun(w);
   if (w.model && w.model !== m) w.model.destroy();

@@ -45,7 +45,7 @@ export const handlers = {
       useData(w, all, held, msg.imagesName);
     } catch (e) {
       all?.destroy();
-      throw new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`);
+      throw Object.assign(new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`), { leftOut: e.leftOut });
     }
     dataChanged(w);
   },
@@ -77,7 +77,7 @@ export const handlers = {
       }
       if (n < 2) {
         const one = n ? `only ${first} could be read, and at least 2 pictures are needed` : files.length === 2 ? 'neither file could be read' : `none of the ${files.length} files could be read`;
-        throw new Error(`${one}. ${unreadable(leftOut)}`);
+        throw Object.assign(new Error(`${one}. ${unreadable(leftOut)}`), { leftOut: { n: leftOut.length, list: leftOut.slice(0, LEFT_OUT_LISTED) } });
       }
       if (n < files.length) all.limit(n); // the unfilled items at the end go (limit copies nothing)
       held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
@@ -90,7 +90,7 @@ export const handlers = {
       if (w.trainBase !== all) { all?.destroy(); held?.destroy(); }
       // a single file named: the message is about it
       const what = files.length === 1 ? files[0].webkitRelativePath || files[0].name : 'those pictures';
-      throw new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`);
+      throw Object.assign(new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`), { leftOut: e.leftOut });
     }
     dataChanged(w);
   },
