@@ -134,6 +134,10 @@ test('phone: 390×844 fits with no horizontal scroll and every control is a usab
     return bad;
   });
   assert.deepEqual(small, [], 'controls too small or off-screen on a phone');
+  // Load model (a label around a file input) looks like the Save model button beside it
+  const [save, load] = [await page.locator('#save').boundingBox(), await page.locator('label.filebtn').boundingBox()];
+  assert.ok(save.y === load.y && save.height === load.height, `Save model ${JSON.stringify(save)} and Load model ${JSON.stringify(load)} differ`);
+  assert.equal(await page.$eval('label.filebtn', (l) => getComputedStyle(l).fontSize), await page.$eval('#save', (b) => getComputedStyle(b).fontSize));
   // a finger dragged over the latent map moves the decoded point instead of scrolling the page
   assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('latent')).touchAction), 'none');
   await page.tap('#step');
