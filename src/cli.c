@@ -166,11 +166,11 @@ static int load_pictures(ae_dataset *train, ae_dataset *test, const char *list, 
     for (int i = 0; i < n; i++) {
         uint8_t *buf = NULL;
         size_t len = 0;
-        const int read = ae_read_file(paths[i], &buf, &len, (size_t)1 << 28);
-        const int r = read ? read : ae_dataset_set_image(train, k, buf, len);
+        const int io = ae_read_file(paths[i], &buf, &len, (size_t)1 << 28);
+        const int r = io ? io : ae_dataset_set_image(train, k, buf, len);
         free(buf);
         if (r == AE_ERR_NOMEM) { fprintf(stderr, "aelab: picture %s: %s\n", paths[i], ae_last_error()); ae_dataset_free(train); goto out; }
-        if (read) fprintf(stderr, "aelab: left out: %s\n", ae_last_error()); /* the reading error names the file */
+        if (io) fprintf(stderr, "aelab: left out: %s\n", ae_last_error()); /* the reading error names the file */
         else if (r) fprintf(stderr, "aelab: left out %s: %s\n", paths[i], ae_last_error());
         else k++;
     }

@@ -201,7 +201,7 @@ int ae_image_gray(const uint8_t *buf, size_t len, int rows, int cols, uint8_t *o
     const int png = len >= 8 && !memcmp(buf, png_sig, 8);
     int iend = 0; /* a PNG's end chunk met */
     if (png && !png_chunks_ok(buf, len, &iend))
-        return ae_fail(AE_ERR_FORMAT, "the PNG picture is damaged or cut short (the file ends partway through it)");
+        return ae_fail(AE_ERR_FORMAT, "the PNG picture is damaged or cut short (a part of it runs past the end of the file)");
     size_t ff = 0; /* stb_image's JPEG reader skips FF fill bytes before the start-of-image marker */
     while (ff < len && buf[ff] == 0xFF) ff++;
     const int jpeg = !png && ff > 0 && ff < len && buf[ff] == 0xD8;

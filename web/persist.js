@@ -110,7 +110,7 @@ function usable(rec) {
  *   { type: 'declined', earlier }   new work began with the offer unanswered: it is now the earlier run
  *   { type: 'kept', step, at }      a write of the current model has committed
  *   { type: 'discarded' }           the offered runs are gone
- *   { type: 'keepOff', reason }     storage is unavailable; said once
+ *   { type: 'keepOff', reason, atStart }  storage is unavailable (atStart: it could not even be opened); said once
  */
 export class Keeper {
   constructor(post, snapshot) {
@@ -133,7 +133,7 @@ export class Keeper {
       const [current, previous] = (await transact(this.db, 'readonly', (s) => [s.get(KEY), s.get(EARLIER)])).map((r) => (usable(r) ? r : null));
       if (current || previous) this.offers = { current, previous };
     } catch (e) {
-      this.turnOff(e);
+      this.turnOff(e, true);
     }
     if (this.off) return;
     if (this.dirtySince && this.offers) this.decline(); // trained while the database opened: as a Start would
@@ -146,12 +146,12 @@ export class Keeper {
     return this.offers?.[which] ?? null;
   }
 
-  turnOff(e) {
+  turnOff(e, atStart = false) {
     this.db = null;
     this.offers = null;
     if (this.off) return;
     this.off = true;
-    this.post({ type: 'keepOff', reason: e?.message || String(e) });
+    this.post({ type: 'keepOff', reason: e?.message || String(e), atStart });
   }
 
   /** A new model or a new run of it (Reset, a change of settings or data): nothing of it to keep yet. */

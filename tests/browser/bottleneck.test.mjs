@@ -161,7 +161,7 @@ test('your own pictures: PNG files at 64×64 train; unreadable files are left ou
   assert.equal(await page.locator('#data-left summary').textContent(), 'Every file left out: 4');
   await page.click('#data-left summary');
   assert.deepEqual(await page.locator('#data-left li').allTextContents(), ['notes.png: not a PNG or JPEG picture.',
-    'cut.png: the PNG picture is damaged or cut short (the file ends partway through it).', 'empty.png: the file is empty.',
+    'cut.png: the PNG picture is damaged or cut short (a part of it runs past the end of the file).', 'empty.png: the file is empty.',
     'bomb.jpg: the picture claims 60000×60000 pixels; at most 16384 per side and 24 million in all are read.']);
   // one test picture is shown at most 4 screen pixels a pixel, not stretched to the column's width
   await page.waitForFunction(() => document.getElementById('recon').width === 64);

@@ -149,6 +149,7 @@ test('a blocked open turns keeping off with a note instead of leaving start() wa
     assert.equal(posted.length, 1);
     assert.equal(posted[0].type, 'keepOff');
     assert.match(posted[0].reason, /another tab/);
+    assert.equal(posted[0].atStart, true, 'refused at the open, not by a later write');
     k.touch();
     k.flush(); // the page trains on without storage
     assert.equal(posted.length, 1);

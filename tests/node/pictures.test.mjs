@@ -31,11 +31,13 @@ test('a folder of PNG pictures trains the same bits natively and in wasm', async
     // a damaged picture and a GIF among them: left out and named by both, which train the same bits on the other 28
     fs.writeFileSync(path.join(dir, 'd15.png'), fs.readFileSync(path.join(dir, 'd14.png')).subarray(0, 60));
     fs.writeFileSync(path.join(dir, 'd16.png'), Buffer.from('GIF89a\x10\x00\x10\x00\x80\x00\x00', 'latin1'));
+    fs.mkdirSync(path.join(dir, 'x.png')); // named as a picture, but a folder: it opens, and reading it fails (the CLI's own reading)
     const r = spawnSync(path.join(root, 'build/aelab'), ['train', ...args, '--threads', '1', '--quiet'], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /left out \S*d15\.png: the PNG picture is damaged or cut short \(the file ends partway through it\)/);
+    assert.match(r.stderr, /left out \S*d15\.png: the PNG picture is damaged or cut short \(a part of it runs past the end of the file\)/);
     assert.match(r.stderr, /left out \S*d16\.png: not a PNG or JPEG picture but a GIF/);
-    assert.match(r.stderr, /2 of 30 pictures left out/);
+    assert.match(r.stderr, /left out: reading '\S*x\.png' failed\n/, 'a file that cannot be read is named once');
+    assert.match(r.stderr, /3 of 31 pictures left out/);
     assert.match(r.stdout, /train 24 images of 40x40/); // 28 readable, the last seventh (4) held out
     const wr = spawnSync(process.execPath, ['--no-experimental-fetch', path.join(root, 'scripts/aelab-node.mjs'), ...args, '--variant', 'simd', '--threads', '1'],
       { cwd: root, encoding: 'utf8' });

@@ -62,7 +62,7 @@ function loadData() {
   }
   ctx.showError('');
   const lab = $('data-labels').files[0];
-  $('data-status').textContent = `Reading ${img.name}…`;
+  setStatus(`Reading ${img.name}…`);
   // the Files, not their bytes: the Worker reads them as a stream and refuses one that is too large or
   // inflates too far before holding it, so a huge file or a gzip bomb never fills this thread's memory
   ctx.send('loadData', { images: img, labels: lab ?? null, imagesName: img.name, labelsName: lab?.name ?? null });
@@ -80,7 +80,12 @@ function chosenPictures() {
  * show the error bar), replacing what the last load said there. */
 function refuse(message) {
   ctx.showError(message);
-  $('data-status').textContent = message;
+  setStatus(message);
+}
+
+/** The line under the buttons, for a load under way or refused: the last load's list of files left out goes. */
+function setStatus(text) {
+  $('data-status').textContent = text;
   $('data-left').hidden = true;
 }
 
@@ -94,7 +99,7 @@ function loadPictures() {
   }
   ctx.showError('');
   const side = Number($('data-size').value);
-  $('data-status').textContent = `Reading ${files.length} pictures…`;
+  setStatus(`Reading ${files.length} pictures…`);
   ctx.send('loadPictures', { files, rows: side, cols: side });
 }
 
@@ -115,7 +120,7 @@ export default {
     $('data-pictures').addEventListener('change', () => { if ($('data-pictures').files.length) $('data-folder').value = ''; });
     $('data-folder').addEventListener('change', () => { if ($('data-folder').files.length) $('data-pictures').value = ''; });
     for (const [id, set, name] of [['data-mnist', 'mnist', 'MNIST'], ['data-fashion', 'fashion', 'Fashion-MNIST']]) {
-      $(id).addEventListener('click', () => { ctx.showError(''); $('data-status').textContent = `Loading ${name}…`; ctx.send('useBuiltin', { set }); });
+      $(id).addEventListener('click', () => { ctx.showError(''); setStatus(`Loading ${name}…`); ctx.send('useBuiltin', { set }); });
     }
   },
   on: {

@@ -76,9 +76,10 @@ export default {
       $('restore').dataset.state = 'discarded';
     },
     keepOff(m) {
-      // inside another site's page (a course page) browsers commonly refuse the frame storage of its own
-      $('keep-off').textContent = window.self !== window.top
-        ? 'Restore after a reload is off: inside this course page the browser does not let the lab keep data (opened on its own, it can). Save model keeps your work.'
+      // storage refused from the start inside another site's page (a course page): browsers may refuse a framed
+      // page storage of its own; a later failure (a full disk) is not the framing's
+      $('keep-off').textContent = m.atStart && window.self !== window.top
+        ? 'Restore after a reload is off: inside this course page the browser does not let the lab keep data (opened on its own, it may). Save model keeps your work.'
         : 'Restore after a reload is off: this browser does not let the page keep data here. Save model keeps your work.';
       $('keep-off').title = m.reason;
       $('keep-off').hidden = false;

@@ -45,7 +45,7 @@ export const handlers = {
       useData(w, all, held, msg.imagesName);
     } catch (e) {
       all?.destroy();
-      throw Object.assign(new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`), { leftOut: e.leftOut });
+      throw new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`);
     }
     dataChanged(w);
   },
