@@ -198,7 +198,7 @@ function countsOf(spec) {
   const ae = wasm[SIMD1].ae;
   const m = ae.model({ sizes: spec, maxBatch: 1 });
   try {
-    counts.set(spec, { flops: ae.M._ae_wasm_model_flops(m.handle), params: m.nParams });
+    counts.set(spec, { flops: ae.M._ae_wasm_model_flops(m.handle, -1, 0), params: m.nParams });
     return counts.get(spec);
   } finally {
     m.destroy();

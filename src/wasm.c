@@ -346,6 +346,16 @@ API int ae_wasm_model_grad_norms(int h, double *out) {
     return m->arch.n_layers;
 }
 
+/* A profile (aelab bench --profile's): with buf ((n_layers, 2) doubles, zeroed by the caller), each layer's
+ * forward and backward seconds are added into it by the steps that follow; buf NULL stops it (before the
+ * caller frees buf). */
+API int ae_wasm_model_profile(int h, double *buf) {
+    ae_model *m = get(h, H_MODEL);
+    if (!m) return AE_ERR_ARG;
+    m->prof = buf;
+    return AE_OK;
+}
+
 API int ae_wasm_model_reset(int h, uint32_t seed) {
     ae_model *m = get(h, H_MODEL);
     if (!m) return AE_ERR_ARG;
@@ -541,7 +551,10 @@ API int ae_wasm_corrupt(int kind, float level, uint32_t seed, float *x, int n) {
 /* ---- benchmark support ---- */
 API double ae_wasm_peak(int iters, double *flops) { return ae_peak_run(iters, flops); }
 
-API double ae_wasm_model_flops(int h) {
+/* Floating-point operations of one training sample: the whole step for l = -1 (ae_model_train_flops), else
+ * layer l's forward pass, or its backward pass for backward 1 (ae_model_layer_flops). */
+API double ae_wasm_model_flops(int h, int l, int backward) {
     ae_model *m = get(h, H_MODEL);
-    return m ? ae_model_train_flops(m) : (double)AE_ERR_ARG;
+    if (!m) return (double)AE_ERR_ARG;
+    return l < 0 ? ae_model_train_flops(m) : ae_model_layer_flops(m, l, backward);
 }

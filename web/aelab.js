@@ -557,6 +557,33 @@ export class Model extends Handle {
       ae.free(p);
     }
   }
+  /** Time each layer's forward and backward passes in the training steps that follow (`aelab bench --profile`'s
+   * clock around each layer). Returns stop(): it ends the profile and gives, per layer, the seconds summed over
+   * those steps, [{ forward, backward }]. Profiling changes no result. */
+  profile() {
+    const ae = this.ae, L = this.nLayers;
+    if (this.profiling) throw new AelabError('this model is already being profiled');
+    const p = ae.alloc(16 * L);
+    ae.M.HEAPF64.fill(0, p >> 3, (p >> 3) + 2 * L);
+    ae.check(ae.M._ae_wasm_model_profile(this.handle, p));
+    this.profiling = () => {
+      this.profiling = null;
+      if (this.handle) ae.check(ae.M._ae_wasm_model_profile(this.handle, 0));
+      const s = ae.M.HEAPF64.slice(p >> 3, (p >> 3) + 2 * L);
+      ae.free(p);
+      return Array.from({ length: L }, (_, l) => ({ forward: s[2 * l], backward: s[2 * l + 1] }));
+    };
+    return this.profiling;
+  }
+  /** Floating-point operations of one training sample: layer l's forward or backward pass, or the whole step
+   * (no argument). Products only, as `aelab bench` counts them. */
+  flops(l = -1, backward = false) {
+    return this.ae.M._ae_wasm_model_flops(this.handle, l, backward ? 1 : 0);
+  }
+  destroy() {
+    this.profiling?.(); // the profile's buffer is freed, and the model no longer points at it
+    super.destroy();
+  }
   /** PNG of the first layer's filters, the first 256, each stretched to its own range, `cols` to a row, each
    * weight drawn scale×scale: a dense layer's rows of W as h×w images; a conv layer's K×K kernels, one per
    * (filter, input channel), filter by filter (h and w ignored). Other first layers are refused. */

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadAelab, mnist, native, safetensorsParams, tmpdir } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { loadAelab, mnist, native, root, safetensorsParams, tmpdir } from './helpers.mjs';
 
 const W3 = '1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3';
 const KERAS_IO = '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3';
@@ -51,4 +52,43 @@ test('the keras.io model trains at batch 128 on all of MNIST within 192 MiB of w
   // 25 steps of Adam take the random start (about 0.39 test BCE here) down by more than 0.05 (to about 0.30);
   // a layer with a broken derivative or a wrong patch order does not descend like that
   assert.ok(after < 0.33 && after < before - 0.05, `test BCE ${before.toFixed(4)} -> ${after.toFixed(4)}`);
+});
+
+test('a profile times every layer of a step without changing a bit; scripts/profile-wasm.mjs prints it', async () => {
+  const ae = await loadAelab({ variant: 'simd' });
+  const data = ae.dataset(await mnist('train-images-idx3-ubyte')).limit(256);
+  const params = [];
+  for (const profiled of [false, true]) {
+    const model = ae.model({ sizes: W3, maxBatch: 32, seed: 2 });
+    model.initOutputBias(data);
+    const job = ae.trainer(model, data, { batch: 32, seed: 2 });
+    const stop = profiled ? model.profile() : null;
+    job.run(5);
+    if (stop) {
+      assert.throws(() => model.profile(), /already being profiled/);
+      const layers = stop();
+      assert.equal(layers.length, model.nLayers);
+      // every layer was timed both ways (layer 0 has no input gradient, but its weight gradient takes time)
+      assert.ok(layers.every((t) => t.forward > 0 && t.backward > 0), JSON.stringify(layers));
+      // and counted: a conv layer's backward pass as its forward (the weight gradient alone: layer 0), or twice
+      // (with the input gradient)
+      assert.ok(model.flops(0, false) > 0);
+      assert.equal(model.flops(0, true), model.flops(0, false));
+      assert.equal(model.flops(2, true), 2 * model.flops(2, false));
+      assert.equal(model.flops(), model.kinds.reduce((s, k, l) => s + model.flops(l, false) + model.flops(l, true), 0));
+    }
+    params.push(model.params());
+    job.destroy();
+    model.destroy();
+  }
+  assert.deepEqual(params[1], params[0], 'profiling changed the training');
+  data.destroy();
+  // the script: its table has a row a layer and a rest, with shares that add up to the step
+  const out = execFileSync(process.execPath, ['--no-experimental-fetch', path.join(root, 'scripts/profile-wasm.mjs'), '--seconds', '0.4', '--batch', '32'],
+    { cwd: root, encoding: 'utf8' });
+  assert.match(out, /^profile of 28x28-conv16k3-pool2.*batch 32, 1 thread\(s\), wasm simd: [\d.]+ ms a step, \d+ samples\/s/);
+  const rows = out.split('\n').filter((l) => /^(\d+|rest)\s/.test(l));
+  assert.equal(rows.length, 14, out);
+  const share = rows.reduce((s, l) => s + Number(l.match(/([\d.]+)%$/)[1]), 0);
+  assert.ok(Math.abs(share - 100) < 1, `shares add up to ${share}%`);
 });
