@@ -557,32 +557,37 @@ export class Model extends Handle {
       ae.free(p);
     }
   }
-  /** Time each layer's forward and backward passes in the training steps that follow (`aelab bench --profile`'s
-   * clock around each layer). Returns stop(): it ends the profile and gives, per layer, the seconds summed over
-   * those steps, [{ forward, backward }]. Profiling changes no result. */
+  /** Time each layer's forward and backward passes from now on (`aelab bench --profile`'s clock around each
+   * layer): training steps, and any evaluation run meanwhile. Returns stop(): it ends the profile and gives, per
+   * layer, the seconds summed since, [{ forward, backward }]; called again, null. Profiling changes no result. */
   profile() {
     const ae = this.ae, L = this.nLayers;
     if (this.profiling) throw new AelabError('this model is already being profiled');
     const p = ae.alloc(16 * L);
     ae.M.HEAPF64.fill(0, p >> 3, (p >> 3) + 2 * L);
     ae.check(ae.M._ae_wasm_model_profile(this.handle, p));
-    this.profiling = () => {
+    const stop = () => {
+      if (this.profiling !== stop) return null; // stopped already: its buffer is gone
       this.profiling = null;
       if (this.handle) ae.check(ae.M._ae_wasm_model_profile(this.handle, 0));
       const s = ae.M.HEAPF64.slice(p >> 3, (p >> 3) + 2 * L);
       ae.free(p);
       return Array.from({ length: L }, (_, l) => ({ forward: s[2 * l], backward: s[2 * l + 1] }));
     };
-    return this.profiling;
+    this.profiling = stop;
+    return stop;
   }
   /** Floating-point operations of one training sample: layer l's forward or backward pass, or the whole step
    * (no argument). Products only, as `aelab bench` counts them. */
   flops(l = -1, backward = false) {
+    if (!this.handle) throw new AelabError('this model was destroyed');
+    if (!(Number.isInteger(l) && l >= -1 && l < this.nLayers)) throw new AelabError(`layer ${l}: the model has layers 0 to ${this.nLayers - 1}`);
     return this.ae.M._ae_wasm_model_flops(this.handle, l, backward ? 1 : 0);
   }
   destroy() {
-    this.profiling?.(); // the profile's buffer is freed, and the model no longer points at it
-    super.destroy();
+    const stop = this.profiling;
+    super.destroy(); // refused while a job uses the model: then the profile goes on
+    stop?.(); // the model is gone: only the profile's buffer is left to free
   }
   /** PNG of the first layer's filters, the first 256, each stretched to its own range, `cols` to a row, each
    * weight drawn scale×scale: a dense layer's rows of W as h×w images; a conv layer's K×K kernels, one per

@@ -66,7 +66,9 @@ test('a profile times every layer of a step without changing a bit; scripts/prof
     job.run(5);
     if (stop) {
       assert.throws(() => model.profile(), /already being profiled/);
+      assert.throws(() => model.destroy(), /job/); // in use: refused, and the profile goes on
       const layers = stop();
+      assert.equal(stop(), null, 'a second stop');
       assert.equal(layers.length, model.nLayers);
       // every layer was timed both ways (layer 0 has no input gradient, but its weight gradient takes time)
       assert.ok(layers.every((t) => t.forward > 0 && t.backward > 0), JSON.stringify(layers));
@@ -91,4 +93,11 @@ test('a profile times every layer of a step without changing a bit; scripts/prof
   assert.equal(rows.length, 14, out);
   const share = rows.reduce((s, l) => s + Number(l.match(/([\d.]+)%$/)[1]), 0);
   assert.ok(Math.abs(share - 100) < 1, `shares add up to ${share}%`);
+  // each convolution timed both ways, at some GFLOP/s, and the layers hold most of the step (the rest is the
+  // difference, so an empty profile would put everything there)
+  for (const r of rows.filter((l) => / conv /.test(l))) {
+    const [fms, fgf, bms, bgf] = r.trim().split(/\s+/).slice(3, 7).map(Number);
+    assert.ok(fms > 0 && fgf > 0 && bms > 0 && bgf > 0, r);
+  }
+  assert.ok(Number(rows.at(-1).match(/([\d.]+)%$/)[1]) < 20, rows.at(-1));
 });
