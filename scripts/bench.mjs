@@ -173,19 +173,6 @@ function wasmRun({ ae, data }, { spec, batch, seconds }) {
   }
 }
 
-function peakWasm(ae) {
-  const p = ae.alloc(8);
-  try {
-    for (let i = 0; i < 200; i++) ae.M._ae_wasm_peak(20000, p); // warm-up and tier-up
-    let flops = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1000) { ae.M._ae_wasm_peak(200000, p); flops += ae.M.HEAPF64[p >> 3]; }
-    return flops / ((performance.now() - t0) / 1000) / 1e9;
-  } finally {
-    ae.free(p);
-  }
-}
-
 const median = (a) => {
   const v = [...a].sort((x, y) => x - y), h = Math.floor(v.length / 2);
   return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; // an even count: the mean of the middle two
@@ -198,7 +185,7 @@ function countsOf(spec) {
   const ae = wasm[SIMD1].ae;
   const m = ae.model({ sizes: spec, maxBatch: 1 });
   try {
-    counts.set(spec, { flops: ae.M._ae_wasm_model_flops(m.handle, -1, 0), params: m.nParams });
+    counts.set(spec, { flops: m.flops(), params: m.nParams });
     return counts.get(spec);
   } finally {
     m.destroy();
@@ -213,7 +200,7 @@ function nativePeak(threads, seconds) {
 }
 const peaks = {
   native: nativePeak(1, 1),
-  'wasm simd': peakWasm(wasm[SIMD1].ae),
+  'wasm simd': wasm[SIMD1].ae.peakGflops(),
 };
 // The round-trip probe (see the header); a failed probe reads NaN ('n/a') and the bench goes on.
 const CHECK = !process.argv.includes('--no-check');

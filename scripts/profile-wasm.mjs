@@ -43,14 +43,7 @@ try {
   const el = (performance.now() - t0) / 1000, layers = stop();
   if (!steps) throw new Error('no step was timed: give more --seconds');
 
-  // the peak, as scripts/bench.mjs measures it: independent multiply-adds in registers, in this module
-  const p = ae.alloc(8);
-  let flops = 0;
-  for (let i = 0; i < 200; i++) ae.M._ae_wasm_peak(20000, p);
-  const tp = performance.now();
-  while (performance.now() - tp < 500) { ae.M._ae_wasm_peak(200000, p); flops += ae.M.HEAPF64[p >> 3]; }
-  const peak = flops / ((performance.now() - tp) / 1000) / 1e9;
-  ae.free(p);
+  const peak = ae.peakGflops(500); // as scripts/bench.mjs measures it
 
   const stepMs = (1e3 * el) / steps, sps = (steps * batch) / el;
   const pad = (s, n, left) => (left ? String(s).padEnd(n) : String(s).padStart(n));

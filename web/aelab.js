@@ -343,6 +343,21 @@ export class Aelab {
     return this.withFloats(x.length, (p) => this.check(this.M._ae_wasm_corrupt(k, level, seed >>> 0, p, x.length)), x).out;
   }
 
+  /** The SIMD multiply-add peak of one core in this module, GFLOP/s, over about `ms` milliseconds: the
+   * benchmark's and the profile's "fraction of peak" (src/peak.c; called in short runs so that V8 tiers it up). */
+  peakGflops(ms = 1000) {
+    const p = this.alloc(8);
+    try {
+      for (let i = 0; i < 200; i++) this.M._ae_wasm_peak(20000, p); // warm-up and tier-up
+      let flops = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < ms) { this.M._ae_wasm_peak(200000, p); flops += this.M.HEAPF64[p >> 3]; }
+      return flops / ((performance.now() - t0) / 1000) / 1e9;
+    } finally {
+      this.free(p);
+    }
+  }
+
   /** PNG bytes of n tiles (h, w) in [0,1], laid out in `cols` columns. */
   pngGrid(tiles, n, h, w, cols, scale = 2) {
     checkRows('pngGrid', tiles, n, h * w);

@@ -3,7 +3,7 @@
 // Worker to each module that handles it, and keeps the link in the address bar. What the page shows and
 // asks for lives in panels/*.js, each module with its own <section>: a new panel is one file there, listed
 // in panels/index.js (and, if it asks the Worker for something, one file in worker/, listed in its index.js).
-import { $, dataCounts } from './common.js';
+import { $, dataCounts, framed } from './common.js';
 import { foldSettings } from './spec.js';
 import { CHAPTERS, chapterById } from './chapters.js';
 import MODULES from './panels/index.js';
@@ -266,8 +266,6 @@ function refresh() {
 function send(type, extra = {}, transfer = []) {
   ui.worker.postMessage({ type, ...extra }, transfer);
 }
-
-const framed = window.self !== window.top; // inside another page's iframe (a course page)
 
 // The shell's part of the Worker's messages; the modules' parts follow in MODULES order.
 const on = {

@@ -2,6 +2,8 @@
 // element, drawing images as tiles, and showing the engine's names in menus.
 
 export const $ = (id) => document.getElementById(id);
+/** The page runs inside another page's iframe (a course page). */
+export const framed = window.self !== window.top;
 
 /** Draw n tiles (rows×cols floats each, side by side) into one row of a canvas at y offset y0. Values are
  * in [0,1], or with norm each tile's own range is stretched to black..white (weights have no fixed range). */

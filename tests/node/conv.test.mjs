@@ -89,6 +89,7 @@ test('a profile times every layer of a step without changing a bit; scripts/prof
   const out = execFileSync(process.execPath, ['--no-experimental-fetch', path.join(root, 'scripts/profile-wasm.mjs'), '--seconds', '0.4', '--batch', '32'],
     { cwd: root, encoding: 'utf8' });
   assert.match(out, /^profile of 28x28-conv16k3-pool2.*batch 32, 1 thread\(s\), wasm simd: [\d.]+ ms a step, \d+ samples\/s/);
+  assert.ok(Number(out.match(/one core's peak ([\d.]+) GFLOP\/s/)[1]) > 1, out.split('\n')[0]);
   const rows = out.split('\n').filter((l) => /^(\d+|rest)\s/.test(l));
   assert.equal(rows.length, 14, out);
   const share = rows.reduce((s, l) => s + Number(l.match(/([\d.]+)%$/)[1]), 0);

@@ -150,7 +150,7 @@ export default {
       if (ctx.ui.ready && /^Could not use/.test(m.message)) {
         $('data-status').textContent = m.message;
         // the list under the line is the failed load's (the line counts what it does not name), or none
-        listLeftOut({ leftOut: m.leftOut?.n ?? 0, leftOutList: m.leftOut?.list });
+        listLeftOut(m);
       }
     },
   },

@@ -1,7 +1,7 @@
 // Keeping the run across a reload: the Worker stores it (persist.js) and offers it back at start; this is
 // the bar at the top that offers it, the notes about it, and the warning on leaving with unkept steps.
 // Always there when it has something to say, so it has no name under Show.
-import { $ } from '../common.js';
+import { $, framed } from '../common.js';
 
 let ctx;
 let keptStep = 0; // the last step of the current model held by the browser's store or by a download
@@ -78,7 +78,7 @@ export default {
     keepOff(m) {
       // storage refused from the start inside another site's page (a course page): browsers may refuse a framed
       // page storage of its own; a later failure (a full disk) is not the framing's
-      $('keep-off').textContent = m.atStart && window.self !== window.top
+      $('keep-off').textContent = m.atStart && framed
         ? 'Restore after a reload is off: inside this course page the browser does not let the lab keep data (opened on its own, it may). Save model keeps your work.'
         : 'Restore after a reload is off: this browser does not let the page keep data here. Save model keeps your work.';
       $('keep-off').title = m.reason;

@@ -14,8 +14,8 @@ export const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 export const sentence = (s) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
 /** A message shown on its own: a sentence with a capital letter (the engine's start in lower case). */
 export const alone = (s) => { const m = sentence(s); return `${m.charAt(0).toUpperCase()}${m.slice(1)}`; };
-// leftOut: a picture load's files left out ({ n, list }), which the Data panel lists
-export const fail = (e) => post({ type: 'error', message: alone(e && e.message ? e.message : String(e)), ...(e?.leftOut ? { leftOut: e.leftOut } : {}) });
+// e.left: a failed picture load's files left out ({ leftOut, leftOutList }, as dataInfo's), which the Data panel lists
+export const fail = (e) => post({ type: 'error', message: alone(e && e.message ? e.message : String(e)), ...e?.left });
 
 /** A fresh context: the modules (their hooks run on new data and new images) and each one's own state(). */
 export function createContext(modules) {
@@ -107,8 +107,8 @@ function layerParams(model) {
 export function dataInfo(w) {
   const { train, test } = w;
   const drawn = train !== w.trainBase ? { drawnFrom: [w.trainBase.rows, w.trainBase.cols] } : {};
-  const left = w.leftOut?.n ? { leftOut: w.leftOut.n, leftOutText: w.leftOut.text, leftOutList: w.leftOut.list } : {}; // files a picture load left out
-  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, pictures: !!w.pictures, ...drawn, ...left };
+  // ...w.leftOut: the files a picture load left out (leftOut, leftOutText, leftOutList), if any
+  return { name: w.dataName, train: train.n, test: test.n, rows: train.rows, cols: train.cols, labelled: train.nClasses > 0, pictures: !!w.pictures, ...drawn, ...w.leftOut };
 }
 
 /** The image size a model reads, [rows, cols], when it can be drawn for it: a one-channel image model's

@@ -75,22 +75,23 @@ export const handlers = {
         }
         if (i % 50 === 49) post({ type: 'status', message: `Read ${i + 1} of ${files.length} pictures…` });
       }
+      // the Data panel's list: the count and every file (the first LEFT_OUT_LISTED), on the data or the error
+      const left = { leftOut: leftOut.length, leftOutList: leftOut.slice(0, LEFT_OUT_LISTED) };
       if (n < 2) {
         const one = n ? `only ${first} could be read, and at least 2 pictures are needed` : files.length === 2 ? 'neither file could be read' : `none of the ${files.length} files could be read`;
-        throw Object.assign(new Error(`${one}. ${unreadable(leftOut)}`), { leftOut: { n: leftOut.length, list: leftOut.slice(0, LEFT_OUT_LISTED) } });
+        throw Object.assign(new Error(`${one}. ${unreadable(leftOut)}`), { left });
       }
       if (n < files.length) all.limit(n); // the unfilled items at the end go (limit copies nothing)
       held = all.split(all.n - Math.max(1, Math.min(10000, Math.round(all.n / 7))));
       useData(w, all, held, `your ${n} pictures`);
-      // dataInfo sends it with this data's every 'data' message: the grouped sentences, and every file (the first
-      // LEFT_OUT_LISTED) for the panel's full list
-      w.leftOut = { n: leftOut.length, text: unreadable(leftOut), list: leftOut.slice(0, LEFT_OUT_LISTED) };
+      // dataInfo sends it with this data's every 'data' message, with the grouped sentences for the status line
+      w.leftOut = leftOut.length ? { ...left, leftOutText: unreadable(leftOut) } : null;
       w.pictures = true;
     } catch (e) {
       if (w.trainBase !== all) { all?.destroy(); held?.destroy(); }
       // a single file named: the message is about it
       const what = files.length === 1 ? files[0].webkitRelativePath || files[0].name : 'those pictures';
-      throw Object.assign(new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`), { leftOut: e.leftOut });
+      throw Object.assign(new Error(`Could not use ${what}: ${sentence(e.message)} The current data and model are unchanged.`), { left: e.left });
     }
     dataChanged(w);
   },
