@@ -49,7 +49,7 @@ MNIST_FILES = train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-u
 DATA_GZ  = $(MNIST_FILES:%=data/%.gz)
 WEB_SRC  = $(wildcard web/*.html web/*.js web/*.css web/panels/*.js web/worker/*.js)
 
-.PHONY: all native wasm site data serve test test-c test-asan test-fuzz test-node test-browser quality bench bench-base fuzz deps npm clean
+.PHONY: all native wasm site data serve test test-c test-asan test-fuzz test-node test-browser quality bench bench-base fuzz deps npm clean print-wasm-cflags
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -140,6 +140,9 @@ build/wasm/aelab-threads.mjs: $(WASM_DEPS) | build/.deps
 	$(EMENV) $(EMCC) $(EMFLAGS) -sENVIRONMENT=web,worker,node $(THREADFLAGS) $(WASM_SRC) -o $@
 	cp build/wasm/aelab-threads.worker.js build/wasm/aelab-threads.worker.cjs
 wasm: $(WASM_OUT)
+# The SIMD build's compile flags, for tests/node/kernels.test.mjs (which reads the compiled kernels)
+print-wasm-cflags:
+	@echo $(EMENV) $(EMCC) $(EMFLAGS) -msimd128
 
 # ---- the static site: everything the page needs, in one folder any static server can host ----
 site: build/site/.stamp

@@ -90,4 +90,36 @@ static inline v4f v4_log(v4f x) {
     return f + y + fe * v4_splat(0.693359375f);
 }
 
+/* Runs of floats copied, zeroed and summed four at a time with short scalar tails, inline: clang turns a
+ * plain copy loop into a call to memcpy, which in Emscripten's wasm leaves for JavaScript
+ * (emscripten_memcpy_big, a typed array's copyWithin) from 512 bytes on, and a padded image row, a pooled
+ * row or an upsampled row takes longer to call out for than to copy. The helpers and the functions they are
+ * inlined into say no to that (NO_LIBCALLS). */
+#if defined(__clang__)
+#define NO_LIBCALLS __attribute__((no_builtin("memcpy", "memset")))
+#else
+#define NO_LIBCALLS
+#endif
+
+NO_LIBCALLS static inline void copy_run(float *restrict d, const float *restrict s, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) v4_store(d + i, v4_load(s + i));
+    if (i < n) d[i] = s[i];
+    if (i + 1 < n) d[i + 1] = s[i + 1];
+    if (i + 2 < n) d[i + 2] = s[i + 2];
+}
+
+NO_LIBCALLS static inline void zero_run(float *d, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) v4_store(d + i, v4_splat(0.0f));
+    for (; i < n; i++) d[i] = 0.0f;
+}
+
+/* d[i] += s[i]: each element on its own, so vector lanes and the scalar tail give the same bits */
+static inline void add_run(float *restrict d, const float *restrict s, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) v4_store(d + i, v4_load(d + i) + v4_load(s + i));
+    for (; i < n; i++) d[i] += s[i];
+}
+
 #endif

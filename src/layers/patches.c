@@ -11,8 +11,10 @@
  *          tiles at depth 0 also sum db from the dz vectors they load, instead of another pass over dz.
  * Every value is summed in one fixed order whatever the tile it lands in or the thread that runs it, with
  * IEEE multiplies and adds only (no fused multiply-add): the same bits natively and in wasm with or
- * without SIMD, on any number of threads. Rows of floats are copied and summed four at a time with short
- * scalar tails, inline (a one-channel image row is short, and a call per row would cost more than the copy). */
+ * without SIMD, on any number of threads. Rows of floats are copied and summed by src/vecmath.h's inline
+ * row helpers (a one-channel image row is short, and a call per row would cost more than the copy). The
+ * accumulators stay in registers in both compilers' code (ROWS_UNROLLED, grads_run's named accumulators;
+ * tests/node/kernels.test.mjs checks the wasm build's). */
 #include "patches.h"
 #include "../vecmath.h"
 #include <stdio.h>
@@ -25,38 +27,17 @@
 #else
 #define MR 6
 #endif
+/* Before a loop over a tile's rows that reads its accumulators: clang (the wasm build) needs it unrolled,
+ * with MR as its bound besides the row count, or the accumulators, indexed by a variable there, are kept in
+ * memory, and every one of them is stored on every step of the tile's inner loop (wasm: twice as slow).
+ * gcc keeps them in registers anyway, and is slower unrolled. */
+#ifdef __clang__
+#define ROWS_UNROLLED _Pragma("GCC unroll 8")
+#else
+#define ROWS_UNROLLED
+#endif
 #define SLACK AE_PATCH_SLACK /* a partial vector of a grads run reads at most 31 floats past a position's tap row */
 #define GRAIN_FLOATS 16384 /* at least this much work per thread: below it a parallel loop costs more than it saves */
-
-/* clang turns the copy loops below into calls to memcpy, which in Emscripten's wasm leave for JavaScript
- * (emscripten_memcpy_big) from 512 bytes on: a padded image row of 32 channels takes longer to call than to
- * copy. The copy loops and the functions they are inlined into say no to that. */
-#if defined(__clang__)
-#define NO_LIBCALLS __attribute__((no_builtin("memcpy", "memset")))
-#else
-#define NO_LIBCALLS
-#endif
-
-NO_LIBCALLS static inline void copy_run(float *restrict d, const float *restrict s, int n) {
-    int i = 0;
-    for (; i + 4 <= n; i += 4) v4_store(d + i, v4_load(s + i));
-    if (i < n) d[i] = s[i];
-    if (i + 1 < n) d[i + 1] = s[i + 1];
-    if (i + 2 < n) d[i + 2] = s[i + 2];
-}
-
-NO_LIBCALLS static inline void zero_run(float *d, int n) {
-    int i = 0;
-    for (; i + 4 <= n; i += 4) v4_store(d + i, v4_splat(0.0f));
-    for (; i < n; i++) d[i] = 0.0f;
-}
-
-/* d[i] += s[i]: each element on its own, so vector lanes and the scalar tail give the same bits */
-static inline void add_run(float *restrict d, const float *restrict s, int n) {
-    int i = 0;
-    for (; i + 4 <= n; i += 4) v4_store(d + i, v4_load(d + i) + v4_load(s + i));
-    for (; i < n; i++) d[i] += s[i];
-}
 
 static size_t grain(size_t work_per_item) { return work_per_item >= GRAIN_FLOATS ? 1 : GRAIN_FLOATS / (work_per_item ? work_per_item : 1); }
 
@@ -155,7 +136,8 @@ static inline __attribute__((always_inline)) void conv_tile(const conv_job *j, c
             }
         }
     }
-    for (int i = 0; i < cnt; i++) {
+    ROWS_UNROLLED
+    for (int i = 0; i < MR && i < cnt; i++) {
         float *o = j->out + (q + i) * N + t;
         if (nt == 8) {
             v4_store(o, acc[i][0]);
@@ -189,7 +171,9 @@ static inline void conv_dot(const conv_job *j, const float *const *a, size_t q, 
             for (int i = 0; i < MR; i++) tail[i] += r[i][jj] * w[jj];
     }
     const float init = j->ep && j->ep->bias ? j->ep->bias[0] : 0.0f;
-    for (int i = 0; i < cnt; i++) j->out[q + i] = init + (((acc[i][0] + acc[i][1]) + (acc[i][2] + acc[i][3])) + tail[i]);
+    ROWS_UNROLLED
+    for (int i = 0; i < MR && i < cnt; i++)
+        j->out[q + i] = init + (((acc[i][0] + acc[i][1]) + (acc[i][2] + acc[i][3])) + tail[i]);
 }
 
 /* positions [lo, hi) in chunks of 8·MR, the epilogue's post over each chunk's rows while they are in cache */
@@ -370,23 +354,36 @@ static inline __attribute__((always_inline)) void grads_run(const grads_job *j, 
     float t[32] = {0}, db = fold ? j->db[0] : 0.0f;
     float *dw = j->dW + (size_t)ky * j->kc + j0;
     memcpy(t, dw, (size_t)nj * sizeof *t);
-    v4f acc[8];
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) acc[v] = v4_load(t + 4 * v);
+    /* eight named accumulators, the unused ones (v ≥ NV) folded away: as an array indexed in loops, clang
+     * 14 kept them in memory and stored all of them on every position (wasm: this loop twice as slow) */
+#define ACC(v) v4f acc##v = v4_load(t + 4 * v);
+    ACC(0) ACC(1) ACC(2) ACC(3) ACC(4) ACC(5) ACC(6) ACC(7)
+#undef ACC
     const float *d = j->A;
     for (int e = 0; e < j->n; e++)
         for (int gy = 0; gy < g->gh; gy++) {
             const float *a = j->pad + e * j->img + ((size_t)gy * g->s + ky) * j->pitch + j0;
             for (int gx = 0; gx < g->gw; gx++, a += (size_t)g->s * g->c, d++) {
                 const v4f x = v4_splat(*d);
-#pragma GCC unroll 8
-                for (int v = 0; v < NV; v++) acc[v] += v4_load(a + 4 * v) * x;
+#define ACC(v) if (NV > v) acc##v += v4_load(a + 4 * v) * x;
+                ACC(0) ACC(1) ACC(2) ACC(3) ACC(4) ACC(5) ACC(6) ACC(7)
+#undef ACC
                 if (fold) db += *d;
             }
         }
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) v4_store(t + 4 * v, acc[v]);
-    memcpy(dw, t, (size_t)nj * sizeof *t);
+    /* back to dW: whole vectors, then the last one's lanes up to nj */
+#define ACC(v)                                                                                                                             \
+    if (NV > v) {                                                                                                                          \
+        const int left = nj - 4 * v;                                                                                                       \
+        if (left >= 4) v4_store(dw + 4 * v, acc##v);                                                                                       \
+        else {                                                                                                                             \
+            if (left > 0) dw[4 * v] = acc##v[0];                                                                                           \
+            if (left > 1) dw[4 * v + 1] = acc##v[1];                                                                                       \
+            if (left > 2) dw[4 * v + 2] = acc##v[2];                                                                                       \
+        }                                                                                                                                  \
+    }
+    ACC(0) ACC(1) ACC(2) ACC(3) ACC(4) ACC(5) ACC(6) ACC(7)
+#undef ACC
     if (fold) j->db[0] = db;
 }
 

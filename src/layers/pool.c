@@ -27,7 +27,7 @@ typedef struct {
 /* Both directions go through an output row's windows one window position (iy, ix = ox·P + kx) at a time,
  * row-major, for all the row's windows at once. The channels run four lanes at a time with compares as masks:
  * scalar code branches on them, and random maxima defeat a branch predictor (several times slower). */
-static void forward_range(void *p, size_t lo, size_t hi) {
+NO_LIBCALLS static void forward_range(void *p, size_t lo, size_t hi) {
     const pool_job *j = p;
     const ae_layer_ctx *c = j->c;
     const int P = j->P, C = c->in.c, H = c->in.h, W = c->in.w, Ho = c->out.h, Wo = c->out.w;
@@ -44,7 +44,7 @@ static void forward_range(void *p, size_t lo, size_t hi) {
                         const float *v = xr + ((size_t)ox * P + kx) * C;
                         float *m = o + (size_t)ox * C;
                         if (iy == y0 && kx == 0) {
-                            for (int ch = 0; ch < C; ch++) m[ch] = v[ch];
+                            copy_run(m, v, C);
                             continue;
                         }
                         int ch = 0; /* a NaN after the first value never wins */
@@ -62,7 +62,7 @@ static void forward_range(void *p, size_t lo, size_t hi) {
 
 /* rem (Wo, C), per example in the scratch: each window's gradient not yet given. The first position equal to
  * the maximum takes it all; every position is written once (windows tile the input), so dx needs no zeroing. */
-static void backward_range(void *p, size_t lo, size_t hi) {
+NO_LIBCALLS static void backward_range(void *p, size_t lo, size_t hi) {
     const pool_job *j = p;
     const ae_layer_ctx *c = j->c;
     const int P = j->P, C = c->in.c, H = c->in.h, W = c->in.w, Ho = c->out.h, Wo = c->out.w;
@@ -71,7 +71,7 @@ static void backward_range(void *p, size_t lo, size_t hi) {
         float *rem = c->scratch + b * row;
         for (int oy = 0; oy < Ho; oy++) {
             const float *z = c->z + b * n_out + oy * row;
-            memcpy(rem, c->dz + b * n_out + oy * row, row * sizeof *rem);
+            copy_run(rem, c->dz + b * n_out + oy * row, (int)row);
             const int y0 = oy * P, y1 = y0 + P < H ? y0 + P : H;
             for (int iy = y0; iy < y1; iy++) {
                 const float *xr = c->x + b * n_in + (size_t)iy * W * C;

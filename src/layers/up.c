@@ -17,7 +17,7 @@ typedef struct {
     int F;
 } up_job;
 
-static void forward_range(void *p, size_t lo, size_t hi) {
+NO_LIBCALLS static void forward_range(void *p, size_t lo, size_t hi) {
     const up_job *j = p;
     const ae_layer_ctx *c = j->c;
     const int F = j->F, C = c->in.c, H = c->in.h, W = c->in.w, Wo = c->out.w;
@@ -28,12 +28,8 @@ static void forward_range(void *p, size_t lo, size_t hi) {
         for (int iy = 0; iy < H; iy++) {
             float *r = z + (size_t)iy * F * row; /* output row iy·F, then copied to the F - 1 rows below it */
             for (int ix = 0; ix < W; ix++)
-                for (int fx = 0; fx < F; fx++) {
-                    const float *v = x + ((size_t)iy * W + ix) * C;
-                    float *o = r + ((size_t)ix * F + fx) * C;
-                    for (int ch = 0; ch < C; ch++) o[ch] = v[ch];
-                }
-            for (int fy = 1; fy < F; fy++) memcpy(r + fy * row, r, row * sizeof *r);
+                for (int fx = 0; fx < F; fx++) copy_run(r + ((size_t)ix * F + fx) * C, x + ((size_t)iy * W + ix) * C, C);
+            for (int fy = 1; fy < F; fy++) copy_run(r + fy * row, r, (int)row);
         }
     }
     if (c->apply_act) ae_act_forward(c->spec->act, c->z + lo * n_out, c->y + lo * n_out, (hi - lo) * n_out, (int)n_out);
@@ -41,7 +37,7 @@ static void forward_range(void *p, size_t lo, size_t hi) {
 
 /* Row by row: for each of the F·F offsets (fy, fx) in order, the whole input row at once (its W·C values,
  * four lanes at a time): each sum is still taken in (fy, fx) order. */
-static void backward_range(void *p, size_t lo, size_t hi) {
+NO_LIBCALLS static void backward_range(void *p, size_t lo, size_t hi) {
     const up_job *j = p;
     const ae_layer_ctx *c = j->c;
     const int F = j->F, C = c->in.c, H = c->in.h, W = c->in.w, Wo = c->out.w;
@@ -53,7 +49,7 @@ static void backward_range(void *p, size_t lo, size_t hi) {
                 for (int fx = 0; fx < F; fx++) {
                     const float *g = c->dz + b * n_out + ((size_t)iy * F + fy) * row + (size_t)fx * C; /* dz(iy·F + fy, fx, ·) */
                     if (fy == 0 && fx == 0) {
-                        for (int ix = 0; ix < W; ix++) memcpy(d + (size_t)ix * C, g + (size_t)ix * F * C, (size_t)C * sizeof *d);
+                        for (int ix = 0; ix < W; ix++) copy_run(d + (size_t)ix * C, g + (size_t)ix * F * C, C);
                         continue;
                     }
                     for (int ix = 0; ix < W; ix++) {
