@@ -1151,6 +1151,14 @@ static const char *main_help =
     "Run 'aelab <command> --help' for its options.\n";
 
 int main(int argc, char **argv) {
+#ifdef AE_NEEDS_AVX /* the library was compiled for AVX (the Makefile's NATIVE_ARCH); this file was not */
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx")) {
+        fputs("aelab: this build uses AVX instructions, which this processor does not have: build it again on this machine "
+              "(make clean && make), or for any x86-64 with make NATIVE_ARCH=\n", stderr);
+        return 1;
+    }
+#endif
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(main_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
