@@ -3,7 +3,8 @@
 #
 # Floating point: -ffp-contract=off everywhere, no -ffast-math, no -march=native, so that the native
 # build, the wasm SIMD build and the wasm scalar build all compute the same bits for the same seed.
-# The native library takes -mavx on a machine with AVX (NATIVE_ARCH below): the same arithmetic.
+# The native library takes -mavx on a machine with AVX (NATIVE_ARCH below): the same arithmetic, so the
+# same bits on whatever machine builds it.
 
 CC      ?= gcc
 EMCC    ?= emcc
@@ -16,13 +17,20 @@ FPFLAGS  = -ffp-contract=off
 INCS     = -Iinclude -Ibuild/sysinc
 CFLAGS  ?= -O2 -g
 THREADS  = -pthread -DAE_THREADS
-# The native library (not the sanitizer, fuzz or wasm builds) is compiled for AVX when the machine that
-# builds it has AVX, as the machine that runs it will: the same four-lane vector code in VEX form (three
-# operands, broadcasts from memory), about 20-40% faster here (docs/benchmarks.md). The operations and
-# their order are unchanged and there is no FMA (-ffp-contract=off, and -mavx does not enable it), so the
-# bits are those of an SSE build and of wasm. The CLI, compiled without it, refuses to start on a
-# processor without AVX. NATIVE_ARCH= builds for any x86-64 (then make clean: objects do not track it).
-NATIVE_ARCH ?= $(shell grep -qw avx /proc/cpuinfo 2>/dev/null && echo -mavx)
+# The native library (not the sanitizer, fuzz or wasm builds) is compiled with -mavx when the compiler
+# finds AVX on the machine that builds it, as the machine that runs it will: the same four-lane vector
+# code in VEX form (three operands, broadcasts from memory), 19-36% faster here (docs/benchmarks.md; gcc
+# may also widen plain elementwise loops to 256 bits, which changes no value). The operations and their
+# order are unchanged and there is no FMA (-ffp-contract=off, and -mavx does not enable it), so the bits
+# are those of an SSE2 build and of wasm: the output still does not depend on the building machine. The
+# CLI, compiled without it, refuses to start on a processor without AVX. NATIVE_ARCH= builds for any
+# x86-64; it may be empty or -mavx, and objects are rebuilt when it changes (build/obj/.arch).
+ifndef NATIVE_ARCH
+NATIVE_ARCH := $(shell $(CC) -march=native -dM -E -x c /dev/null 2>/dev/null | grep -q '__AVX__' && echo -mavx)
+endif
+ifneq ($(filter-out -mavx,$(NATIVE_ARCH)),)
+$(error NATIVE_ARCH may be empty or -mavx, not '$(NATIVE_ARCH)': other flags could change the arithmetic (-march=native enables FMA))
+endif
 OBJ_ARCH  = $(NATIVE_ARCH)
 ALL_CFLAGS = $(CSTD) $(WARN) $(FPFLAGS) $(INCS) $(THREADS) $(CFLAGS) -MMD -MP
 LDLIBS   = -lz -lm -pthread
@@ -106,10 +114,13 @@ build/obj/image.o build/asan/image.o build/fuzz/obj/image.o: ALL_CFLAGS += $(IMA
 IMAGE_SAN_OFF = -fno-sanitize=shift,bounds,nonnull-attribute
 build/fuzz/obj/image.o build/asan/image.o: SAN += $(IMAGE_SAN_OFF)
 build/fuzz/obj/image.o: FUZZ_CFLAGS += $(IMAGE_FLAGS) $(IMAGE_SAN_OFF)
-build/obj/%.o: src/%.c build/sysinc/.stamp
+build/obj/%.o: src/%.c build/sysinc/.stamp build/obj/.arch
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(OBJ_ARCH) -c $< -o $@
-build/obj/cli.o: OBJ_ARCH = $(if $(findstring -mavx,$(NATIVE_ARCH)),-DAE_NEEDS_AVX)
+build/obj/cli.o: OBJ_ARCH = $(if $(NATIVE_ARCH),-DAE_NEEDS_AVX)
+# NATIVE_ARCH as last used, rewritten when make reads this file and only if it changed, so that every
+# object is rebuilt then (and `make -n` says so) and at no other time
+$(shell mkdir -p build/obj && { echo '$(NATIVE_ARCH)' | cmp -s - build/obj/.arch || echo '$(NATIVE_ARCH)' > build/obj/.arch; })
 
 build/asan/%.o: src/%.c build/sysinc/.stamp
 	@mkdir -p $(@D)
@@ -150,9 +161,11 @@ build/wasm/aelab-threads.mjs: $(WASM_DEPS) | build/.deps
 	$(EMENV) $(EMCC) $(EMFLAGS) -sENVIRONMENT=web,worker,node $(THREADFLAGS) $(WASM_SRC) -o $@
 	cp build/wasm/aelab-threads.worker.js build/wasm/aelab-threads.worker.cjs
 wasm: $(WASM_OUT)
-# The SIMD build's compile flags, for tests/node/kernels.test.mjs (which reads the compiled kernels)
+# Each wasm build's name and compile command, for tests/node/kernels.test.mjs (which reads the compiled kernels)
 print-wasm-cflags:
-	@echo $(EMENV) $(EMCC) $(EMFLAGS) -msimd128
+	@echo simd $(EMENV) $(EMCC) $(EMFLAGS) -msimd128
+	@echo scalar $(EMENV) $(EMCC) $(EMFLAGS)
+	@echo threads $(EMENV) $(EMCC) $(EMFLAGS) $(THREADFLAGS)
 
 # ---- the static site: everything the page needs, in one folder any static server can host ----
 site: build/site/.stamp

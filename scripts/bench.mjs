@@ -271,7 +271,7 @@ lines.push(`SIMD multiply-add peak of one core (no FMA): native ${peaks.native.t
 if (torch) lines.push(`PyTorch ${torch.version} (${PYTHON}), convolutions on oneDNN, dense layers on ${torch.blas ?? 'the BLAS it loads'}.`);
 lines.push('');
 lines.push(['Peak for a 2-thread row: twice the one-core peak. GFLOP/s of every engine: samples/s times aelab\'s count of its model\'s training flops.',
-  torch ? 'PyTorch\'s rows against the native peak, which is SSE without FMA: oneDNN uses AVX2 and FMA where the CPU has them.' : '',
+  torch ? 'PyTorch\'s rows against the native peak, four-lane multiply-adds without FMA: oneDNN uses 256-bit AVX2 and FMA where the CPU has them.' : '',
   engines['TF.js cpu'] && WORKLOADS.some(([, spec]) => isConv(spec)) ? `TF.js cpu on the convolutional workloads: one round, steps of ${TFJS_CPU_CONV_BATCH} examples.` : '',
 ].filter(Boolean).join(' '));
 lines.push('');

@@ -1155,7 +1155,7 @@ int main(int argc, char **argv) {
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx")) {
         fputs("aelab: this build uses AVX instructions, which this processor does not have: build it again on this machine "
-              "(make clean && make), or for any x86-64 with make NATIVE_ARCH=\n", stderr);
+              "(make), or for any x86-64 (make NATIVE_ARCH=)\n", stderr);
         return 1;
     }
 #endif

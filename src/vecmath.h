@@ -93,8 +93,10 @@ static inline v4f v4_log(v4f x) {
 /* Runs of floats copied, zeroed and summed four at a time with short scalar tails, inline: clang turns a
  * plain copy loop into a call to memcpy, which in Emscripten's wasm leaves for JavaScript
  * (emscripten_memcpy_big, a typed array's copyWithin) from 512 bytes on, and a padded image row, a pooled
- * row or an upsampled row takes longer to call out for than to copy. The helpers and the functions they are
- * inlined into say no to that (NO_LIBCALLS). */
+ * row or an upsampled row takes longer to call out for than to copy. NO_LIBCALLS tells clang not to form
+ * those calls. A function that calls copy_run or zero_run must carry NO_LIBCALLS too: clang does not inline
+ * a function with builtins turned off into one without, and each row would then cost a call
+ * (tests/node/kernels.test.mjs checks pooling's and upsampling's). */
 #if defined(__clang__)
 #define NO_LIBCALLS __attribute__((no_builtin("memcpy", "memset")))
 #else

@@ -451,6 +451,12 @@ int main(void) {
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) check_case(&fixed[i], acts[i % 5], acts[(i + 2) % 5], 10 + i);
     check_case(&fixed[4], AE_ACT_SOFTMAX, AE_ACT_TANH, 40); /* softmax over each example's output, after the product */
     check_case(&fixed[10], AE_ACT_SOFTMAX, AE_ACT_RELU, 41);
+    /* one output channel: its forward pass (the dot kernel, 75 positions: a short last tile) and its weight
+     * gradient's runs of k·C_in floats, here 3 to 33: every vector count 1-8 and every tail length 1-3 */
+    for (int ci = 1; ci <= 11; ci++) {
+        const conv_case c = {AE_LAYER_CONV, ci, 5, 5, 1, 3, 1, 0, 3};
+        check_case(&c, acts[ci % 5], acts[(ci + 1) % 5], 60 + (uint64_t)ci);
+    }
     random_cases(300);
     printf("direct convolution: %d of %d shapes agree\n", n_checked, n_cases);
 
