@@ -69,7 +69,8 @@ test('W3 preset: the network drawing, a few seconds of training, and every panel
   assert.equal(await page.inputValue('#batch'), '128');
   assert.equal(await page.inputValue('#optimizer'), 'adam');
   await page.waitForFunction(() => document.getElementById('network-total').dataset.params === '4385');
-  assert.match(await text(page, 'built'), /4,385 parameters/);
+  // the seven convolutions' activations; pooling and upsampling have none to name
+  assert.match(await text(page, 'built'), / · relu, relu, relu, relu, relu, relu, sigmoid · 4,385 parameters$/);
   const net = await network(page);
   assert.equal(net.layers, '13');
   assert.equal(net.list.length, 13);
@@ -126,6 +127,11 @@ test('W3 preset: the network drawing, a few seconds of training, and every panel
   const fill = await canvasStats(page, 'infill-out');
   assert.ok(fill.sd > 10 && fill.hash !== fillBefore.hash, `infill ${JSON.stringify(fill)}`);
   assert.ok(Number.isFinite(Number(await page.locator('#infill-text').getAttribute('data-fill'))));
+  // a fill within a tenth of blank is explained, and only then
+  const [fillMse, blankMse] = await Promise.all(['data-fill', 'data-blank'].map(async (a) => Number(await page.locator('#infill-text').getAttribute(a))));
+  const little = fillMse >= 0.9 * blankMse;
+  assert.equal(await page.locator('#infill-text').getAttribute('data-little'), little ? '1' : '');
+  assert.equal(/Little better than blank: .* a convolutional one, least\.$/.test(await text(page, 'infill-text')), little);
 
   // drawing: reconstructed and placed on the latent map
   const latentBefore = await canvasStats(page, 'latent');
@@ -148,12 +154,16 @@ test('conv presets: keras.io and its denoising twin; own data of other sizes ada
   await page.selectOption('#preset', 'convdenoising');
   assert.equal(await page.inputValue('#noise'), 'gaussian');
   assert.equal(await page.inputValue('#noiseLevel'), '0.4');
+  // corrupt and restore starts at the noise the model trains with
+  await page.waitForFunction(() => document.getElementById('demo-numbers').dataset.kind === 'gaussian');
+  assert.equal(await page.inputValue('#demo-kind'), 'gaussian');
+  assert.equal(Number(await page.inputValue('#demo-level')), 0.4);
   // the corrupted inputs the model trains on are shown between the digits and their reconstructions
   await page.waitForFunction(() => !document.getElementById('noisy-note').hidden);
   await page.click('#step');
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
   // the latent map projects the 1,568-unit code
-  await page.waitForFunction(() => /The 1568-unit codes/.test(document.getElementById('latent-note').textContent));
+  await page.waitForFunction(() => /The 1,568-unit codes/.test(document.getElementById('latent-note').textContent));
   assert.ok(await inked(page, 'latent') > 1000);
   await page.click('#stop');
 

@@ -310,7 +310,9 @@ export default {
     /** The model the Worker built: C's own spec of it, so a layer's ':act' that differs from a menu shows. */
     model(m) {
       $('n-params').textContent = m.nParams.toLocaleString('en');
-      $('built').textContent = `Built: ${m.spec} · ${m.activations.join(', ')} · ${m.nParams.toLocaleString('en')} parameters`;
+      // the activations of the layers that compute (pooling and upsampling pass values on unchanged)
+      const acts = m.activations.filter((a, l) => !(m.params?.[l] === 0 && a === 'linear'));
+      $('built').textContent = `Built: ${m.spec} · ${acts.join(', ')} · ${m.nParams.toLocaleString('en')} parameters`;
     },
     loaded(m) {
       const c = m.config;

@@ -6,7 +6,8 @@ const html = `
   <section id="noise-panel" aria-labelledby="noise-h">
     <h2 id="noise-h">Corrupt and restore</h2>
     <p class="muted">Corrupt test digits and see what the current model makes of them. A <strong>denoising</strong> autoencoder
-      (preset, or any model trained with noise) is trained to map corrupted digits back to clean ones; fresh noise is drawn for every batch.</p>
+      (preset, or any model trained with noise) is trained to map corrupted digits back to clean ones; fresh noise is drawn for every batch.
+      A model trained with noise is shown its own kind and level first.</p>
     <div class="row">
       <label>Corruption <select id="demo-kind"></select></label>
       <label>Level <input id="demo-level" type="range" min="0" max="1" step="0.05" value="0.5" aria-describedby="demo-level-text"></label>
@@ -48,6 +49,13 @@ export default {
   on: {
     engine(m) {
       fillNames($('demo-kind'), 'noise', m.names.noise, { skip: ['none'], value: 'mask' });
+    },
+    model(m) {
+      // a denoising model is first shown the corruption it learned to undo (the convolutional preset's is Gaussian)
+      if (!m.noise || m.noise === 'none' || ![...$('demo-kind').options].some((o) => o.value === m.noise)) return;
+      $('demo-kind').value = m.noise;
+      $('demo-level').value = String(m.noiseLevel);
+      request();
     },
     noiseDemo(m) {
       const { ui } = ctx;
