@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // How much an erased half of a digit each kind of model fills in: the Infilling panel's measure (squared
 // error on the erased pixels, filled in from one pass through the model, against leaving them black) for
-// the page's Simple, Denoising and its plain twin, W3 and W3 trained with masking noise, each trained as
-// the page's presets train (ReLU, sigmoid output, BCE, Adam 1e-3, seed 1, output bias at the data's mean).
+// the page's Simple, Denoising and its plain twin, W3, W3 trained with masking noise and the keras.io
+// model, each trained as the page's presets train (ReLU, sigmoid output, BCE, Adam 1e-3, seed 1, output
+// bias at the data's mean).
 //   node --no-experimental-fetch scripts/infill.mjs [EPOCHS=2] [DIGITS=100]
-// Run from the repository root after `make site data`; about a minute. The panel explains a fill that is
+// Run from the repository root after `make site data`; about four minutes. The panel explains a fill that is
 // little better than blank (web/panels/infill.js) from what this prints.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,8 +18,10 @@ const ae = await loadAelab({ variant: 'simd' });
 const read = async (f) => ae.dataset(await gunzipIfNeeded(fs.readFileSync(path.join(root, 'data', `${f}.gz`))));
 const train = await read('train-images-idx3-ubyte'), test = await read('t10k-images-idx3-ubyte');
 const W3 = '1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3';
+const K = '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3';
 const models = [['Simple', '784-32-784', 'none', 256], ['Denoising (masking 0.5)', '784-128-784', 'mask', 256],
-  ['Plain twin of Denoising', '784-128-784', 'none', 256], ['W3', W3, 'none', 128], ['W3, masking 0.5', W3, 'mask', 128]];
+  ['Plain twin of Denoising', '784-128-784', 'none', 256], ['W3', W3, 'none', 128], ['W3, masking 0.5', W3, 'mask', 128],
+  ['keras.io', K, 'none', 128]];
 console.log(`top half erased on ${digits} test digits, after ${epochs} epochs: squared error on the erased pixels`);
 for (const [name, sizes, noise, batch] of models) {
   const m = ae.model({ sizes, hidden: 'relu', output: 'sigmoid', loss: 'bce', maxBatch: batch, seed: 1 });

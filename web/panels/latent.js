@@ -79,7 +79,7 @@ function redraw() {
   const some = `${n.toLocaleString('en')} test digit${n === 1 ? '' : 's'}`, by = m.labels ? ', coloured by digit' : '';
   $('latent-note').textContent = ctx.say(m.dims === 2
     ? `The 2-unit codes of ${some}${by}. Click or drag anywhere to decode that point.`
-    : `The ${m.dims.toLocaleString('en-US')}-unit codes of ${some}, projected onto their two principal components (PCA)${by}. Click or drag to decode a point of that plane.`);
+    : `The ${m.dims.toLocaleString('en')}-unit codes of ${some}, projected onto their two principal components (PCA)${by}. Click or drag to decode a point of that plane.`);
   const classes = m.labels ? Math.min(DIGIT_COLOURS.length, 1 + m.labels.reduce((a, b) => Math.max(a, b), 0)) : 0;
   $('latent-legend').innerHTML = DIGIT_COLOURS.slice(0, classes).map((col, d) => `<span style="color:${col}">■ ${labelName(ctx.ui, d)}</span>`).join('');
 }

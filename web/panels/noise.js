@@ -7,7 +7,7 @@ const html = `
     <h2 id="noise-h">Corrupt and restore</h2>
     <p class="muted">Corrupt test digits and see what the current model makes of them. A <strong>denoising</strong> autoencoder
       (preset, or any model trained with noise) is trained to map corrupted digits back to clean ones; fresh noise is drawn for every batch.
-      A model trained with noise is shown its own kind and level first.</p>
+      For a model trained with noise, the panel starts at that noise.</p>
     <div class="row">
       <label>Corruption <select id="demo-kind"></select></label>
       <label>Level <input id="demo-level" type="range" min="0" max="1" step="0.05" value="0.5" aria-describedby="demo-level-text"></label>
@@ -27,6 +27,17 @@ const html = `
   </section>`;
 
 let ctx;
+let applied = ''; // the training noise last set here ('kind level'), so that a rebuild of the same run keeps the user's choice
+
+/** Start at the noise a model trains (or trained) with: once for each new one, and never at level 0. */
+function startAt(kind, level) {
+  const key = `${kind} ${level}`;
+  if (!kind || kind === 'none' || !(level > 0) || key === applied || ![...$('demo-kind').options].some((o) => o.value === kind)) return;
+  applied = key;
+  $('demo-kind').value = kind;
+  $('demo-level').value = String(level);
+  request();
+}
 
 function request() {
   const level = Number($('demo-level').value);
@@ -51,11 +62,11 @@ export default {
       fillNames($('demo-kind'), 'noise', m.names.noise, { skip: ['none'], value: 'mask' });
     },
     model(m) {
-      // a denoising model is first shown the corruption it learned to undo (the convolutional preset's is Gaussian)
-      if (!m.noise || m.noise === 'none' || ![...$('demo-kind').options].some((o) => o.value === m.noise)) return;
-      $('demo-kind').value = m.noise;
-      $('demo-level').value = String(m.noiseLevel);
-      request();
+      // a denoising model is first shown the corruption it learns to undo (the convolutional preset's is Gaussian)
+      if ('noise' in m) startAt(m.noise, m.noiseLevel);
+    },
+    restored(m) {
+      startAt(m.config.noise, m.config.noiseLevel);
     },
     noiseDemo(m) {
       const { ui } = ctx;

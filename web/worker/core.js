@@ -260,7 +260,9 @@ export function configure(w, c, adopt = null) {
   w.chunkSteps = 2;
   // shapes[i] is tensor i's [c, h, w] (the input's, then each layer's output), kinds and params one per layer
   post({ type: 'model', spec: m.spec, sizes: m.sizes, shapes: m.shapes, kinds: m.kinds, params: layerParams(m), code: m.code, activations: m.activations,
-    nParams: m.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch), noise: c.noise, noiseLevel: c.noiseLevel });
+    nParams: m.nParams, stepsPerEpoch: Math.ceil(train.n / c.batch),
+    // the noise a fresh model trains with; a loaded or kept model's file or past does not say what it had
+    ...(adopt ? {} : { noise: c.noise, noiseLevel: c.noiseLevel }) });
   sendImages(w, true);
 }
 
