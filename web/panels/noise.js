@@ -27,9 +27,9 @@ const html = `
   </section>`;
 
 let ctx;
-let applied = ''; // the training noise last set here ('kind level'), so that a rebuild of the same run keeps the user's choice
+let applied = ''; // the training noise last set here ('kind level'): a fresh model with the same noise keeps the user's choice
 
-/** Start at the noise a model trains (or trained) with: once for each new one, and never at level 0. */
+/** Start at the noise a model trains (or trained) with, unless the panel was last set to it; never at level 0. */
 function startAt(kind, level) {
   const key = `${kind} ${level}`;
   if (!kind || kind === 'none' || !(level > 0) || key === applied || ![...$('demo-kind').options].some((o) => o.value === kind)) return;
@@ -63,7 +63,8 @@ export default {
     },
     model(m) {
       // a denoising model is first shown the corruption it learns to undo (the convolutional preset's is Gaussian)
-      if ('noise' in m) startAt(m.noise, m.noiseLevel);
+      if (m.noise === 'none') applied = ''; // a noisy model after it starts at its noise again
+      else if ('noise' in m) startAt(m.noise, m.noiseLevel);
     },
     restored(m) {
       startAt(m.config.noise, m.config.noiseLevel);
