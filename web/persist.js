@@ -102,6 +102,7 @@ function usable(rec) {
 /**
  * The stored runs and when to write. The Worker calls touch() when the model changes (a trained step, a
  * loaded file), tick() after each chunk (so also after a Step) and flush() at pause, stop, finish and load;
+ * touch() also sets a timer that ticks SAVE_EVERY_MS later, so the last Step of a few is kept too;
  * `snapshot` is a function that builds the record (null when there is no model), called only when a write
  * happens. The runs found at start are offered until the page answers: Restore (taken), Discard, or new
  * work, the first touch(), which declines them so that the new run is kept from its first write on.
@@ -123,6 +124,7 @@ export class Keeper {
     this.run = 0; // which model the page has: a write of an earlier one does not count as keeping this one
     this.writing = false;
     this.again = false; // write again once the current write is done
+    this.timer = null; // later()'s
   }
 
   /** Open the database and offer what it holds. Never throws: without storage the page just works. */
@@ -163,6 +165,18 @@ export class Keeper {
   touch() {
     if (this.offers) this.decline();
     if (!this.dirtySince) this.dirtySince = performance.now();
+    this.later();
+  }
+
+  /** tick() once more SAVE_EVERY_MS from now: a change that no chunk follows (a Step, then nothing) is then
+   * written as a run's would be, without a write per click. One timer at a time, holding no process open. */
+  later() {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tick();
+    }, SAVE_EVERY_MS + 1);
+    this.timer.unref?.();
   }
 
   /** New work (Start, Step, Load model) with the offer unanswered: the offered run moves to the earlier key,

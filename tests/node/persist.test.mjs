@@ -91,6 +91,23 @@ test('writes: none per chunk, one per SAVE_EVERY_MS of training, one at a time, 
   assert.equal(snapshots, 2);
 });
 
+test('a change that no chunk follows (a Step, then nothing) is written SAVE_EVERY_MS later, once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const k = new Keeper(() => {}, () => ({ step: 1 }));
+  const db = (k.db = fakeDb());
+  k.touch(); // a Step: its chunk's tick() finds the change too new to write
+  k.tick();
+  k.touch(); // a second Step within SAVE_EVERY_MS: still one timer
+  k.tick();
+  assert.equal(db.puts.length, 0);
+  k.dirtySince -= SAVE_EVERY_MS; // the first Step's change is now SAVE_EVERY_MS old
+  t.mock.timers.tick(SAVE_EVERY_MS + 1);
+  assert.equal(db.puts.length, 1, 'the Steps were not written once nothing followed them');
+  db.complete();
+  t.mock.timers.tick(10 * SAVE_EVERY_MS);
+  assert.equal(db.puts.length, 1, 'a write with nothing new');
+});
+
 test('new work while an offer waits sets the offered run aside as the earlier one and is kept from then on', async () => {
   const posted = [];
   const k = new Keeper((m) => posted.push(m), () => ({ step: 3 }));
