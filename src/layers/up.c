@@ -52,13 +52,7 @@ NO_LIBCALLS static void backward_range(void *p, size_t lo, size_t hi) {
                         for (int ix = 0; ix < W; ix++) copy_run(d + (size_t)ix * C, g + (size_t)ix * F * C, C);
                         continue;
                     }
-                    for (int ix = 0; ix < W; ix++) {
-                        float *dd = d + (size_t)ix * C;
-                        const float *v = g + (size_t)ix * F * C;
-                        int ch = 0;
-                        for (; ch + 4 <= C; ch += 4) v4_store(dd + ch, v4_load(dd + ch) + v4_load(v + ch));
-                        for (; ch < C; ch++) dd[ch] += v[ch];
-                    }
+                    for (int ix = 0; ix < W; ix++) add_run(d + (size_t)ix * C, g + (size_t)ix * F * C, C);
                 }
         }
     if (c->fuse_below >= 0)
