@@ -76,9 +76,30 @@ static int z_kind(const ae_arch *a, int l) {
     return ae_layer_ops_of(a->layer[l].kind)->reads_z ? Z_OWN : Z_SHARED;
 }
 
+/* The gradients dz[l] (B, sizes[l+1]) share buffers: dz[l] lives only from layer l+1's backward to layer l's,
+ * so it may share with any dz[m] of the same width with m < l − 1 (the width so that the layers that take
+ * turns in a buffer lay their batch out alike, example e at e·width). A buffer shared by layers of different
+ * widths puts an example's gradient where another layer had put another example's: on two threads, each
+ * writing its own contiguous part of the batch, half of each such layer's writes then land on cache lines
+ * the other core wrote last, which costs most when the host has put the two cores on different chiplets
+ * (docs/benchmarks.md). Sets buf[l] to dz[l]'s buffer and width[b] to buffer b's; returns the count of
+ * buffers, at most two per width. For W3 and the keras.io model this is less memory than the two buffers
+ * of the largest width that took turns before; for a stack of equal widths the same. */
+static int dz_buffers(const ae_arch *a, int *buf, uint64_t *width) {
+    int last[AE_MAX_LAYERS], nb = 0; /* the last layer given each buffer */
+    for (int l = 0; l < a->n_layers; l++) {
+        int b = 0;
+        while (b < nb && !(width[b] == (uint64_t)a->sizes[l + 1] && last[b] < l - 1)) b++;
+        if (b == nb) width[nb++] = (uint64_t)a->sizes[l + 1];
+        buf[l] = b;
+        last[b] = l;
+    }
+    return nb;
+}
+
 /* How much one allocation holds, in 64 bits so that nothing wraps in wasm's 32-bit size_t: two copies of
  * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; z and dz over
- * widths 1..L; the target at the output width), the largest layer scratch, and one decay-mask byte per
+ * widths 1..L, dz as dz_buffers shares them out; the target at the output width), the largest layer scratch, and one decay-mask byte per
  * parameter. Widths are at most AE_MAX_WIDTH (2^20) and layers AE_MAX_LAYERS; every product is checked. */
 static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes, uint64_t *n_scratch) {
     const ae_arch *a = &m->arch;
@@ -97,14 +118,15 @@ static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes,
         uint64_t s = ops->scratch(&a->layer[l], a->shape[l], a->shape[l + 1], max_batch);
         scratch = s > scratch ? s : scratch;
     }
-    uint64_t zw = 0, dzw = 0;
+    uint64_t zw = 0, dzw[AE_MAX_LAYERS];
+    int dzb[AE_MAX_LAYERS];
     for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i];
+    for (int b = 0, nb = dz_buffers(a, dzb, dzw); b < nb; b++) acts += dzw[b];
     for (int l = 0; l < L; l++) {
-        dzw = (uint64_t)a->sizes[l + 1] > dzw ? (uint64_t)a->sizes[l + 1] : dzw;
         if (z_kind(a, l) == Z_SHARED && (uint64_t)a->sizes[l + 1] > zw) zw = (uint64_t)a->sizes[l + 1];
         else if (z_kind(a, l) == Z_OWN) acts += (uint64_t)a->sizes[l + 1];
     }
-    acts += zw + 2 * dzw + (uint64_t)a->sizes[L]; /* the shared z, the two dz, the target */
+    acts += zw + (uint64_t)a->sizes[L]; /* the shared z, the target */
     if (ae_mul_u64(acts, (uint64_t)max_batch, &act_floats) || ae_mul_u64(n, 7, &floats) || floats + act_floats < floats ||
         floats + act_floats + scratch < scratch || ae_mul_u64(floats + act_floats + scratch, sizeof(float), bytes) || *bytes + n < *bytes)
         return -1;
@@ -164,9 +186,8 @@ int ae_model_init(ae_model *m, const ae_arch *arch, int max_batch, uint64_t seed
         m->a[i] = p;
         p += (size_t)a->sizes[i] * max_batch;
     }
-    size_t zw = 0, dzw = 0;
+    size_t zw = 0;
     for (int l = 0; l < L; l++) {
-        dzw = (size_t)a->sizes[l + 1] > dzw ? (size_t)a->sizes[l + 1] : dzw;
         if (z_kind(a, l) == Z_SHARED) zw = (size_t)a->sizes[l + 1] > zw ? (size_t)a->sizes[l + 1] : zw;
     }
     float *zshared = p;
@@ -176,11 +197,14 @@ int ae_model_init(ae_model *m, const ae_arch *arch, int max_batch, uint64_t seed
         m->z[l] = zk == Z_IS_Y ? m->a[l + 1] : zk == Z_SHARED ? zshared : p;
         if (zk == Z_OWN) p += (size_t)a->sizes[l + 1] * max_batch;
     }
-    /* dz[l] lives only from layer l+1's backward to layer l's, so two buffers take turns: the output's dz
-     * in one, the next layer down's in the other, and so on */
-    float *dzbuf[2] = {p, p + dzw * max_batch};
-    p += 2 * dzw * max_batch;
-    for (int l = 0; l < L; l++) m->dz[l] = dzbuf[(L - 1 - l) % 2];
+    uint64_t dzw[AE_MAX_LAYERS];
+    int dzb[AE_MAX_LAYERS];
+    float *dzbuf[AE_MAX_LAYERS];
+    for (int b = 0, nb = dz_buffers(a, dzb, dzw); b < nb; b++) {
+        dzbuf[b] = p;
+        p += (size_t)dzw[b] * max_batch;
+    }
+    for (int l = 0; l < L; l++) m->dz[l] = dzbuf[dzb[l]];
     m->target = p; p += (size_t)a->sizes[L] * max_batch;
     m->scratch = n_scratch ? p : NULL; p += n_scratch;
     m->decay_mask = (uint8_t *)p;

@@ -1,13 +1,19 @@
 /* Data-parallel loops on a fixed pool of threads.
  *
  * ae_parallel_for(n, fn, ctx) runs fn(ctx, 0..n-1) on the caller and the pool's workers, and returns when
- * all n tasks are done. Tasks write disjoint outputs and each output is computed the same way whichever
+ * all n tasks are done. Tasks write disjoint outputs (or, the convolution weight gradient's parts, the same
+ * outputs one after another, in order: src/layers/patches.c) and each output is computed the same way whichever
  * thread runs it, so results do not depend on the number of threads: one seed gives the same bits with
  * 1, 2 or 8 threads, natively and in wasm.
  *
- * No thread waits for another to arrive. Tasks are claimed one at a time from one 64-bit word (job
- * generation, next task, task count) by compare-and-swap, so whichever thread is running takes the next
- * task, and the caller waits only for tasks already claimed. A worker that the OS has descheduled (for
+ * No thread waits for another to arrive at a loop. Tasks are claimed one at a time from one 64-bit word (job
+ * generation, first and last unclaimed task) by compare-and-swap, so whichever thread is running takes the
+ * next task, and the caller waits only for tasks already claimed. The caller claims from the front, the
+ * workers from the back: a loop split into one contiguous range of examples per thread (ae_parallel_range,
+ * the convolutions) gives the caller the first range and, on two threads, the worker the second, every
+ * time, so each thread reads mostly what it wrote in the loops before (with the weight gradient's
+ * pipeline, src/layers/patches.c, 2 threads trained W3 about 6% faster with it than without:
+ * docs/benchmarks.md, "The weight gradient as a pipeline"). A worker that the OS has descheduled (for
  * the page's main thread, the browser, another program: on a machine with no spare core) costs a job
  * nothing unless it holds one of its tasks. The pool this replaced had every worker check in to every
  * job, so a descheduled worker stalled each of the few dozen loops of a training step for a time slice:
@@ -28,15 +34,16 @@
 
 #define SPIN_SECONDS 1e-4
 
-/* The claim word: generation (32 bits) | next task (16) | task count (16). A claim is a CAS from
- * (g, i, n) to (g, i + 1, n) with i < n; it can only succeed while job g is current, and job g cannot end
- * (its caller waits for all n tasks to be done) while task i is unclaimed, so fn and ctx read after a
- * successful claim are job g's. A stale word could compare equal only if exactly 2^32 jobs started between
+/* The claim word: generation (32 bits) | first unclaimed task i (16) | one past the last unclaimed e (16).
+ * A claim is a CAS from (g, i, e) with i < e to (g, i + 1, e) (the caller, task i) or (g, i, e − 1) (a
+ * worker, task e − 1); it can only succeed while job g is current, and job g cannot end (its caller waits
+ * for all its tasks to be done) while a task is unclaimed, so fn, ctx and count read after a successful
+ * claim are job g's. A stale word could compare equal only if exactly 2^32 jobs started between
  * a worker's read and its CAS, which a worker that was descheduled that long would need: not a practical ABA. */
 #define CLAIM(g, i, n) (((uint64_t)(g) << 32) | ((uint64_t)(i) << 16) | (uint64_t)(n))
 #define C_GEN(c) ((uint32_t)((c) >> 32))
 #define C_NEXT(c) ((int)(((c) >> 16) & 0xffff))
-#define C_N(c) ((int)((c) & 0xffff))
+#define C_END(c) ((int)((c) & 0xffff))
 #define MAX_TASKS 0xffff
 
 static struct {
@@ -52,6 +59,7 @@ static struct {
     atomic_int caller_sleeps;
     ae_task_fn fn;
     void *ctx;
+    int count;               /* the current job's tasks */
 } P = {.n = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER};
 
 /* Poll counter for a wait: false until SPIN_SECONDS have passed. The clock is read every 4096 polls
@@ -63,15 +71,17 @@ static int spun_out(spin *s) {
     return ae_seconds() - s->t0 >= SPIN_SECONDS;
 }
 
-/* Claim and run one task of the job in word c; false when c's job has no task left. The wake-ups below
+/* Claim and run one task of the job in word c, the first unclaimed one (the caller) or the last (a
+ * worker); false when c's job has no task left. The wake-ups below
  * and in publish() are never lost: the sleeper announces itself and re-reads the condition under the
  * mutex, both sequentially consistent, so either it sees the change or the changer sees it sleeping. */
-static int run_one(uint64_t c) {
-    if (C_NEXT(c) >= C_N(c)) return 0;
-    if (!atomic_compare_exchange_weak_explicit(&P.claim, &c, c + (1u << 16), memory_order_acquire, memory_order_relaxed))
+static int run_one(uint64_t c, int from_back) {
+    if (C_NEXT(c) >= C_END(c)) return 0;
+    if (!atomic_compare_exchange_weak_explicit(&P.claim, &c, from_back ? c - 1 : c + (1u << 16), memory_order_acquire, memory_order_relaxed))
         return 1; /* another thread claimed it (or a new job began): look again */
-    P.fn(P.ctx, C_NEXT(c));
-    if (atomic_fetch_add(&P.done, 1) + 1 == C_N(c) && atomic_load(&P.caller_sleeps)) {
+    const int count = P.count; /* job g's, read before its last task can end it and the next job set it */
+    P.fn(P.ctx, from_back ? C_END(c) - 1 : C_NEXT(c));
+    if (atomic_fetch_add(&P.done, 1) + 1 == count && atomic_load(&P.caller_sleeps)) {
         pthread_mutex_lock(&P.mu);
         pthread_cond_signal(&P.finished);
         pthread_mutex_unlock(&P.mu);
@@ -86,7 +96,7 @@ static void *worker(void *arg) {
         uint64_t c = atomic_load_explicit(&P.claim, memory_order_acquire);
         if (C_GEN(c) != seen) {
             if (atomic_load(&P.quit)) return NULL;
-            if (!run_one(c)) seen = C_GEN(c);
+            if (!run_one(c, 1)) seen = C_GEN(c);
             s = (spin){0, 0.0};
             continue;
         }
@@ -143,9 +153,10 @@ void ae_parallel_for(int n, ae_task_fn fn, void *ctx) {
     }
     P.fn = fn;
     P.ctx = ctx;
+    P.count = n;
     atomic_store_explicit(&P.done, 0, memory_order_relaxed);
-    publish(n); /* sequentially consistent: fn, ctx and done are visible to whoever claims */
-    while (run_one(atomic_load_explicit(&P.claim, memory_order_acquire))) {}
+    publish(n); /* sequentially consistent: fn, ctx, count and done are visible to whoever claims */
+    while (run_one(atomic_load_explicit(&P.claim, memory_order_acquire), 0)) {}
     spin s = {0, 0.0};
     while (atomic_load_explicit(&P.done, memory_order_acquire) < n) {
         if (!spun_out(&s)) continue;

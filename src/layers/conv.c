@@ -12,7 +12,7 @@
  * The two products by a kernel (z and stride-1 dx) share the batch out in one contiguous run of examples
  * per thread, each thread padding its examples into its own part of the buffer, so a thread reads what it
  * wrote and tends to meet the same examples as in the pooling and upsampling layers around it; dW takes
- * the batch a slice at a time, each slice's copy read by every thread:
+ * the batch a slice at a time, each thread reading its own part of the slice's copy (src/layers/patches.c):
  *   forward:  z = P W^T + b, y = f(z) on each block of rows as it is finished
  *   backward: dW += dz^T P;  db += Σ_rows dz;
  *     stride 1: dx = P'(dz) Wf, P' the patches of dz at the input's positions (padding K−1−pad_before) and

@@ -7,8 +7,11 @@
  *          packed B. With N = 1 (a one-channel output) it runs along the depth instead, four lanes at a time.
  *   grads: a tile of MR depth indices × 8 columns of A (dW^T's tile) lives in registers while the
  *          positions stream past; with M = 1 a tile of up to 32 depth values of one tap row (a row's runs
- *          as even as multiples of 4 allow, so the tasks cost alike). For a convolution A is dz, and the
- *          tiles at depth 0 also sum db from the dz vectors they load, instead of another pass over dz.
+ *          as even as multiples of 4 allow). For a convolution A is dz, and the tiles at depth 0 also sum
+ *          db from the dz vectors they load, instead of another pass over dz. Each thread takes one
+ *          contiguous part of the slice's examples through every tile, handing each tile's sums on to the
+ *          next part's thread: it reads only its own part of the slice, which it padded, not all of it
+ *          once per tile (grads_task).
  * Every value is summed in one fixed order whatever the tile it lands in or the thread that runs it, with
  * IEEE multiplies and adds only (no fused multiply-add): the same bits natively and in wasm with or
  * without SIMD, on any number of threads. Rows of floats are copied and summed by src/vecmath.h's inline
@@ -19,6 +22,10 @@
 #include "../vecmath.h"
 #include <stdio.h>
 #include <string.h>
+#ifdef AE_THREADS
+#include <stdatomic.h>
+#include <time.h>
+#endif
 
 /* Positions (conv) or depth indices (grads) per tile: 6 natively (12 accumulators, two B vectors and a
  * broadcast fill the 16 SSE registers), 4 in wasm, where V8 spills 6 (as src/gemm.c's tiles). */
@@ -269,6 +276,12 @@ void ae_patch_pad_conv(const ae_patches *g, const float *img, float *pad, int ca
 
 /* ---- dW += A^T P, db += Σ dz ---- */
 
+#ifdef AE_THREADS
+typedef struct { _Alignas(64) atomic_int done; } part_mark; /* a cache line each, so that a part's stores do not disturb the next one's polls */
+#else
+typedef struct { int done; } part_mark;
+#endif
+
 typedef struct {
     const ae_patches *g;
     const float *pad, *A, *dz;
@@ -278,17 +291,20 @@ typedef struct {
     int run;            /* M = 1: floats per run, at most 32, the runs of a tap row as even as multiples of 4 allow */
     int fold_db;        /* A is dz (a convolution's): db is summed by the tiles at depth 0, in the pass they make anyway */
     size_t img, pitch;
+    int parts;          /* contiguous parts of the examples, one task each, one per thread (each thread then reads
+                         * the part of the slice that it padded, rather than all of it); 0: one task per tile */
+    part_mark *marks;   /* per part: the tiles it has finished */
 } grads_job;
 
-/* acc += Σ over every position p, in order, of patch(p)[off[i]] · A[p][m0 ..]: the columns of A loaded as two
+/* acc += Σ over the positions p of examples [e0, e1), in order, of patch(p)[off[i]] · A[p][m0 ..]: the columns of A loaded as two
  * vectors (full: all 8 there) or through a zero-padded copy (the last, partial tile) */
-static inline __attribute__((always_inline)) void grads_positions(const grads_job *j, const size_t *off, int m0, int nm, v4f acc[MR][2],
-                                                                  v4f db[2], const int full, const int fold) {
+static inline __attribute__((always_inline)) void grads_positions(const grads_job *j, const size_t *off, int m0, int nm, int e0, int e1,
+                                                                  v4f acc[MR][2], v4f db[2], const int full, const int fold) {
     const ae_patches *g = j->g;
     const int M = j->M, gw = g->gw;
     const size_t step = (size_t)g->s * g->c, row = (size_t)g->s * j->pitch;
-    const float *d = j->A + m0;
-    for (int e = 0; e < j->n; e++)
+    const float *d = j->A + (size_t)e0 * g->gh * gw * M + m0;
+    for (int e = e0; e < e1; e++)
         for (int gy = 0; gy < g->gh; gy++) {
             const float *a = j->pad + e * j->img + gy * row;
             for (int gx = 0; gx < gw; gx++, a += step, d += M) {
@@ -316,8 +332,9 @@ static inline __attribute__((always_inline)) void grads_positions(const grads_jo
         }
 }
 
-/* dW^T's tile: depth indices [k0, k0 + MR) × columns [m0, m0 + 8) of A, summed over every position in order */
-static void grads_tile(const grads_job *j, int k0, int m0) {
+/* dW^T's tile: depth indices [k0, k0 + MR) × columns [m0, m0 + 8) of A, the positions of examples [e0, e1)
+ * added in order to what dW holds */
+static void grads_tile(const grads_job *j, int k0, int m0, int e0, int e1) {
     const int M = j->M, K = j->K, nk = K - k0 < MR ? K - k0 : MR, nm = M - m0 < 8 ? M - m0 : 8;
     size_t off[MR]; /* each depth index's place in a position's patch; a short tile repeats its first */
     for (int i = 0; i < MR; i++) {
@@ -335,10 +352,10 @@ static void grads_tile(const grads_job *j, int k0, int m0) {
     if (fold) memcpy(d, j->db + m0, (size_t)nm * sizeof *d);
     db[0] = v4_load(d);
     db[1] = v4_load(d + 4);
-    if (nm == 8 && fold) grads_positions(j, off, m0, nm, acc, db, 1, 1);
-    else if (nm == 8) grads_positions(j, off, m0, nm, acc, db, 1, 0);
-    else if (fold) grads_positions(j, off, m0, nm, acc, db, 0, 1);
-    else grads_positions(j, off, m0, nm, acc, db, 0, 0);
+    if (nm == 8 && fold) grads_positions(j, off, m0, nm, e0, e1, acc, db, 1, 1);
+    else if (nm == 8) grads_positions(j, off, m0, nm, e0, e1, acc, db, 1, 0);
+    else if (fold) grads_positions(j, off, m0, nm, e0, e1, acc, db, 0, 1);
+    else grads_positions(j, off, m0, nm, e0, e1, acc, db, 0, 0);
     for (int i = 0; i < MR; i++) { v4_store(t[i], acc[i][0]); v4_store(t[i] + 4, acc[i][1]); }
     for (int i = 0; i < nk; i++)
         for (int c = 0; c < nm; c++) j->dW[(size_t)(m0 + c) * K + k0 + i] = t[i][c];
@@ -349,8 +366,9 @@ static void grads_tile(const grads_job *j, int k0, int m0) {
     }
 }
 
-/* M = 1: dW[ky·kc + j0 ..] (NV vectors of it; lanes past the run are read from the slack and dropped) */
-static inline __attribute__((always_inline)) void grads_run(const grads_job *j, int ky, int j0, int nj, const int NV) {
+/* M = 1: dW[ky·kc + j0 ..] (NV vectors of it; lanes past the run are read from the slack and dropped), over
+ * the positions of examples [e0, e1) */
+static inline __attribute__((always_inline)) void grads_run(const grads_job *j, int ky, int j0, int nj, int e0, int e1, const int NV) {
     const ae_patches *g = j->g;
     const int fold = j->fold_db && ky == 0 && j0 == 0;
     float t[32] = {0}, db = fold ? j->db[0] : 0.0f;
@@ -362,8 +380,8 @@ static inline __attribute__((always_inline)) void grads_run(const grads_job *j, 
 #define ACC(v) v4f acc##v = v4_load(t + 4 * v);
     ACC(0) ACC(1) ACC(2) ACC(3) ACC(4) ACC(5) ACC(6) ACC(7)
 #undef ACC
-    const float *d = j->A;
-    for (int e = 0; e < j->n; e++)
+    const float *d = j->A + (size_t)e0 * g->gh * g->gw;
+    for (int e = e0; e < e1; e++)
         for (int gy = 0; gy < g->gh; gy++) {
             const float *a = j->pad + e * j->img + ((size_t)gy * g->s + ky) * j->pitch + j0;
             for (int gx = 0; gx < g->gw; gx++, a += (size_t)g->s * g->c, d++) {
@@ -390,37 +408,83 @@ static inline __attribute__((always_inline)) void grads_run(const grads_job *j, 
     if (fold) j->db[0] = db;
 }
 
+/* tile t of dW over the positions of examples [e0, e1) */
+static void grads_one(const grads_job *j, int t, int e0, int e1) {
+    if (j->M > 1) { grads_tile(j, t / j->mt * MR, t % j->mt * 8, e0, e1); return; }
+    /* runs numbered run-major (every tap row's first run, then every row's second run, ...). run·(runs − 1)
+     * < kc (run ≤ 32 < kc / (runs − 1)), so no run is empty */
+    const int ky = t % j->g->k, j0 = t / j->g->k * j->run, nj = j->kc - j0 < j->run ? j->kc - j0 : j->run;
+    switch ((nj + 3) / 4) {
+    case 1: grads_run(j, ky, j0, nj, e0, e1, 1); break;
+    case 2: grads_run(j, ky, j0, nj, e0, e1, 2); break;
+    case 3: grads_run(j, ky, j0, nj, e0, e1, 3); break;
+    case 4: grads_run(j, ky, j0, nj, e0, e1, 4); break;
+    case 5: grads_run(j, ky, j0, nj, e0, e1, 5); break;
+    case 6: grads_run(j, ky, j0, nj, e0, e1, 6); break;
+    case 7: grads_run(j, ky, j0, nj, e0, e1, 7); break;
+    default: grads_run(j, ky, j0, nj, e0, e1, 8); break;
+    }
+}
+
+#ifdef AE_THREADS
+/* Until the part before has finished tile t. Polling, as the wait is usually part of a tile; after
+ * WAIT_SPIN_SECONDS, 0.1 ms sleeps (a futex wait in wasm, where sched_yield does not give up the core):
+ * the part before may be on a thread that the OS has pushed off its core, and a poller would keep it off. */
+#define WAIT_SPIN_SECONDS 1e-3
+static void wait_part(const part_mark *m, int t) {
+    double t0 = 0.0;
+    for (unsigned polls = 1; atomic_load_explicit(&m->done, memory_order_acquire) <= t; polls++) {
+        if (polls & 1023) continue;
+        if (t0 == 0.0) t0 = ae_seconds();
+        else if (ae_seconds() - t0 > WAIT_SPIN_SECONDS) nanosleep(&(struct timespec){0, 100000}, NULL);
+    }
+}
+#endif
+
+/* Task r < parts: part r of the examples, through every tile in order. A tile's chain (its values summed over
+ * the positions of examples 0, 1, …, n − 1, as on one thread) passes from part to part through dW itself:
+ * part r continues tile t once part r − 1 has stored it, so the parts run as a pipeline, a tile apart (on
+ * two threads the second waits one tile at the start, the first one tile at the end). The caller claims
+ * tasks from the front (src/parallel.c), so every part before the one it claims is its own and finished: it
+ * never waits. A worker's part waits for a part that is running or that the caller will claim, so every
+ * wait ends; on one thread the parts run one after another. */
 static void grads_task(void *p, int task) {
     const grads_job *j = p;
     const int tiles = j->kt * j->mt;
-    if (task == tiles) { /* db: column sums of dz, rows in order */
+    if (task == (j->parts ? j->parts : tiles)) { /* db: column sums of dz, rows in order */
         for (int r = 0; r < j->rows; r++) add_run(j->db, j->dz + (size_t)r * j->c, j->c);
         return;
     }
-    if (j->M > 1) { grads_tile(j, task / j->mt * MR, task % j->mt * 8); return; }
-    /* runs numbered run-major (every tap row's first run, then every row's second run, ...): a shorter
-     * last run of a row is claimed after the others. run·(runs − 1) < kc (run ≤ 32 < kc / (runs − 1)), so
-     * no run is empty */
-    const int ky = task % j->g->k, j0 = task / j->g->k * j->run, nj = j->kc - j0 < j->run ? j->kc - j0 : j->run;
-    switch ((nj + 3) / 4) {
-    case 1: grads_run(j, ky, j0, nj, 1); break;
-    case 2: grads_run(j, ky, j0, nj, 2); break;
-    case 3: grads_run(j, ky, j0, nj, 3); break;
-    case 4: grads_run(j, ky, j0, nj, 4); break;
-    case 5: grads_run(j, ky, j0, nj, 5); break;
-    case 6: grads_run(j, ky, j0, nj, 6); break;
-    case 7: grads_run(j, ky, j0, nj, 7); break;
-    default: grads_run(j, ky, j0, nj, 8); break;
+    if (!j->parts) { grads_one(j, task, 0, j->n); return; } /* tile by tile, each over every example */
+    const int e0 = (int)((long)j->n * task / j->parts), e1 = (int)((long)j->n * (task + 1) / j->parts);
+    for (int t = 0; t < tiles; t++) {
+#ifdef AE_THREADS
+        if (task > 0) wait_part(&j->marks[task - 1], t);
+#endif
+        grads_one(j, t, e0, e1);
+#ifdef AE_THREADS
+        atomic_store_explicit(&j->marks[task].done, t + 1, memory_order_release);
+#endif
     }
 }
 
 void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M, float *dW, int n, const float *dz, int rows,
                     int c, float *db) {
-    const int wp = pad_w(g), kc = g->k * g->c, K = g->k * kc, runs = (kc + 31) / 32;
+    const int wp = pad_w(g), kc = g->k * g->c, K = g->k * kc, runs = (kc + 31) / 32, T = ae_threads();
     const int fold = A == dz && M == c && (size_t)rows == (size_t)n * g->gh * g->gw;
+    part_mark marks[AE_MAX_THREADS];
     grads_job j = {g, pad, A, dz, dW, db, n, M, K, kc, rows, c, M > 1 ? (M + 7) / 8 : 1, M > 1 ? (K + MR - 1) / MR : g->k * runs,
-                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c};
-    ae_parallel_for(j.kt * j.mt + !fold, grads_task, &j);
+                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, T < n ? T : n, marks};
+    /* The pipeline takes tiles + parts − 1 steps of a tile's part; tile by tile, ⌈tiles / T⌉ whole tiles,
+     * parts steps each. The pipeline is kept unless it costs more than a quarter more than that: its threads
+     * read only their own examples (W3 on 2 threads, all of whose layers keep it: 4-24 tiles, docs/benchmarks.md).
+     * On many threads with few tiles the pipeline's start and end would cost more. The same sums either way. */
+    const int tiles = j.kt * j.mt;
+    if (j.parts > 1 && 4L * (tiles + j.parts - 1) > 5L * j.parts * ((tiles + T - 1) / T)) j.parts = 0;
+#ifdef AE_THREADS
+    for (int r = 0; r < j.parts; r++) atomic_init(&marks[r].done, 0);
+#endif
+    ae_parallel_for((j.parts ? j.parts : tiles) + !fold, grads_task, &j);
 }
 
 /* ---- col2im ---- */

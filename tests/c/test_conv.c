@@ -2,7 +2,8 @@
  *  - against a plain direct convolution written here from the definitions (nested loops in double over
  *    outputs and taps, Keras's padding formulas written out again), on random shapes: forward z, y = f(z)
  *    from the fused epilogue, and backward dx (with the layer below's derivative fused), dW and db added to
- *    what the gradient buffers held; the same bits on 1 and 2 threads, and a batch the same bits as its
+ *    what the gradient buffers held; the same bits on 1, 2 and 3 threads (the weight gradient's sums pass
+ *    from thread to thread; 3 parts on this 2-core machine wait on each other), and a batch the same bits as its
  *    examples one at a time (the slices of a batch change nothing);
  *  - central-difference gradient checks of whole models at awkward shapes: odd sizes, stride 2 where 'same'
  *    rounds up, one channel, a kernel as large as the input and larger, even kernels, stride 3, a transposed
@@ -141,8 +142,8 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     const size_t ni = (size_t)AE_SHAPE_SIZE(in), no = (size_t)AE_SHAPE_SIZE(out), nw = (size_t)c->ci * c->co * c->k * c->k, nb = (size_t)c->co;
     CHECK(t[0].ndim == 4 && (size_t)t[0].dims[0] * t[0].dims[1] * t[0].dims[2] * t[0].dims[3] == nw && t[1].ndim == 1 && t[1].dims[0] == c->co,
           "tensor shapes");
-    bufs u[3]; /* 1 thread, 2 threads, one example at a time */
-    for (int k = 0; k < 3; k++) bufs_alloc(&u[k], B * ni, B * no, nw, nb, ops->scratch(&l, in, out, B));
+    bufs u[4]; /* 1 thread, 2 threads, one example at a time, 3 threads */
+    for (int k = 0; k < 4; k++) bufs_alloc(&u[k], B * ni, B * no, nw, nb, ops->scratch(&l, in, out, B));
     ae_rng g;
     ae_rng_seed(&g, seed, 77);
     for (size_t i = 0; i < B * ni; i++) u[0].x[i] = 2 * ae_rng_uniform(&g) - 1; /* tanh-like outputs of a layer below */
@@ -152,7 +153,7 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     for (size_t i = 0; i < B * no; i++) u[0].dz[i] = 2 * ae_rng_uniform(&g) - 1;
     for (size_t i = 0; i < nw; i++) u[0].gW[i] = ae_rng_uniform(&g) - 0.5f; /* backward adds to what is there */
     for (size_t i = 0; i < nb; i++) u[0].gb[i] = ae_rng_uniform(&g) - 0.5f;
-    for (int k = 1; k < 3; k++) {
+    for (int k = 1; k < 4; k++) {
         memcpy(u[k].x, u[0].x, B * ni * 4); memcpy(u[k].W, u[0].W, nw * 4); memcpy(u[k].b, u[0].b, nb * 4);
         memcpy(u[k].dz, u[0].dz, B * no * 4); memcpy(u[k].gW, u[0].gW, nw * 4); memcpy(u[k].gb, u[0].gb, nb * 4);
     }
@@ -166,6 +167,9 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     ae_set_threads(1);
     for (int e = 0; e < B; e++)
         run_layer(&l, in, out, 1, e, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
+    ae_set_threads(3);
+    run_layer(&l, in, out, B, 0, u[3].x, u[3].W, u[3].b, u[3].dz, u[3].z, u[3].y, u[3].dx, u[3].gW, u[3].gb, u[3].scratch, below);
+    ae_set_threads(1);
 
     /* the reference, example by example */
     double *z = calloc(no, 8), *zs = calloc(no, 8), *dx = calloc(ni, 8), *dxs = calloc(ni, 8), *dW = calloc(nw, 8), *dWs = calloc(nw, 8);
@@ -205,15 +209,15 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     CHECK(!bad_z && !bad_y && !bad_dx && !bad_dW && !bad_db, "%s %dx%dx%d B=%d %s/%s: against the direct convolution, %d z, %d y, %d dx, %d dW, %d db differ",
           tok, c->ci, c->h, c->w, B, ae_act_name(act), ae_act_name(below), bad_z, bad_y, bad_dx, bad_dW, bad_db);
     CHECK(nonzero > reached / 2, "%s: the weight gradient is (nearly) all zero (%d of %d nonzero)", tok, nonzero, reached);
-    /* bits: 2 threads, and one example at a time */
-    for (int k = 1; k < 3; k++)
+    /* bits: 2 threads, one example at a time, 3 threads */
+    for (int k = 1; k < 4; k++)
         CHECK(!memcmp(u[0].z, u[k].z, B * no * 4) && !memcmp(u[0].y, u[k].y, B * no * 4) && !memcmp(u[0].dx, u[k].dx, B * ni * 4) &&
                   !memcmp(u[0].gW, u[k].gW, nw * 4) && !memcmp(u[0].gb, u[k].gb, nb * 4),
-              "%s %dx%dx%d B=%d: %s gives other bits", tok, c->ci, c->h, c->w, B, k == 1 ? "2 threads" : "one example at a time");
+              "%s %dx%dx%d B=%d: %s gives other bits", tok, c->ci, c->h, c->w, B, k == 1 ? "2 threads" : k == 2 ? "one example at a time" : "3 threads");
     n_cases++;
     n_checked += !bad_z;
     free(z); free(zs); free(dx); free(dxs); free(dW); free(dWs); free(fz); free(gW0); free(gb0);
-    for (int k = 0; k < 3; k++) bufs_free(&u[k]);
+    for (int k = 0; k < 4; k++) bufs_free(&u[k]);
 }
 
 static void random_cases(int n) {
@@ -429,8 +433,39 @@ static void check_specs(void) {
     refused("32x32-convt2k3s1048576", "values out; at most 1048576");
 }
 
+/* The gradients' buffers (src/model.c's dz_buffers): layers that share one have the same width (so each
+ * example's gradient sits where the last layer in it put the same example's: the threads' halves of the batch
+ * stay on their own cores' cache lines) and are at least two apart (never live at once), and buffers that
+ * are not shared do not overlap. For these models they take no more room than two of the widest. */
+static void check_dz_buffers(const char *spec, int B) {
+    ae_arch a;
+    ae_model m;
+    CHECK(ae_arch_parse(&a, spec, NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, B, 1) == AE_OK, "%s: %s", spec, ae_last_error());
+    const int L = a.n_layers;
+    size_t widest = 0, room = 0;
+    for (int l = 0; l < L; l++) {
+        const size_t w = (size_t)a.sizes[l + 1];
+        widest = w > widest ? w : widest;
+        int first = 1;
+        for (int k = 0; k < l; k++) {
+            const size_t wk = (size_t)a.sizes[k + 1];
+            if (m.dz[k] == m.dz[l]) {
+                CHECK(wk == w && l - k >= 2, "%s: dz[%d] (width %zu) and dz[%d] (width %zu) share a buffer", spec, k, wk, l, w);
+                first = 0;
+            } else
+                CHECK(m.dz[k] + wk * B <= m.dz[l] || m.dz[l] + w * B <= m.dz[k], "%s: dz[%d] and dz[%d] overlap", spec, k, l);
+        }
+        if (first) room += w * B;
+    }
+    CHECK(room <= 2 * widest * B, "%s: the gradients take %zu floats, more than two of the widest (%zu)", spec, room, 2 * widest * B);
+    ae_model_free(&m);
+}
+
 int main(void) {
     check_specs();
+    check_dz_buffers("1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3", 4); /* W3 */
+    check_dz_buffers("1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3", 3);                     /* keras.io */
+    check_dz_buffers("784-100-100-100-100-784", 2);
     /* hand-picked shapes for every path and edge of the kernels: one channel in or out (the dot kernel),
      * channels past a multiple of 8 (partial column tiles), a kernel larger than the image, even kernels
      * (asymmetric 'same' padding), strides 2 and 3 (dx by col2im), kernels smaller than the stride, tap rows
