@@ -84,7 +84,9 @@ static int z_kind(const ae_arch *a, int l) {
  * the other core wrote last, which costs most when the host has put the two cores on different chiplets
  * (docs/benchmarks.md). Sets buf[l] to dz[l]'s buffer and width[b] to buffer b's; returns the count of
  * buffers, at most two per width. For W3 and the keras.io model this is less memory than the two buffers
- * of the largest width that took turns before; for a stack of equal widths the same. */
+ * of the largest width that took turns before, for a stack of equal widths the same; a model of many
+ * different widths takes more (784-1000-500-250-30-250-500-1000-784: 2,564 floats an example, not 2,000),
+ * at most half as many times as it has layers. */
 static int dz_buffers(const ae_arch *a, int *buf, uint64_t *width) {
     int last[AE_MAX_LAYERS], nb = 0; /* the last layer given each buffer */
     for (int l = 0; l < a->n_layers; l++) {

@@ -12,7 +12,7 @@
  * workers from the back: a loop split into one contiguous range of examples per thread (ae_parallel_range,
  * the convolutions) gives the caller the first range and, on two threads, the worker the second, every
  * time, so each thread reads mostly what it wrote in the loops before (with the weight gradient's
- * pipeline, src/layers/patches.c, 2 threads trained W3 about 6% faster with it than without:
+ * pipeline, src/layers/patches.c, 2 threads trained W3 about 6% faster with it than without in alternating runs:
  * docs/benchmarks.md, "The weight gradient as a pipeline"). A worker that the OS has descheduled (for
  * the page's main thread, the browser, another program: on a machine with no spare core) costs a job
  * nothing unless it holds one of its tasks. The pool this replaced had every worker check in to every

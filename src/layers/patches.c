@@ -480,7 +480,7 @@ void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M
      * read only their own examples (W3 on 2 threads, all of whose layers keep it: 4-24 tiles, docs/benchmarks.md).
      * On many threads with few tiles the pipeline's start and end would cost more. The same sums either way. */
     const int tiles = j.kt * j.mt;
-    if (j.parts > 1 && 4L * (tiles + j.parts - 1) > 5L * j.parts * ((tiles + T - 1) / T)) j.parts = 0;
+    if (j.parts <= 1 || 4L * (tiles + j.parts - 1) > 5L * j.parts * ((tiles + T - 1) / T)) j.parts = 0; /* one example: tiles */
 #ifdef AE_THREADS
     for (int r = 0; r < j.parts; r++) atomic_init(&marks[r].done, 0);
 #endif

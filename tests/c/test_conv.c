@@ -437,12 +437,15 @@ static void check_specs(void) {
  * example's gradient sits where the last layer in it put the same example's: the threads' halves of the batch
  * stay on their own cores' cache lines) and are at least two apart (never live at once), and buffers that
  * are not shared do not overlap. For these models they take no more room than two of the widest. */
-static void check_dz_buffers(const char *spec, int B) {
+static int check_dz_buffers(const char *spec, int B) { /* returns the count of buffers */
     ae_arch a;
     ae_model m;
-    CHECK(ae_arch_parse(&a, spec, NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, B, 1) == AE_OK, "%s: %s", spec, ae_last_error());
+    const int ok = ae_arch_parse(&a, spec, NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, B, 1) == AE_OK;
+    CHECK(ok, "%s: %s", spec, ae_last_error());
+    if (!ok) return 0;
     const int L = a.n_layers;
     size_t widest = 0, room = 0;
+    int buffers = 0;
     for (int l = 0; l < L; l++) {
         const size_t w = (size_t)a.sizes[l + 1];
         widest = w > widest ? w : widest;
@@ -455,10 +458,11 @@ static void check_dz_buffers(const char *spec, int B) {
             } else
                 CHECK(m.dz[k] + wk * B <= m.dz[l] || m.dz[l] + w * B <= m.dz[k], "%s: dz[%d] and dz[%d] overlap", spec, k, l);
         }
-        if (first) room += w * B;
+        if (first) { room += w * B; buffers++; }
     }
     CHECK(room <= 2 * widest * B, "%s: the gradients take %zu floats, more than two of the widest (%zu)", spec, room, 2 * widest * B);
     ae_model_free(&m);
+    return buffers;
 }
 
 int main(void) {
@@ -466,6 +470,7 @@ int main(void) {
     check_dz_buffers("1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3", 4); /* W3 */
     check_dz_buffers("1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3", 3);                     /* keras.io */
     check_dz_buffers("784-100-100-100-100-784", 2);
+    CHECK(check_dz_buffers("784-100-784-100-784", 2) == 2, "784-100-784-100-784: the loss's dz[3] and dz[1], dz[2] and dz[0], should share");
     /* hand-picked shapes for every path and edge of the kernels: one channel in or out (the dot kernel),
      * channels past a multiple of 8 (partial column tiles), a kernel larger than the image, even kernels
      * (asymmetric 'same' padding), strides 2 and 3 (dx by col2im), kernels smaller than the stride, tap rows
