@@ -48,6 +48,35 @@ test('trains a few hundred steps in the Worker: loss falls, reconstructions draw
   await page.close();
 });
 
+test('the time left comes from the page\'s clock, test passes and pictures included, not from the steps alone', async () => {
+  // The page's clock made to run three times as fast as the Worker's: a time left from the page's clock
+  // reads about three times one worked out from Samples/s (the steps' own time); the old one read the same.
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    const now = performance.now.bind(performance);
+    performance.now = () => 3 * now();
+  });
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  await trainFor(page, 400); // a page-clock second at least, so the time left is the clock's
+  const r = await page.evaluate(() => ({
+    step: Number(document.getElementById('n-step').textContent),
+    speed: Number(document.getElementById('n-speed').textContent.replace(/,/g, '')),
+    eta: document.getElementById('n-eta').textContent,
+    batch: Number(document.getElementById('batch').value),
+    epochs: Number(document.getElementById('epochs').value),
+  }));
+  const m = r.eta.match(/^(?:(\d+) min )?(\d+) s$/);
+  assert.ok(m, `time left reads '${r.eta}'`);
+  const eta = Number(m[1] ?? 0) * 60 + Number(m[2]);
+  const fromSteps = ((r.epochs * Math.ceil(60000 / r.batch) - r.step) * r.batch) / r.speed;
+  assert.ok(eta >= 2 * fromSteps, `time left ${eta} s against ${fromSteps.toFixed(1)} s from Samples/s alone (${JSON.stringify(r)})`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('start, pause, step and resume move the step counter as expected', async () => {
   const { page, errors } = await openPage(env.browser, env.server.url);
   await trainFor(page, 5);

@@ -1,5 +1,8 @@
 // The loss chart (uPlot: one point per chunk of training, the test loss where an epoch ends) and the run's
-// numbers under the form: epoch, step, losses, samples per second and the time left.
+// numbers under the form: epoch, step, losses, samples per second and the time left. Samples/s is the
+// engine's: samples over the time spent in training steps. The time left is from the page's clock since
+// the run last started: the test pass at each epoch's end and the pictures the panels ask for between
+// chunks take time too (for W3 about a sixth), and a time left from the steps alone ran short by that.
 import uPlot from '../vendor/uPlot.esm.js';
 import { $ } from '../common.js';
 
@@ -12,6 +15,7 @@ const html = `
 let ctx;
 let chart = null;
 let lastDraw = 0;
+let since = null; // { t, step }: when and at which step the run last started or resumed; null while it stands
 
 const readEpochs = () => Number($('epochs').value) || 1;
 
@@ -48,6 +52,7 @@ function drawChart(force) {
 
 function resetCurves() {
   Object.assign(ctx.ui, { steps: [], train: [], test: [], samples: 0, ms: 0 });
+  since = null;
   // a chart made afresh: uPlot given no data keeps the last run's step axis and grid and drops the loss axis
   chart.destroy();
   makeChart();
@@ -82,7 +87,10 @@ export default {
       $('n-loss').textContent = m.meanLoss.toFixed(4);
       const sps = ui.ms > 0 ? ui.samples / (ui.ms / 1000) : 0;
       $('n-speed').textContent = Math.round(sps).toLocaleString('en');
-      const msPerStep = ui.ms / Math.max(1, m.step);
+      // the page's clock once a second has passed since the run started; until then the steps' own time
+      const now = performance.now();
+      const msPerStep = since && now - since.t >= 1000 && m.step > since.step
+        ? (now - since.t) / (m.step - since.step) : ui.ms / Math.max(1, m.step);
       $('n-eta').textContent = fmtTime(((readEpochs() * m.stepsPerEpoch - m.step) * msPerStep) / 1000);
       drawChart(false);
     },
@@ -97,6 +105,7 @@ export default {
       drawChart(true);
     },
     state(m) {
+      since = m.running ? { t: performance.now(), step: Number($('n-step').textContent) || 0 } : null;
       if (m.finished) $('n-eta').textContent = m.stopped ? 'stopped' : 'done';
       drawChart(true);
     },
