@@ -224,6 +224,12 @@ test('a refused edit or file keeps the trained model and a paused run paused; th
   await page.locator('#sizes').dispatchEvent('change');
   await waitError(page, /widths must be/);
   assert.equal(await page.locator('#n-step').textContent(), step);
+  // a spec the field's pattern refuses gets the engine's words for what is wrong, not the field's whole title
+  await page.fill('#sizes', '1x28x28-conv16k3--pool2');
+  await page.locator('#sizes').dispatchEvent('change');
+  await waitError(page, /an empty item \(a '-' at an end or two in a row\)/);
+  assert.doesNotMatch(await page.locator('#error').textContent(), /Fix this field|such as 784-32-784/);
+  assert.equal(await page.locator('#n-step').textContent(), step);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
   assert.match(download.suggestedFilename(), /784-32-784/);
   assert.deepEqual(errors, []);

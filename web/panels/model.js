@@ -181,9 +181,13 @@ function validityText(el) {
   return t.replace(/\.$/, '');
 }
 
+/** A spec that only fails the field's pattern goes to the engine, whose message names what is wrong in it
+ * ("an empty item (a '-' at an end or two in a row)") where the pattern's could only give the whole title. */
+const forEngine = (el) => el.id === 'sizes' && el.value.trim() !== '' && el.validity.patternMismatch && !el.validity.tooLong;
+
 function readConfig() {
   const form = $('config');
-  const invalid = [...form.elements].filter((el) => el.willValidate && !el.checkValidity());
+  const invalid = [...form.elements].filter((el) => el.willValidate && !el.checkValidity() && !forEngine(el));
   if (invalid.length) {
     form.reportValidity();
     throw new Error(`Fix ${invalid.length === 1 ? 'this field' : 'these fields'} first: ${invalid.map((el) => `${fieldName(el)}: ${validityText(el)}`).join('; ')}.`);
