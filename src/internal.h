@@ -37,6 +37,12 @@ typedef void (*ae_range_fn)(void *ctx, size_t lo, size_t hi);
 void ae_parallel_for(int n, ae_task_fn fn, void *ctx);
 void ae_parallel_range(size_t n, size_t grain, size_t align, ae_range_fn fn, void *ctx);
 void ae_parallel_copy(float *dst, const float *src, size_t n); /* memcpy, or zero-fill when src is NULL */
+/* A pipeline: fn(ctx, r, s) for every part r < parts and step s < steps, a part's steps in order on one thread,
+ * and step s of part r only once step s of part r − 1 is done (so it may read and carry on what that wrote);
+ * then fn(ctx, r, −1) once for each of `free` more tasks, r = parts … parts + free − 1, which wait for
+ * nothing. Parts beyond AE_MAX_THREADS, or one thread, run one after another. */
+typedef void (*ae_chain_fn)(void *ctx, int part, int step);
+void ae_parallel_chain(int parts, int steps, int free, ae_chain_fn fn, void *ctx);
 
 /* The mean image of a pixel dataset drawn at another size (ae_dataset_draw_at), out (rows·cols) in [0, 1]:
  * the stored items' mean, drawn once. Drawing is linear, so this is the mean of the drawn items up to rounding,

@@ -1,9 +1,9 @@
 /* Data-parallel loops on a fixed pool of threads.
  *
  * ae_parallel_for(n, fn, ctx) runs fn(ctx, 0..n-1) on the caller and the pool's workers, and returns when
- * all n tasks are done. Tasks write disjoint outputs (or, the convolution weight gradient's parts, the same
- * outputs one after another, in order: src/layers/patches.c) and each output is computed the same way whichever
- * thread runs it, so results do not depend on the number of threads: one seed gives the same bits with
+ * all n tasks are done. Tasks write disjoint outputs (or, in ae_parallel_chain's pipeline, the same outputs
+ * one part after another, in order: the convolutions' weight gradient) and each output is computed the same
+ * way whichever thread runs it, so results do not depend on the number of threads: one seed gives the same bits with
  * 1, 2 or 8 threads, natively and in wasm.
  *
  * No thread waits for another to arrive at a loop. Tasks are claimed one at a time from one 64-bit word (job
@@ -31,6 +31,7 @@
 #ifdef AE_THREADS
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #define SPIN_SECONDS 1e-4
 
@@ -62,14 +63,15 @@ static struct {
     int count;               /* the current job's tasks */
 } P = {.n = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER};
 
-/* Poll counter for a wait: false until SPIN_SECONDS have passed. The clock is read every 4096 polls
- * (in wasm it is a call into JS). */
+/* Poll counter for a wait: false until `seconds` have passed (SPIN_SECONDS for the pool's waits). The clock
+ * is read every 4096 polls (in wasm it is a call into JS). */
 typedef struct { unsigned polls; double t0; } spin;
-static int spun_out(spin *s) {
+static int spun_out_after(spin *s, double seconds) {
     if (++s->polls & 4095) return 0;
     if (s->t0 == 0.0) s->t0 = ae_seconds();
-    return ae_seconds() - s->t0 >= SPIN_SECONDS;
+    return ae_seconds() - s->t0 >= seconds;
 }
+static int spun_out(spin *s) { return spun_out_after(s, SPIN_SECONDS); }
 
 /* Claim and run one task of the job in word c, the first unclaimed one (the caller) or the last (a
  * worker); false when c's job has no task left. The wake-ups below
@@ -168,6 +170,49 @@ void ae_parallel_for(int n, ae_task_fn fn, void *ctx) {
     }
 }
 
+/* ---- ae_parallel_chain ---- */
+
+/* A part's steps done, on a cache line of its own, so that one part's stores do not disturb the next one's polls */
+typedef struct { _Alignas(64) atomic_int done; } chain_mark;
+typedef struct { ae_chain_fn fn; void *ctx; int parts, steps; chain_mark *marks; } chain_job;
+
+/* Until the part before has done `step` steps. Polling for CHAIN_SPIN_SECONDS, as a wait is usually part of
+ * one step (a longer spin than the pool's, whose waits are between loops); then 0.1 ms sleeps (a futex wait
+ * in wasm, where sched_yield does not give up the core): the part before may be on a thread that the OS has
+ * pushed off its core, and a poller would keep it off. */
+#define CHAIN_SPIN_SECONDS 1e-3
+static void chain_wait(const chain_mark *m, int step) {
+    spin s = {0, 0.0};
+    while (atomic_load_explicit(&m->done, memory_order_acquire) < step)
+        if (spun_out_after(&s, CHAIN_SPIN_SECONDS)) nanosleep(&(struct timespec){0, 100000}, NULL);
+}
+
+/* Task r: part r's steps, or free task r. The caller claims tasks from the front, so every part before the
+ * one it claims is its own and done: it never waits. A worker's part waits for a part that is running or
+ * that the caller will claim, so every wait ends. */
+static void chain_task(void *p, int r) {
+    const chain_job *j = p;
+    if (r >= j->parts) { j->fn(j->ctx, r, -1); return; }
+    for (int s = 0; s < j->steps; s++) {
+        if (r > 0) chain_wait(&j->marks[r - 1], s + 1);
+        j->fn(j->ctx, r, s);
+        atomic_store_explicit(&j->marks[r].done, s + 1, memory_order_release);
+    }
+}
+
+void ae_parallel_chain(int parts, int steps, int free, ae_chain_fn fn, void *ctx) {
+    if (P.n <= 1 || parts > AE_MAX_THREADS) {
+        for (int r = 0; r < parts; r++)
+            for (int s = 0; s < steps; s++) fn(ctx, r, s);
+        for (int r = parts; r < parts + free; r++) fn(ctx, r, -1);
+        return;
+    }
+    chain_mark marks[AE_MAX_THREADS];
+    for (int r = 0; r < parts; r++) atomic_init(&marks[r].done, 0);
+    chain_job j = {fn, ctx, parts, steps, marks};
+    ae_parallel_for(parts + free, chain_task, &j);
+}
+
 #else /* no threads in this build */
 
 int ae_set_threads(int n) {
@@ -179,6 +224,12 @@ int ae_threads(void) { return 1; }
 
 void ae_parallel_for(int n, ae_task_fn fn, void *ctx) {
     for (int i = 0; i < n; i++) fn(ctx, i);
+}
+
+void ae_parallel_chain(int parts, int steps, int free, ae_chain_fn fn, void *ctx) {
+    for (int r = 0; r < parts; r++)
+        for (int s = 0; s < steps; s++) fn(ctx, r, s);
+    for (int r = parts; r < parts + free; r++) fn(ctx, r, -1);
 }
 #endif
 

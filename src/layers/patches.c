@@ -11,7 +11,7 @@
  *          db from the dz vectors they load, instead of another pass over dz. Each thread takes one
  *          contiguous part of the slice's examples through every tile, handing each tile's sums on to the
  *          next part's thread: it reads only its own part of the slice, which it padded, not all of it
- *          once per tile (grads_task).
+ *          once per tile (grads_part).
  * Every value is summed in one fixed order whatever the tile it lands in or the thread that runs it, with
  * IEEE multiplies and adds only (no fused multiply-add): the same bits natively and in wasm with or
  * without SIMD, on any number of threads. Rows of floats are copied and summed by src/vecmath.h's inline
@@ -22,10 +22,6 @@
 #include "../vecmath.h"
 #include <stdio.h>
 #include <string.h>
-#ifdef AE_THREADS
-#include <stdatomic.h>
-#include <time.h>
-#endif
 
 /* Positions (conv) or depth indices (grads) per tile: 6 natively (12 accumulators, two B vectors and a
  * broadcast fill the 16 SSE registers), 4 in wasm, where V8 spills 6 (as src/gemm.c's tiles). */
@@ -276,12 +272,6 @@ void ae_patch_pad_conv(const ae_patches *g, const float *img, float *pad, int ca
 
 /* ---- dW += A^T P, db += Σ dz ---- */
 
-#ifdef AE_THREADS
-typedef struct { _Alignas(64) atomic_int done; } part_mark; /* a cache line each, so that a part's stores do not disturb the next one's polls */
-#else
-typedef struct { int done; } part_mark;
-#endif
-
 typedef struct {
     const ae_patches *g;
     const float *pad, *A, *dz;
@@ -291,9 +281,8 @@ typedef struct {
     int run;            /* M = 1: floats per run, at most 32, the runs of a tap row as even as multiples of 4 allow */
     int fold_db;        /* A is dz (a convolution's): db is summed by the tiles at depth 0, in the pass they make anyway */
     size_t img, pitch;
-    int parts;          /* contiguous parts of the examples, one task each, one per thread (each thread then reads
-                         * the part of the slice that it padded, rather than all of it); 0: one task per tile */
-    part_mark *marks;   /* per part: the tiles it has finished */
+    int parts;          /* contiguous parts of the examples, one per thread, run as a pipeline (each thread then
+                         * reads the part of the slice that it padded, rather than all of it); 0: one task per tile */
 } grads_job;
 
 /* acc += Σ over the positions p of examples [e0, e1), in order, of patch(p)[off[i]] · A[p][m0 ..]: the columns of A loaded as two
@@ -408,8 +397,9 @@ static inline __attribute__((always_inline)) void grads_run(const grads_job *j, 
     if (fold) j->db[0] = db;
 }
 
-/* tile t of dW over the positions of examples [e0, e1) */
-static void grads_one(const grads_job *j, int t, int e0, int e1) {
+/* tile t of dW over the positions of examples [e0, e1); a function of its own for both ways of running the
+ * tiles below (and for tests/node/kernels.test.mjs, which reads its IR) */
+static __attribute__((noinline)) void grads_one(const grads_job *j, int t, int e0, int e1) {
     if (j->M > 1) { grads_tile(j, t / j->mt * MR, t % j->mt * 8, e0, e1); return; }
     /* runs numbered run-major (every tap row's first run, then every row's second run, ...). run·(runs − 1)
      * < kc (run ≤ 32 < kc / (runs − 1)), so no run is empty */
@@ -426,65 +416,42 @@ static void grads_one(const grads_job *j, int t, int e0, int e1) {
     }
 }
 
-#ifdef AE_THREADS
-/* Until the part before has finished tile t. Polling, as the wait is usually part of a tile; after
- * WAIT_SPIN_SECONDS, 0.1 ms sleeps (a futex wait in wasm, where sched_yield does not give up the core):
- * the part before may be on a thread that the OS has pushed off its core, and a poller would keep it off. */
-#define WAIT_SPIN_SECONDS 1e-3
-static void wait_part(const part_mark *m, int t) {
-    double t0 = 0.0;
-    for (unsigned polls = 1; atomic_load_explicit(&m->done, memory_order_acquire) <= t; polls++) {
-        if (polls & 1023) continue;
-        if (t0 == 0.0) t0 = ae_seconds();
-        else if (ae_seconds() - t0 > WAIT_SPIN_SECONDS) nanosleep(&(struct timespec){0, 100000}, NULL);
-    }
+/* db: column sums of dz, rows in order */
+static void grads_db(const grads_job *j) {
+    for (int r = 0; r < j->rows; r++) add_run(j->db, j->dz + (size_t)r * j->c, j->c);
 }
-#endif
 
-/* Task r < parts: part r of the examples, through every tile in order. A tile's chain (its values summed over
- * the positions of examples 0, 1, …, n − 1, as on one thread) passes from part to part through dW itself:
- * part r continues tile t once part r − 1 has stored it, so the parts run as a pipeline, a tile apart (on
- * two threads the second waits one tile at the start, the first one tile at the end). The caller claims
- * tasks from the front (src/parallel.c), so every part before the one it claims is its own and finished: it
- * never waits. A worker's part waits for a part that is running or that the caller will claim, so every
- * wait ends; on one thread the parts run one after another. */
+/* Tile by tile: task t < tiles is tile t over every example; the task after them db (when not folded). */
 static void grads_task(void *p, int task) {
     const grads_job *j = p;
-    const int tiles = j->kt * j->mt;
-    if (task == (j->parts ? j->parts : tiles)) { /* db: column sums of dz, rows in order */
-        for (int r = 0; r < j->rows; r++) add_run(j->db, j->dz + (size_t)r * j->c, j->c);
-        return;
-    }
-    if (!j->parts) { grads_one(j, task, 0, j->n); return; } /* tile by tile, each over every example */
-    const int e0 = (int)((long)j->n * task / j->parts), e1 = (int)((long)j->n * (task + 1) / j->parts);
-    for (int t = 0; t < tiles; t++) {
-#ifdef AE_THREADS
-        if (task > 0) wait_part(&j->marks[task - 1], t);
-#endif
-        grads_one(j, t, e0, e1);
-#ifdef AE_THREADS
-        atomic_store_explicit(&j->marks[task].done, t + 1, memory_order_release);
-#endif
-    }
+    if (task == j->kt * j->mt) grads_db(j);
+    else grads_one(j, task, 0, j->n);
+}
+
+/* As a pipeline: part r's examples through tile t (step −1: db). A tile's chain, its values summed over the
+ * positions of examples 0, 1, …, n − 1 as on one thread, passes from part to part through dW itself: part r
+ * continues tile t once part r − 1 has stored it (ae_parallel_chain), so the parts run a tile apart (on two
+ * threads the second waits one tile at the start, the first one tile at the end). */
+static void grads_part(void *p, int part, int t) {
+    const grads_job *j = p;
+    if (t < 0) grads_db(j);
+    else grads_one(j, t, (int)((long)j->n * part / j->parts), (int)((long)j->n * (part + 1) / j->parts));
 }
 
 void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M, float *dW, int n, const float *dz, int rows,
                     int c, float *db) {
     const int wp = pad_w(g), kc = g->k * g->c, K = g->k * kc, runs = (kc + 31) / 32, T = ae_threads();
     const int fold = A == dz && M == c && (size_t)rows == (size_t)n * g->gh * g->gw;
-    part_mark marks[AE_MAX_THREADS];
     grads_job j = {g, pad, A, dz, dW, db, n, M, K, kc, rows, c, M > 1 ? (M + 7) / 8 : 1, M > 1 ? (K + MR - 1) / MR : g->k * runs,
-                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, T < n ? T : n, marks};
+                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, T < n ? T : n};
     /* The pipeline takes tiles + parts − 1 steps of a tile's part; tile by tile, ⌈tiles / T⌉ whole tiles,
      * parts steps each. The pipeline is kept unless it costs more than a quarter more than that: its threads
      * read only their own examples (W3 on 2 threads, all of whose layers keep it: 4-24 tiles, docs/benchmarks.md).
      * On many threads with few tiles the pipeline's start and end would cost more. The same sums either way. */
     const int tiles = j.kt * j.mt;
     if (j.parts <= 1 || 4L * (tiles + j.parts - 1) > 5L * j.parts * ((tiles + T - 1) / T)) j.parts = 0; /* one example: tiles */
-#ifdef AE_THREADS
-    for (int r = 0; r < j.parts; r++) atomic_init(&marks[r].done, 0);
-#endif
-    ae_parallel_for((j.parts ? j.parts : tiles) + !fold, grads_task, &j);
+    if (j.parts) ae_parallel_chain(j.parts, tiles, !fold, grads_part, &j);
+    else ae_parallel_for(tiles + !fold, grads_task, &j);
 }
 
 /* ---- col2im ---- */

@@ -3,7 +3,7 @@
  * parallel loops it has no task of: the caller runs them all by itself. The pool this replaced had the
  * caller wait for every worker to check in to every job, so one held worker stopped every loop, and two
  * threads on two busy cores trained 5-10x slower than one. Also: every task of many jobs of many sizes
- * runs exactly once, on 2, 3 and 4 threads. */
+ * runs exactly once, on 2, 3 and 4 threads, and ae_parallel_chain runs its pipeline in order. */
 #include "internal.h"
 #include "check.h"
 #include <pthread.h>
@@ -110,6 +110,41 @@ static void many_jobs(void) {
     CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
 }
 
+/* ae_parallel_chain: every step of every part and every free task runs once, and step s of part r only
+ * after step s of part r − 1 (each step reads the one before it in the chain and adds one, so a step run too
+ * early leaves a short count). Parts 1 to 5 on 1 to 4 threads (more parts than threads: the later parts wait
+ * on parts not yet claimed), steps taking a little time so that the threads overlap. */
+enum { CHAIN_PARTS = 5, CHAIN_STEPS = 40 };
+typedef struct { atomic_int v[CHAIN_PARTS][CHAIN_STEPS]; atomic_int free_runs, bad; } chain_state;
+static void chain_step(void *p, int r, int s) {
+    chain_state *c = p;
+    if (s < 0) { atomic_fetch_add(&c->free_runs, 1); return; }
+    const int before = r ? atomic_load(&c->v[r - 1][s]) : 0;
+    if (r && before != r) atomic_fetch_add(&c->bad, 1);
+    for (volatile int spin = 0; spin < 2000 * (1 + (s + r) % 3); spin++) {}
+    if (atomic_fetch_add(&c->v[r][s], before + 1) != 0) atomic_fetch_add(&c->bad, 1); /* run twice */
+}
+
+static void chain(void) {
+    static chain_state c;
+    for (int threads = 1; threads <= 4; threads++) {
+        CHECK(ae_set_threads(threads) == AE_OK, "%s", ae_last_error());
+        for (int parts = 1; parts <= CHAIN_PARTS; parts++)
+            for (int free = 0; free <= 1; free++)
+                for (int rep = 0; rep < 20; rep++) {
+                    memset(&c, 0, sizeof c);
+                    ae_parallel_chain(parts, CHAIN_STEPS, free, chain_step, &c);
+                    int missing = 0;
+                    for (int r = 0; r < parts; r++)
+                        for (int st = 0; st < CHAIN_STEPS; st++) missing += atomic_load(&c.v[r][st]) != r + 1;
+                    CHECK(!atomic_load(&c.bad) && !missing && atomic_load(&c.free_runs) == free,
+                          "%d threads, %d parts, %d free: %d steps out of order or twice, %d missing, %d free runs", threads, parts, free,
+                          atomic_load(&c.bad), missing, atomic_load(&c.free_runs));
+                }
+    }
+    CHECK(ae_set_threads(1) == AE_OK, "back to one thread");
+}
+
 /* The peak on all threads (`aelab bench --peak --threads N`) has every task's result in its checksum, on 1 and 2
  * threads (a task never run would leave its part out); the flops are counted by formula, for the task count
  * clamped to 1..AE_PEAK_TASKS. */
@@ -155,6 +190,7 @@ static void round_trip(void) {
 int main(void) {
     held_worker();
     many_jobs();
+    chain();
     peak_threads();
     round_trip();
     return check_report("test_parallel");
