@@ -268,7 +268,8 @@ typedef struct ae_model {
     size_t p_off[AE_MAX_LAYERS + 1]; /* layer l's parameters are [p_off[l], p_off[l+1]) */
     size_t t_off[AE_MAX_LAYERS][AE_MAX_TENSORS];
     float *a[AE_MAX_LAYERS + 1];  /* a[0] input (B, sizes[0]); a[l+1] = f(z[l]) (B, sizes[l+1]) */
-    float *z[AE_MAX_LAYERS];      /* pre-activations (B, sizes[l+1]) */
+    float *z[AE_MAX_LAYERS];      /* pre-activations (B, sizes[l+1]); kept only where read later (the output's, a
+                                   * pooling layer's): elsewhere z[l] is a[l+1], which f overwrites in place */
     float *dz[AE_MAX_LAYERS];     /* dL/dz (B, sizes[l+1]) */
     float *scratch;               /* the largest scratch any layer asks for (for max_batch rows) */
     float *target;                /* (B, sizes[L]): what the loss compares the output with (trainer, ae_evaluate) */

@@ -66,14 +66,18 @@ int ae_arch_n_params(const ae_arch *a, uint64_t *n) {
 
 /* Where layer l's pre-activation z lives. Only the output's z (the loss reads its logits) and a pooling
  * layer's (its backward finds the maxima again) are read after the layer's own forward; a hidden layer's y =
- * f(z) is what backward reads. So z is y itself when f is the identity, one buffer shared by the hidden
- * layers otherwise, and a buffer of its own only where it is read later. For the keras.io convolutional
- * autoencoder at batch 128 this is 23 MB less. */
-enum { Z_IS_Y, Z_SHARED, Z_OWN };
+ * f(z) is what backward reads. So z has a buffer of its own only where it is read later, and is y itself
+ * everywhere else: under the identity trivially, and otherwise because every f but softmax (output only)
+ * is elementwise and ae_act_forward may run in place, so the layer writes z into y's rows and f turns them
+ * into y (the same arithmetic, so the same bits as a separate z). A z buffer shared by the hidden layers,
+ * which this replaced, cost the keras.io convolutional autoencoder 12.8 MB at batch 128 (it trains in 150
+ * MiB of wasm memory, from 163), and on two threads each layer of another width wrote its examples' z over
+ * cache lines the other core had written last. */
+enum { Z_IS_Y, Z_OWN };
 static int z_kind(const ae_arch *a, int l) {
     if (l == a->n_layers - 1 && a->layer[l].act != AE_ACT_IDENTITY) return Z_OWN;
     if (a->layer[l].act == AE_ACT_IDENTITY) return Z_IS_Y;
-    return ae_layer_ops_of(a->layer[l].kind)->reads_z ? Z_OWN : Z_SHARED;
+    return ae_layer_ops_of(a->layer[l].kind)->reads_z ? Z_OWN : Z_IS_Y;
 }
 
 /* The gradients dz[l] (B, sizes[l+1]) share buffers: dz[l] lives only from layer l+1's backward to layer l's,
@@ -100,8 +104,8 @@ static int dz_buffers(const ae_arch *a, int *buf, uint64_t *width) {
 }
 
 /* How much one allocation holds, in 64 bits so that nothing wraps in wasm's 32-bit size_t: two copies of
- * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; z and dz over
- * widths 1..L, dz as dz_buffers shares them out; the target at the output width), the largest layer scratch, and one decay-mask byte per
+ * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; the z that
+ * z_kind gives a buffer of its own; dz over widths 1..L as dz_buffers shares them out; the target at the output width), the largest layer scratch, and one decay-mask byte per
  * parameter. Widths are at most AE_MAX_WIDTH (2^20) and layers AE_MAX_LAYERS; every product is checked. */
 static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes, uint64_t *n_scratch) {
     const ae_arch *a = &m->arch;
@@ -120,15 +124,13 @@ static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes,
         uint64_t s = ops->scratch(&a->layer[l], a->shape[l], a->shape[l + 1], max_batch);
         scratch = s > scratch ? s : scratch;
     }
-    uint64_t zw = 0, dzw[AE_MAX_LAYERS];
+    uint64_t dzw[AE_MAX_LAYERS];
     int dzb[AE_MAX_LAYERS];
     for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i];
     for (int b = 0, nb = dz_buffers(a, dzb, dzw); b < nb; b++) acts += dzw[b];
-    for (int l = 0; l < L; l++) {
-        if (z_kind(a, l) == Z_SHARED && (uint64_t)a->sizes[l + 1] > zw) zw = (uint64_t)a->sizes[l + 1];
-        else if (z_kind(a, l) == Z_OWN) acts += (uint64_t)a->sizes[l + 1];
-    }
-    acts += zw + (uint64_t)a->sizes[L]; /* the shared z, the target */
+    for (int l = 0; l < L; l++)
+        if (z_kind(a, l) == Z_OWN) acts += (uint64_t)a->sizes[l + 1];
+    acts += (uint64_t)a->sizes[L]; /* the target */
     if (ae_mul_u64(acts, (uint64_t)max_batch, &act_floats) || ae_mul_u64(n, 7, &floats) || floats + act_floats < floats ||
         floats + act_floats + scratch < scratch || ae_mul_u64(floats + act_floats + scratch, sizeof(float), bytes) || *bytes + n < *bytes)
         return -1;
@@ -188,16 +190,10 @@ int ae_model_init(ae_model *m, const ae_arch *arch, int max_batch, uint64_t seed
         m->a[i] = p;
         p += (size_t)a->sizes[i] * max_batch;
     }
-    size_t zw = 0;
     for (int l = 0; l < L; l++) {
-        if (z_kind(a, l) == Z_SHARED) zw = (size_t)a->sizes[l + 1] > zw ? (size_t)a->sizes[l + 1] : zw;
-    }
-    float *zshared = p;
-    p += zw * max_batch;
-    for (int l = 0; l < L; l++) {
-        const int zk = z_kind(a, l);
-        m->z[l] = zk == Z_IS_Y ? m->a[l + 1] : zk == Z_SHARED ? zshared : p;
-        if (zk == Z_OWN) p += (size_t)a->sizes[l + 1] * max_batch;
+        const int own = z_kind(a, l) == Z_OWN;
+        m->z[l] = own ? p : m->a[l + 1];
+        if (own) p += (size_t)a->sizes[l + 1] * max_batch;
     }
     uint64_t dzw[AE_MAX_LAYERS];
     int dzb[AE_MAX_LAYERS];
@@ -255,7 +251,8 @@ static int check_batch(const ae_model *m, int B) {
 static void layer_ctx(ae_model *m, int l, int B, ae_layer_ctx *c) {
     const ae_arch *a = &m->arch;
     *c = (ae_layer_ctx){.spec = &a->layer[l], .in = a->shape[l], .out = a->shape[l + 1], .B = B,
-                        .x = m->a[l], .z = m->z[l], .y = m->a[l + 1], .dz = m->dz[l], .fuse_below = -1, .scratch = m->scratch};
+                        .x = m->a[l], .z = m->z[l], .y = m->a[l + 1], .dz = m->dz[l], .fuse_below = -1, .scratch = m->scratch,
+                        .cap = m->max_batch};
     for (int k = 0; k < m->n_tensors[l]; k++) {
         c->p[k] = m->params + m->t_off[l][k];
         c->g[k] = m->grads + m->t_off[l][k];

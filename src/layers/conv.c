@@ -12,7 +12,8 @@
  * The two products by a kernel (z and stride-1 dx) share the batch out in one contiguous run of examples
  * per thread, each thread padding its examples into its own part of the buffer, so a thread reads what it
  * wrote and tends to meet the same examples as in the pooling and upsampling layers around it; dW takes
- * the batch a slice at a time, each thread reading its own part of the slice's copy (src/layers/patches.c):
+ * the batch a slice at a time, each thread reading its own part of the slice's copy (src/layers/patches.c),
+ * or on several threads, where it is small enough, the whole batch at once (grads_whole):
  *   forward:  z = P W^T + b, y = f(z) on each block of rows as it is finished
  *   backward: dW += dz^T P;  db += Σ_rows dz;
  *     stride 1: dx = P'(dz) Wf, P' the patches of dz at the input's positions (padding K−1−pad_before) and
@@ -93,10 +94,36 @@ static int tensors(const ae_layer *l, ae_shape in, ae_shape out, ae_tensor_info 
     return 2;
 }
 
-/* a slice's padded copy (or dcol), its slack, then the packed kernel */
+/* On several threads a stride-1 layer's weight gradient takes the whole batch at once where its padded input
+ * is at most 2·AE_PATCH_BUDGET floats (2 MB) and dz at most 8·AE_PATCH_BUDGET (8 MB): W3's first, second and
+ * sixth convolutions. Its parts (src/layers/patches.c, grads_part) are then the contiguous shares of the batch
+ * that the loops around it give each thread, so each thread reads only what it wrote. A slice at a time,
+ * half of each thread's part of a slice is the other core's examples, whose cache lines cross once to be
+ * read and again to be written in the next step, which costs most with the cores on different chiplets
+ * (W3 on 2 threads, alternating natively with scripts/ab.mjs: 4-10% faster apart, the same together). Larger
+ * layers keep their slices: with the whole batch each tile streams both threads' shares from L3, and the
+ * keras.io model's first two convolutions (dz 12.8 MB; input 4 MB) and W3's last (input 7.4 MB) ran 2-4%
+ * slower so, with the cores together. On one thread slices keep what a tile rereads in L2. The slices only
+ * group the examples: the sums, and so the bits, are the same. Returns the most examples taken at once. */
+static int grads_whole(const ae_layer *l, ae_shape in, ae_shape out) {
+    const ae_patches g = geom(l, in, out);
+    const uint64_t a = 2 * (uint64_t)AE_PATCH_BUDGET / ae_patch_padded(&g), b = 8 * (uint64_t)AE_PATCH_BUDGET / (uint64_t)AE_SHAPE_SIZE(out),
+                   n = a < b ? a : b;
+    return l->stride != 1 ? 0 : n > AE_MAX_BATCH ? AE_MAX_BATCH : (int)n;
+}
+
+/* floats of the buffer before the slack, for batches up to B: a slice's padded copy (or dcol), or the whole
+ * batch's padded input where B is at most grads_whole */
+static uint64_t buf_floats(const ae_layer *l, ae_shape in, ae_shape out, int B) {
+    const ae_patches g = geom(l, in, out);
+    const uint64_t pe = per_example(l, in, out), s = (uint64_t)ae_patch_slice(pe, B) * pe,
+                   w = B <= grads_whole(l, in, out) ? (uint64_t)B * ae_patch_padded(&g) : 0;
+    return s > w ? s : w;
+}
+
+/* the buffer, its slack, then the packed kernel */
 static uint64_t scratch(const ae_layer *l, ae_shape in, ae_shape out, int B) {
-    const uint64_t pe = per_example(l, in, out);
-    return (uint64_t)ae_patch_slice(pe, B) * pe + AE_PATCH_SLACK + packed_floats(l, in, out);
+    return buf_floats(l, in, out, B) + AE_PATCH_SLACK + packed_floats(l, in, out);
 }
 
 static void forward(const ae_layer_ctx *c) {
@@ -130,14 +157,16 @@ static void backward(const ae_layer_ctx *c) {
     const size_t n_in = (size_t)AE_SHAPE_SIZE(c->in), n_out = (size_t)AE_SHAPE_SIZE(c->out);
     const uint64_t pe = per_example(l, c->in, c->out);
     const int S = ae_patch_slice(pe, c->B), turned = l->stride == 1;
-    float *buf = c->scratch, *Wf = c->scratch + (size_t)S * pe + AE_PATCH_SLACK, *packed = Wf + (size_t)kk * co * ci;
+    const int cap = c->cap > c->B ? c->cap : c->B, whole = cap <= grads_whole(l, c->in, c->out);
+    float *buf = c->scratch, *Wf = c->scratch + (size_t)buf_floats(l, c->in, c->out, cap) + AE_PATCH_SLACK, *packed = Wf + (size_t)kk * co * ci;
+    const int Sg = ae_threads() > 1 && whole ? c->B : S; /* examples per pass of dW */
     if (c->dx && turned) {
         turn_kernel(c->p[0], Wf, l->kernel, co, ci);
         ae_patch_pack(Wf, ci, 1, kk * co, ci, packed); /* B (K·K·C_out, C_in) = Wf */
     }
     const ae_act below = c->fuse_below >= 0 ? (ae_act)c->fuse_below : AE_ACT_IDENTITY;
-    for (int b = 0; b < c->B; b += S) {
-        const int n = c->B - b < S ? c->B - b : S;
+    for (int b = 0; b < c->B; b += Sg) {
+        const int n = c->B - b < Sg ? c->B - b : Sg;
         const float *x = c->x + b * n_in, *dz = c->dz + b * n_out;
         /* dW += dz^T P(x);  db += Σ dz */
         ae_patch_grads(&g, ae_patch_pad(&g, x, buf, n, 1), dz, co, c->g[0], n, dz, n * pos, co, c->g[1]);

@@ -26,6 +26,7 @@ typedef struct {
                        * kind may apply to dx itself (dx = f'(x) ⊙ dx, with x the below layer's output);
                        * -1 when the model applies it as its own step */
     float *scratch;   /* scratch(...) floats */
+    int cap;          /* the batch that scratch(...) was asked for, at least B; 0: B */
 } ae_layer_ctx;
 
 typedef struct {

@@ -79,7 +79,9 @@ NO_LIBCALLS const float *ae_patch_pad(const ae_patches *g, const float *img, flo
     const int hp = pad_h(g), wp = pad_w(g);
     if (!need_slack && g->pad_t == 0 && g->pad_l == 0 && hp == g->h && wp == g->w) return img;
     pad_job j = {g, img, pad};
-    ae_parallel_range((size_t)n * hp, grain((size_t)wp * g->c), 1, pad_rows, &j);
+    /* whole examples per thread, ⌈n / T⌉ of them as in ae_parallel_range's split of a batch and the weight
+     * gradient's parts (grads_part), so that a thread pads the examples it then reads */
+    ae_parallel_range((size_t)n * hp, grain((size_t)wp * g->c), (size_t)hp, pad_rows, &j);
     zero_run(pad + (size_t)n * hp * wp * g->c, SLACK);
     return pad;
 }
@@ -434,8 +436,9 @@ static void grads_task(void *p, int task) {
  * threads the second waits one tile at the start, the first one tile at the end). */
 static void grads_part(void *p, int part, int t) {
     const grads_job *j = p;
+    const int per = (j->n + j->parts - 1) / j->parts, e0 = part * per, e1 = e0 + per < j->n ? e0 + per : j->n;
     if (t < 0) grads_db(j);
-    else grads_one(j, t, (int)((long)j->n * part / j->parts), (int)((long)j->n * (part + 1) / j->parts));
+    else if (e0 < e1) grads_one(j, t, e0, e1);
 }
 
 void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M, float *dW, int n, const float *dz, int rows,

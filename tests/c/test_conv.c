@@ -113,13 +113,13 @@ static void bufs_free(bufs *u) {
 
 /* Runs the kind's forward (act fused) and backward (below's derivative fused, gradients added to gW0/gb0) on
  * B examples starting at example `first` of the given buffers. */
-static void run_layer(const ae_layer *l, ae_shape in, ae_shape out, int B, int first, const float *x, const float *W, const float *b,
+static void run_layer(const ae_layer *l, ae_shape in, ae_shape out, int B, int cap, int first, const float *x, const float *W, const float *b,
                       const float *dz, float *z, float *y, float *dx, float *gW, float *gb, float *scratch, ae_act below) {
     const ae_layer_ops *ops = ae_layer_ops_of(l->kind);
     const size_t ni = (size_t)AE_SHAPE_SIZE(in), no = (size_t)AE_SHAPE_SIZE(out);
     ae_layer_ctx c = {.spec = l, .in = in, .out = out, .B = B, .p = {W, b}, .g = {gW, gb}, .x = x + first * ni, .z = z + first * no,
                       .y = y + first * no, .dz = dz + first * no, .dx = dx + first * ni, .apply_act = 1, .fuse_below = (int)below,
-                      .scratch = scratch};
+                      .scratch = scratch, .cap = cap};
     ops->forward(&c);
     c.apply_act = 0;
     ops->backward(&c);
@@ -142,8 +142,8 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     const size_t ni = (size_t)AE_SHAPE_SIZE(in), no = (size_t)AE_SHAPE_SIZE(out), nw = (size_t)c->ci * c->co * c->k * c->k, nb = (size_t)c->co;
     CHECK(t[0].ndim == 4 && (size_t)t[0].dims[0] * t[0].dims[1] * t[0].dims[2] * t[0].dims[3] == nw && t[1].ndim == 1 && t[1].dims[0] == c->co,
           "tensor shapes");
-    bufs u[4]; /* 1 thread, 2 threads, one example at a time, 3 threads */
-    for (int k = 0; k < 4; k++) bufs_alloc(&u[k], B * ni, B * no, nw, nb, ops->scratch(&l, in, out, B));
+    bufs u[5]; /* 1 thread, 2 threads, one example then the rest, 3 threads, z written into y's buffer (as a model's hidden layers do) */
+    for (int k = 0; k < 5; k++) bufs_alloc(&u[k], B * ni, B * no, nw, nb, ops->scratch(&l, in, out, B));
     ae_rng g;
     ae_rng_seed(&g, seed, 77);
     for (size_t i = 0; i < B * ni; i++) u[0].x[i] = 2 * ae_rng_uniform(&g) - 1; /* tanh-like outputs of a layer below */
@@ -153,7 +153,7 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     for (size_t i = 0; i < B * no; i++) u[0].dz[i] = 2 * ae_rng_uniform(&g) - 1;
     for (size_t i = 0; i < nw; i++) u[0].gW[i] = ae_rng_uniform(&g) - 0.5f; /* backward adds to what is there */
     for (size_t i = 0; i < nb; i++) u[0].gb[i] = ae_rng_uniform(&g) - 0.5f;
-    for (int k = 1; k < 4; k++) {
+    for (int k = 1; k < 5; k++) {
         memcpy(u[k].x, u[0].x, B * ni * 4); memcpy(u[k].W, u[0].W, nw * 4); memcpy(u[k].b, u[0].b, nb * 4);
         memcpy(u[k].dz, u[0].dz, B * no * 4); memcpy(u[k].gW, u[0].gW, nw * 4); memcpy(u[k].gb, u[0].gb, nb * 4);
     }
@@ -161,14 +161,19 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     memcpy(gW0, u[0].gW, nw * 4);
     memcpy(gb0, u[0].gb, nb * 4);
     ae_set_threads(1);
-    run_layer(&l, in, out, B, 0, u[0].x, u[0].W, u[0].b, u[0].dz, u[0].z, u[0].y, u[0].dx, u[0].gW, u[0].gb, u[0].scratch, below);
+    run_layer(&l, in, out, B, B, 0, u[0].x, u[0].W, u[0].b, u[0].dz, u[0].z, u[0].y, u[0].dx, u[0].gW, u[0].gb, u[0].scratch, below);
     ae_set_threads(2);
-    run_layer(&l, in, out, B, 0, u[1].x, u[1].W, u[1].b, u[1].dz, u[1].z, u[1].y, u[1].dx, u[1].gW, u[1].gb, u[1].scratch, below);
-    ae_set_threads(1);
-    for (int e = 0; e < B; e++)
-        run_layer(&l, in, out, 1, e, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
+    run_layer(&l, in, out, B, B, 0, u[1].x, u[1].W, u[1].b, u[1].dz, u[1].z, u[1].y, u[1].dx, u[1].gW, u[1].gb, u[1].scratch, below);
+    /* on 2 threads, the first example alone and then the rest: batches smaller than the one the scratch was
+     * sized for, as a model's last, partial batch */
+    run_layer(&l, in, out, 1, B, 0, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
+    if (B > 1) run_layer(&l, in, out, B - 1, B, 1, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
     ae_set_threads(3);
-    run_layer(&l, in, out, B, 0, u[3].x, u[3].W, u[3].b, u[3].dz, u[3].z, u[3].y, u[3].dx, u[3].gW, u[3].gb, u[3].scratch, below);
+    run_layer(&l, in, out, B, B, 0, u[3].x, u[3].W, u[3].b, u[3].dz, u[3].z, u[3].y, u[3].dx, u[3].gW, u[3].gb, u[3].scratch, below);
+    /* f applied in place over z (softmax, which reads a whole row, only ever on the output, whose z is kept) */
+    const int in_place = act != AE_ACT_SOFTMAX;
+    ae_set_threads(2);
+    if (in_place) run_layer(&l, in, out, B, B, 0, u[4].x, u[4].W, u[4].b, u[4].dz, u[4].y, u[4].y, u[4].dx, u[4].gW, u[4].gb, u[4].scratch, below);
     ae_set_threads(1);
 
     /* the reference, example by example */
@@ -209,15 +214,19 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     CHECK(!bad_z && !bad_y && !bad_dx && !bad_dW && !bad_db, "%s %dx%dx%d B=%d %s/%s: against the direct convolution, %d z, %d y, %d dx, %d dW, %d db differ",
           tok, c->ci, c->h, c->w, B, ae_act_name(act), ae_act_name(below), bad_z, bad_y, bad_dx, bad_dW, bad_db);
     CHECK(nonzero > reached / 2, "%s: the weight gradient is (nearly) all zero (%d of %d nonzero)", tok, nonzero, reached);
-    /* bits: 2 threads, one example at a time, 3 threads */
+    /* bits: 2 threads, one example then the rest, 3 threads */
     for (int k = 1; k < 4; k++)
         CHECK(!memcmp(u[0].z, u[k].z, B * no * 4) && !memcmp(u[0].y, u[k].y, B * no * 4) && !memcmp(u[0].dx, u[k].dx, B * ni * 4) &&
                   !memcmp(u[0].gW, u[k].gW, nw * 4) && !memcmp(u[0].gb, u[k].gb, nb * 4),
-              "%s %dx%dx%d B=%d: %s gives other bits", tok, c->ci, c->h, c->w, B, k == 1 ? "2 threads" : k == 2 ? "one example at a time" : "3 threads");
+              "%s %dx%dx%d B=%d: %s gives other bits", tok, c->ci, c->h, c->w, B, k == 1 ? "2 threads" : k == 2 ? "one example, then the rest" : "3 threads");
+    if (in_place)
+        CHECK(!memcmp(u[0].y, u[4].y, B * no * 4) && !memcmp(u[0].dx, u[4].dx, B * ni * 4) && !memcmp(u[0].gW, u[4].gW, nw * 4) &&
+                  !memcmp(u[0].gb, u[4].gb, nb * 4),
+              "%s %dx%dx%d B=%d %s: z written into y's buffer gives other bits", tok, c->ci, c->h, c->w, B, ae_act_name(act));
     n_cases++;
     n_checked += !bad_z;
     free(z); free(zs); free(dx); free(dxs); free(dW); free(dWs); free(fz); free(gW0); free(gb0);
-    for (int k = 0; k < 4; k++) bufs_free(&u[k]);
+    for (int k = 0; k < 5; k++) bufs_free(&u[k]);
 }
 
 static void random_cases(int n) {
@@ -437,7 +446,7 @@ static void check_specs(void) {
  * example's gradient sits where the last layer in it put the same example's: the threads' halves of the batch
  * stay on their own cores' cache lines) and are at least two apart (never live at once), and buffers that
  * are not shared do not overlap. For these models they take no more room than two of the widest. */
-static int check_dz_buffers(const char *spec, int B) { /* returns the count of buffers */
+static int check_buffers(const char *spec, int B) { /* returns the count of buffers */
     ae_arch a;
     ae_model m;
     const int ok = ae_arch_parse(&a, spec, NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, B, 1) == AE_OK;
@@ -449,6 +458,11 @@ static int check_dz_buffers(const char *spec, int B) { /* returns the count of b
     for (int l = 0; l < L; l++) {
         const size_t w = (size_t)a.sizes[l + 1];
         widest = w > widest ? w : widest;
+        /* z: a buffer of its own only where it is read after the layer's forward (the output's logits, a
+         * pooling layer's maxima under an activation); elsewhere y's, f applied in place */
+        const int own = a.layer[l].act != AE_ACT_IDENTITY && (l == L - 1 || ae_layer_ops_of(a.layer[l].kind)->reads_z);
+        CHECK(own ? m.z[l] + w * B <= m.a[0] || m.z[l] >= m.a[L] + (size_t)a.sizes[L] * B : m.z[l] == m.a[l + 1],
+              "%s: layer %d's z %s", spec, l, own ? "should have a buffer of its own" : "should be its y");
         int first = 1;
         for (int k = 0; k < l; k++) {
             const size_t wk = (size_t)a.sizes[k + 1];
@@ -467,10 +481,12 @@ static int check_dz_buffers(const char *spec, int B) { /* returns the count of b
 
 int main(void) {
     check_specs();
-    check_dz_buffers("1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3", 4); /* W3 */
-    check_dz_buffers("1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3", 3);                     /* keras.io */
-    check_dz_buffers("784-100-100-100-100-784", 2);
-    CHECK(check_dz_buffers("784-100-784-100-784", 2) == 2, "784-100-784-100-784: the loss's dz[3] and dz[1], dz[2] and dz[0], should share");
+    check_buffers("1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3", 4); /* W3 */
+    check_buffers("1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3", 3);                     /* keras.io */
+    check_buffers("784-100-100-100-100-784", 2);
+    check_buffers("1x28x28-conv4k3:tanh-pool2:tanh-up2-conv1k3", 2); /* a pooling layer's z under an activation is kept */
+    check_buffers("784-64:tanh-32:linear-64:sigmoid-784 loss=mse output=linear", 2);
+    CHECK(check_buffers("784-100-784-100-784", 2) == 2, "784-100-784-100-784: the loss's dz[3] and dz[1], dz[2] and dz[0], should share");
     /* hand-picked shapes for every path and edge of the kernels: one channel in or out (the dot kernel),
      * channels past a multiple of 8 (partial column tiles), a kernel larger than the image, even kernels
      * (asymmetric 'same' padding), strides 2 and 3 (dx by col2im), kernels smaller than the stride, tap rows
