@@ -103,7 +103,8 @@ typedef enum {
 } ae_act;
 const char *ae_act_name(ae_act a);
 int ae_act_parse(const char *s, ae_act *out);
-/* y = f(z) over n values; for softmax, rows of width `width`. */
+/* y = f(z) over n values; for softmax, rows of width `width`. y may be z itself except for softmax (the model
+ * computes a hidden layer's f in place). */
 void ae_act_forward(ae_act a, const float *z, float *y, size_t n, int width);
 /* dz = f'(z) ⊙ dy, using the saved output y (every supported f' is a function of y). Not for softmax.
  * dz may be dy itself. */

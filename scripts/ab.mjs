@@ -7,7 +7,8 @@
 // A/B tables of docs/benchmarks.md, where a split that comes and goes for seconds at a time decides most
 // of a 2-thread run's speed.
 //   node scripts/ab.mjs A B [--workload W3|K|W1|W2|W4|SPEC] [--threads 2] [--runs 6] [--seconds 1] [--batch N]
-// A and B: aelab binaries (build/base/build/aelab and build/aelab, or copies of them); runs are ABAB…,
+// A and B: aelab binaries (build/base/build/aelab and build/aelab, or copies of them); runs are AB BA AB …
+// (so that whatever drifts between a pair's first and second run favours neither),
 // each `aelab bench --arch SPEC --batch N --seconds S --threads T` run from a directory with data/.
 // Prints one line per run and, per build, median samples/s together and apart with their counts; exits 1
 // if a run fails. Takes about runs × 2 × (seconds + 1.5) s.
@@ -38,6 +39,10 @@ if (bins.length !== 2 || !bins.every((b) => fs.existsSync(b))) {
 const w = opt('workload', 'W3');
 const [spec, defBatch] = WORKLOADS[w] || [w, 128];
 const threads = Number(opt('threads', 2)), runs = Number(opt('runs', 6)), seconds = Number(opt('seconds', 1)), batch = Number(opt('batch', defBatch));
+for (const [name, v] of [['threads', threads], ['runs', runs], ['batch', batch]])
+  if (!Number.isInteger(v) || v < 1) { console.error(`--${name} must be a whole number from 1, not '${opt(name)}'`); process.exit(2); }
+if (!(seconds > 0)) { console.error(`--seconds must be a number above 0, not '${opt('seconds')}'`); process.exit(2); }
+if (!spec) { console.error('--workload needs a name (W1, W2, W3, W4, K) or a model spec'); process.exit(2); }
 
 const json = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
 const run = (bin, argv) => json(execFileSync(bin, argv, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -48,7 +53,7 @@ console.log(`${w} (${spec}), batch ${batch}, ${threads} thread(s), ${runs} runs 
 const got = bins.map(() => ({ together: [], apart: [], mixed: 0 }));
 try {
   for (let r = 0; r < runs; r++)
-    for (let k = 0; k < 2; k++) {
+    for (const k of r % 2 ? [1, 0] : [0, 1]) {
       const before = roundTrip(bins[k]);
       const s = run(bins[k], ['bench', '--arch', spec, '--batch', String(batch), '--seconds', String(seconds), '--threads', String(threads)]).samples_per_s;
       const after = roundTrip(bins[k]);

@@ -52,8 +52,8 @@ int ae_dataset_drawn_mean(const ae_dataset *d, float *out);
 /* What a GEMM does to its output block besides C += op(A) op(B) (src/gemm.c). Applied per block of C while
  * it is still in cache, instead of in separate passes over C:
  *  - init: C starts from the bias row (bias != NULL) or from zero (zero) instead of its old contents;
- *  - post, after the last K block: AE_POST_FORWARD writes y = f(C) (an elementwise f), AE_POST_BACKWARD
- *    replaces C by f'(fy) ⊙ C (fy: the saved outputs of f). Same bits as the separate passes. */
+ *  - post, after the last K block: AE_POST_FORWARD writes y = f(C) (an elementwise f; y may be C itself),
+ *    AE_POST_BACKWARD replaces C by f'(fy) ⊙ C (fy: the saved outputs of f). Same bits as the separate passes. */
 enum { AE_POST_NONE = 0, AE_POST_FORWARD, AE_POST_BACKWARD };
 typedef struct {
     const float *bias; /* (N) */

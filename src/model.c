@@ -69,10 +69,9 @@ int ae_arch_n_params(const ae_arch *a, uint64_t *n) {
  * f(z) is what backward reads. So z has a buffer of its own only where it is read later, and is y itself
  * everywhere else: under the identity trivially, and otherwise because every f but softmax (output only)
  * is elementwise and ae_act_forward may run in place, so the layer writes z into y's rows and f turns them
- * into y (the same arithmetic, so the same bits as a separate z). A z buffer shared by the hidden layers,
- * which this replaced, cost the keras.io convolutional autoencoder 12.8 MB at batch 128 (it trains in 150
- * MiB of wasm memory, from 163), and on two threads each layer of another width wrote its examples' z over
- * cache lines the other core had written last. */
+ * into y (the same arithmetic, so the same bits as a separate z: tests/c/test_conv.c, check_in_place). No
+ * buffer for z: less memory, and on two threads no layer writes its z over cache lines that a layer of
+ * another width had the other core write (docs/benchmarks.md). */
 enum { Z_IS_Y, Z_OWN };
 static int z_kind(const ae_arch *a, int l) {
     if (l == a->n_layers - 1 && a->layer[l].act != AE_ACT_IDENTITY) return Z_OWN;
@@ -251,8 +250,7 @@ static int check_batch(const ae_model *m, int B) {
 static void layer_ctx(ae_model *m, int l, int B, ae_layer_ctx *c) {
     const ae_arch *a = &m->arch;
     *c = (ae_layer_ctx){.spec = &a->layer[l], .in = a->shape[l], .out = a->shape[l + 1], .B = B,
-                        .x = m->a[l], .z = m->z[l], .y = m->a[l + 1], .dz = m->dz[l], .fuse_below = -1, .scratch = m->scratch,
-                        .cap = m->max_batch};
+                        .x = m->a[l], .z = m->z[l], .y = m->a[l + 1], .dz = m->dz[l], .fuse_below = -1, .scratch = m->scratch};
     for (int k = 0; k < m->n_tensors[l]; k++) {
         c->p[k] = m->params + m->t_off[l][k];
         c->g[k] = m->grads + m->t_off[l][k];

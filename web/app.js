@@ -100,6 +100,13 @@ function showPanels(names) {
     $(m.section).hidden = !names.includes(m.name);
     $(`show-${m.name}`).checked = names.includes(m.name);
   }
+  countPanels();
+}
+
+/** The switches' summary line, which a phone shows in their place until tapped: how many panels are on show. */
+function countPanels() {
+  const on = PANELS.filter((m) => $(`show-${m.name}`).checked).length;
+  $('panels-sum').textContent = `Show or hide panels (${on === PANELS.length ? 'all' : on} of ${PANELS.length} shown)`;
 }
 
 /** What the link says before the engine starts: embedding, the build, the panels. Returns a message if
@@ -248,10 +255,18 @@ function setupShow() {
     fs.append(l);
     l.firstChild.addEventListener('change', (e) => {
       $(m.section).hidden = !e.target.checked;
+      countPanels();
       writeHash();
       if (e.target.checked) refresh();
     });
   }
+  countPanels();
+  // On a phone the switches, sixteen finger-sized chips, would fill the first screen above the Model panel:
+  // they start folded under their summary line (style.css shows it only there). A wider window always has
+  // them open.
+  const narrow = window.matchMedia('(max-width: 760px)'), box = $('panels-box');
+  box.open = !narrow.matches;
+  narrow.addEventListener('change', (e) => { if (!e.matches) box.open = true; });
 }
 
 function setButtons() {

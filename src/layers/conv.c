@@ -95,16 +95,15 @@ static int tensors(const ae_layer *l, ae_shape in, ae_shape out, ae_tensor_info 
 }
 
 /* On several threads a stride-1 layer's weight gradient takes the whole batch at once where its padded input
- * is at most 2·AE_PATCH_BUDGET floats (2 MB) and dz at most 8·AE_PATCH_BUDGET (8 MB): W3's first, second and
- * sixth convolutions. Its parts (src/layers/patches.c, grads_part) are then the contiguous shares of the batch
- * that the loops around it give each thread, so each thread reads only what it wrote. A slice at a time,
- * half of each thread's part of a slice is the other core's examples, whose cache lines cross once to be
- * read and again to be written in the next step, which costs most with the cores on different chiplets
- * (W3 on 2 threads, alternating natively with scripts/ab.mjs: 4-10% faster apart, the same together). Larger
- * layers keep their slices: with the whole batch each tile streams both threads' shares from L3, and the
- * keras.io model's first two convolutions (dz 12.8 MB; input 4 MB) and W3's last (input 7.4 MB) ran 2-4%
- * slower so, with the cores together. On one thread slices keep what a tile rereads in L2. The slices only
- * group the examples: the sums, and so the bits, are the same. Returns the most examples taken at once. */
+ * is at most 2·AE_PATCH_BUDGET floats (2 MB) and dz at most 8·AE_PATCH_BUDGET (8 MB): at batch 128, W3's
+ * first, second and sixth convolutions. Its parts (src/layers/patches.c, grads_part) are then the contiguous
+ * shares of the batch that the loops around it give each thread, so each thread reads only what it wrote. A
+ * slice at a time, half of each thread's part of a slice is the other core's examples, whose cache lines
+ * cross once to be read and again to be written in the next step, which costs most with the cores on
+ * different chiplets. Larger layers keep their slices: with the whole batch each tile would stream both
+ * threads' shares from L3 (docs/benchmarks.md has what each choice measured). On one thread slices keep
+ * what a tile rereads in L2. The slices only group the examples: the sums, and so the bits, are the same.
+ * Returns the most examples taken at once. */
 static int grads_whole(const ae_layer *l, ae_shape in, ae_shape out) {
     const ae_patches g = geom(l, in, out);
     const uint64_t a = 2 * (uint64_t)AE_PATCH_BUDGET / ae_patch_padded(&g), b = 8 * (uint64_t)AE_PATCH_BUDGET / (uint64_t)AE_SHAPE_SIZE(out),
@@ -112,18 +111,23 @@ static int grads_whole(const ae_layer *l, ae_shape in, ae_shape out) {
     return l->stride != 1 ? 0 : n > AE_MAX_BATCH ? AE_MAX_BATCH : (int)n;
 }
 
-/* floats of the buffer before the slack, for batches up to B: a slice's padded copy (or dcol), or the whole
- * batch's padded input where B is at most grads_whole */
+/* Floats before the buffer: the packed kernels, whose place so depends on nothing that varies with the batch
+ * (rounded to a 64-byte multiple, so the buffer starts as aligned as the scratch does). */
+static size_t head(const ae_layer *l, ae_shape in, ae_shape out) { return (size_t)(packed_floats(l, in, out) + 15) / 16 * 16; }
+
+/* Floats of the buffer for a batch of B, never fewer for a larger B (a model's scratch is sized for its
+ * largest batch, and a partial batch must fit in it): a slice's padded copy (or dcol), or the padded input
+ * of up to grads_whole examples. */
 static uint64_t buf_floats(const ae_layer *l, ae_shape in, ae_shape out, int B) {
     const ae_patches g = geom(l, in, out);
-    const uint64_t pe = per_example(l, in, out), s = (uint64_t)ae_patch_slice(pe, B) * pe,
-                   w = B <= grads_whole(l, in, out) ? (uint64_t)B * ae_patch_padded(&g) : 0;
+    const int gw = grads_whole(l, in, out);
+    const uint64_t pe = per_example(l, in, out), s = (uint64_t)ae_patch_slice(pe, B) * pe, w = (uint64_t)(B < gw ? B : gw) * ae_patch_padded(&g);
     return s > w ? s : w;
 }
 
-/* the buffer, its slack, then the packed kernel */
+/* the packed kernels, then the buffer and its slack */
 static uint64_t scratch(const ae_layer *l, ae_shape in, ae_shape out, int B) {
-    return buf_floats(l, in, out, B) + AE_PATCH_SLACK + packed_floats(l, in, out);
+    return head(l, in, out) + buf_floats(l, in, out, B) + AE_PATCH_SLACK;
 }
 
 static void forward(const ae_layer_ctx *c) {
@@ -133,7 +137,7 @@ static void forward(const ae_layer_ctx *c) {
     const size_t n_out = (size_t)AE_SHAPE_SIZE(c->out);
     const uint64_t pe = per_example(l, c->in, c->out);
     const int S = ae_patch_slice(pe, c->B), post = c->apply_act && l->act != AE_ACT_SOFTMAX;
-    float *pad = c->scratch, *packed = c->scratch + (size_t)S * pe + AE_PATCH_SLACK;
+    float *packed = c->scratch, *pad = c->scratch + head(l, c->in, c->out);
     ae_patch_pack(c->p[0], 1, kkc, kkc, co, packed); /* B (K·K·C_in, C_out) = W^T */
     /* z (B·Ho·Wo, C_out) = bias + P(x) W^T, y = f(z) */
     const ae_epilogue ep = {.bias = c->p[1], .post = post ? AE_POST_FORWARD : AE_POST_NONE, .act = l->act, .y = c->y, .ldy = co};
@@ -157,9 +161,8 @@ static void backward(const ae_layer_ctx *c) {
     const size_t n_in = (size_t)AE_SHAPE_SIZE(c->in), n_out = (size_t)AE_SHAPE_SIZE(c->out);
     const uint64_t pe = per_example(l, c->in, c->out);
     const int S = ae_patch_slice(pe, c->B), turned = l->stride == 1;
-    const int cap = c->cap > c->B ? c->cap : c->B, whole = cap <= grads_whole(l, c->in, c->out);
-    float *buf = c->scratch, *Wf = c->scratch + (size_t)buf_floats(l, c->in, c->out, cap) + AE_PATCH_SLACK, *packed = Wf + (size_t)kk * co * ci;
-    const int Sg = ae_threads() > 1 && whole ? c->B : S; /* examples per pass of dW */
+    float *Wf = c->scratch, *packed = Wf + (size_t)kk * co * ci, *buf = c->scratch + head(l, c->in, c->out);
+    const int Sg = ae_threads() > 1 && c->B <= grads_whole(l, c->in, c->out) ? c->B : S; /* examples per pass of dW */
     if (c->dx && turned) {
         turn_kernel(c->p[0], Wf, l->kernel, co, ci);
         ae_patch_pack(Wf, ci, 1, kk * co, ci, packed); /* B (K·K·C_out, C_in) = Wf */

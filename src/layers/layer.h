@@ -25,8 +25,7 @@ typedef struct {
     int fuse_below;   /* backward only: an elementwise activation of the layer below (an ae_act) that the
                        * kind may apply to dx itself (dx = f'(x) ⊙ dx, with x the below layer's output);
                        * -1 when the model applies it as its own step */
-    float *scratch;   /* scratch(...) floats */
-    int cap;          /* the batch that scratch(...) was asked for, at least B; 0: B */
+    float *scratch;   /* scratch(...) floats for a batch of at least B */
 } ae_layer_ctx;
 
 typedef struct {
@@ -54,7 +53,7 @@ typedef struct {
     int fuses_act;   /* forward can apply the layer's own activation (apply_act) */
     int fuses_below; /* backward can apply the layer below's activation derivative (fuse_below) */
     const char *example; /* a token of this kind, for messages: "32", "conv16k3" */
-    int reads_z;     /* backward reads the layer's own z (the model then keeps it; else z may be shared) */
+    int reads_z;     /* backward reads the layer's own z (the model then keeps it; else z is y, f applied in place) */
 } ae_layer_ops;
 
 /* Examples per parallel range for a kind that splits its work by example: enough that a range holds about

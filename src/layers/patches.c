@@ -285,6 +285,7 @@ typedef struct {
     size_t img, pitch;
     int parts;          /* contiguous parts of the examples, one per thread, run as a pipeline (each thread then
                          * reads the part of the slice that it padded, rather than all of it); 0: one task per tile */
+    int per;            /* examples per part: ⌈n / T⌉, as ae_patch_pad and ae_parallel_range share out examples */
 } grads_job;
 
 /* acc += Σ over the positions p of examples [e0, e1), in order, of patch(p)[off[i]] · A[p][m0 ..]: the columns of A loaded as two
@@ -436,9 +437,9 @@ static void grads_task(void *p, int task) {
  * threads the second waits one tile at the start, the first one tile at the end). */
 static void grads_part(void *p, int part, int t) {
     const grads_job *j = p;
-    const int per = (j->n + j->parts - 1) / j->parts, e0 = part * per, e1 = e0 + per < j->n ? e0 + per : j->n;
+    const int e0 = part * j->per, e1 = e0 + j->per < j->n ? e0 + j->per : j->n;
     if (t < 0) grads_db(j);
-    else if (e0 < e1) grads_one(j, t, e0, e1);
+    else grads_one(j, t, e0, e1);
 }
 
 void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M, float *dW, int n, const float *dz, int rows,
@@ -446,12 +447,16 @@ void ae_patch_grads(const ae_patches *g, const float *pad, const float *A, int M
     const int wp = pad_w(g), kc = g->k * g->c, K = g->k * kc, runs = (kc + 31) / 32, T = ae_threads();
     const int fold = A == dz && M == c && (size_t)rows == (size_t)n * g->gh * g->gw;
     grads_job j = {g, pad, A, dz, dW, db, n, M, K, kc, rows, c, M > 1 ? (M + 7) / 8 : 1, M > 1 ? (K + MR - 1) / MR : g->k * runs,
-                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, T < n ? T : n};
+                   ((kc + runs - 1) / runs + 3) / 4 * 4, fold, (size_t)pad_h(g) * wp * g->c, (size_t)wp * g->c, T < n ? T : n, 1};
     /* The pipeline takes tiles + parts − 1 steps of a tile's part; tile by tile, ⌈tiles / T⌉ whole tiles,
      * parts steps each. The pipeline is kept unless it costs more than a quarter more than that: its threads
      * read only their own examples (W3 on 2 threads, all of whose layers keep it: 4-24 tiles, docs/benchmarks.md).
      * On many threads with few tiles the pipeline's start and end would cost more. The same sums either way. */
     const int tiles = j.kt * j.mt;
+    if (j.parts > 1) {
+        j.per = (n + j.parts - 1) / j.parts;
+        j.parts = (n + j.per - 1) / j.per; /* none empty (5 on 4 threads: 2, 2, 1) */
+    }
     if (j.parts <= 1 || 4L * (tiles + j.parts - 1) > 5L * j.parts * ((tiles + T - 1) / T)) j.parts = 0; /* one example: tiles */
     if (j.parts) ae_parallel_chain(j.parts, tiles, !fold, grads_part, &j);
     else ae_parallel_for(tiles + !fold, grads_task, &j);

@@ -34,7 +34,7 @@ uint64_t ae_patch_pack_floats(int K, int N);
 void ae_patch_pack(const float *src, int sk, int sn, int K, int N, float *packed);
 
 /* out (n·gh·gw, N) = init + P B, P from the padded copy, B packed; ep (may be NULL) as a GEMM's epilogue
- * over out: init from ep->bias (N) or zero; then AE_POST_FORWARD writes ep->y = f(out), AE_POST_BACKWARD
+ * over out: init from ep->bias (N) or zero; then AE_POST_FORWARD writes ep->y = f(out) (ep->y may be out), AE_POST_BACKWARD
  * sets out = f'(ep->fy) ⊙ out, y and fy laid out as out (ldy, ldfy = N); softmax is the caller's. Each out
  * value is init + Σ over K in ascending order (N = 1: in four lanes, then summed), whatever the thread count. */
 void ae_patch_conv(const ae_patches *g, const float *pad, const float *packed, int N, float *out, int n, const ae_epilogue *ep);

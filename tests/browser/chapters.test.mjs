@@ -45,6 +45,9 @@ test('a chapter link opens that chapter; the contents and its buttons move betwe
   assert.doesNotMatch(page.url(), /chapter=|panels=/);
   const all = await shown(page);
   assert.equal(all.length, 1 + (await page.locator('#panels input').count()), all.join(' ')); // the Model section and every panel
+  // on a wide screen the switches are always open, their phone-only summary line not drawn
+  assert.equal(await page.locator('#panels').isVisible(), true);
+  assert.equal(await page.locator('#panels-sum').isVisible(), false);
   // back in page order: as a page opened without a chapter has them
   const order = (pg) => pg.evaluate(() => [...document.querySelectorAll('main > section')].map((x) => x.id));
   const plain = await openPage(env.browser, `${env.server.url}#v=1`);
@@ -111,9 +114,20 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.waitForFunction(() => !document.getElementById('toc').hasAttribute('data-left'));
   const start = await edges();
   assert.ok(start.right && !start.left && /^linear-gradient\(to right, rgb\(0, 0, 0\) calc/.test(start.mask), `the right edge alone fades: ${JSON.stringify(start)}`);
-  // All panels: the switches come back
+  // All panels: the switches come back, folded under one line (sixteen chips would fill the first screen)
+  // that says how many are on show; a tap opens them
   await phone.click('#toc a[data-chapter=""]');
+  assert.equal(await phone.locator('#panels').isVisible(), false);
+  const sum = phone.locator('#panels-sum');
+  assert.match(await sum.textContent(), /^Show or hide panels \(all of \d+ shown\)$/);
+  assert.ok((await sum.boundingBox()).height >= 44, 'the summary line is a finger-sized target');
+  const setupTop = (await phone.locator('#setup').boundingBox()).y + (await phone.evaluate(() => window.scrollY));
+  assert.ok(setupTop < 500, `the Model panel starts in the first screen (at ${setupTop})`);
+  await sum.tap();
   assert.equal(await phone.locator('#panels').isVisible(), true);
+  await phone.uncheck('#show-latent');
+  const n = await phone.locator('#panels input').count();
+  assert.equal(await sum.textContent(), `Show or hide panels (${n - 1} of ${n} shown)`);
   await phone.close();
   // embedded: a chapter's panels keep their explanations; bare panels embedded do not
   const explanation = '#recon-panel p.muted';

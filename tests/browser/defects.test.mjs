@@ -147,6 +147,58 @@ test('phone: 390×844 fits with no horizontal scroll and every control is a usab
   await ctx.close();
 });
 
+test('phone: a run started below the fold shows where it is, and pauses, from a bar at the bottom of the screen', async () => {
+  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  await page.fill('#epochs', '50'); // long enough to be running throughout
+  await page.locator('#epochs').dispatchEvent('change');
+  assert.equal(await page.locator('#runbar').isVisible(), false, 'no bar before a run');
+  // the form is taller than the screen: Start is at its foot and the numbers under it are out of view
+  await page.evaluate(() => document.getElementById('setup').scrollIntoView());
+  await page.tap('#start');
+  await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) > 0);
+  const inView = (id) => page.evaluate((i) => { const r = document.getElementById(i).getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }, id);
+  assert.equal(await inView('numbers'), false);
+  await page.waitForFunction(() => !document.getElementById('runbar').hidden);
+  await page.waitForFunction(() => /^Epoch \d+ of 50 · step \d+ · loss \d\.\d{4}/.test(document.getElementById('runbar-text').textContent));
+  const bar = await page.locator('#runbar').boundingBox(), toggle = await page.locator('#runbar-toggle').boundingBox();
+  assert.ok(bar.y >= 0 && bar.y + bar.height <= 844 && bar.x >= 0 && bar.x + bar.width <= 390, `the bar is at ${JSON.stringify(bar)}`);
+  assert.ok(toggle.height >= 44 && toggle.width >= 44, `its button is ${toggle.width}×${toggle.height}`);
+  // the bar follows the run while the reader is further down, and pauses it
+  await page.evaluate(() => document.getElementById('recon-panel').scrollIntoView());
+  await page.tap('#runbar-toggle');
+  await page.waitForFunction(() => !document.getElementById('resume').disabled);
+  await page.waitForFunction(() => /^Paused · Epoch/.test(document.getElementById('runbar-text').textContent));
+  assert.equal(await page.locator('#runbar-toggle').textContent(), 'Resume');
+  // scrolled back to the numbers, the bar goes; away again, it is back
+  await page.evaluate(() => document.getElementById('numbers').scrollIntoView());
+  await page.waitForFunction(() => document.getElementById('runbar').hidden);
+  await page.evaluate(() => document.getElementById('recon-panel').scrollIntoView());
+  await page.waitForFunction(() => !document.getElementById('runbar').hidden);
+  // it takes the reader back to the controls, where the numbers are, and goes
+  await page.tap('#runbar-go');
+  await page.waitForFunction(() => document.getElementById('runbar').hidden);
+  assert.equal(await inView('numbers'), true);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'resume');
+  // resumed from the bar further down, the run stopped (by the Stop button, from wherever) takes the bar with it
+  await page.evaluate(() => document.getElementById('recon-panel').scrollIntoView());
+  await page.waitForFunction(() => !document.getElementById('runbar').hidden);
+  await page.tap('#runbar-toggle');
+  await page.waitForFunction(() => !document.getElementById('pause').disabled);
+  assert.equal(await page.locator('#runbar-toggle').textContent(), 'Pause');
+  await page.evaluate(() => document.getElementById('stop').click());
+  await page.waitForFunction(() => !document.getElementById('start').disabled);
+  await page.waitForFunction(() => document.getElementById('runbar').hidden);
+  assert.equal(await inView('numbers'), false, 'the page stays where the reader is');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'start', 'focus, which was in the bar, goes to Start');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test('an invalid field names itself; the preset menu says Custom for a model a link set', async () => {
   const { page, errors } = await openPage(env.browser, `${env.server.url}#v=1&sizes=784-100-784`);
   assert.equal(await page.inputValue('#preset'), 'custom');

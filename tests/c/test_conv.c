@@ -113,13 +113,13 @@ static void bufs_free(bufs *u) {
 
 /* Runs the kind's forward (act fused) and backward (below's derivative fused, gradients added to gW0/gb0) on
  * B examples starting at example `first` of the given buffers. */
-static void run_layer(const ae_layer *l, ae_shape in, ae_shape out, int B, int cap, int first, const float *x, const float *W, const float *b,
+static void run_layer(const ae_layer *l, ae_shape in, ae_shape out, int B, int first, const float *x, const float *W, const float *b,
                       const float *dz, float *z, float *y, float *dx, float *gW, float *gb, float *scratch, ae_act below) {
     const ae_layer_ops *ops = ae_layer_ops_of(l->kind);
     const size_t ni = (size_t)AE_SHAPE_SIZE(in), no = (size_t)AE_SHAPE_SIZE(out);
     ae_layer_ctx c = {.spec = l, .in = in, .out = out, .B = B, .p = {W, b}, .g = {gW, gb}, .x = x + first * ni, .z = z + first * no,
                       .y = y + first * no, .dz = dz + first * no, .dx = dx + first * ni, .apply_act = 1, .fuse_below = (int)below,
-                      .scratch = scratch, .cap = cap};
+                      .scratch = scratch};
     ops->forward(&c);
     c.apply_act = 0;
     ops->backward(&c);
@@ -161,19 +161,19 @@ static void check_case(const conv_case *c, ae_act act, ae_act below, uint64_t se
     memcpy(gW0, u[0].gW, nw * 4);
     memcpy(gb0, u[0].gb, nb * 4);
     ae_set_threads(1);
-    run_layer(&l, in, out, B, B, 0, u[0].x, u[0].W, u[0].b, u[0].dz, u[0].z, u[0].y, u[0].dx, u[0].gW, u[0].gb, u[0].scratch, below);
+    run_layer(&l, in, out, B, 0, u[0].x, u[0].W, u[0].b, u[0].dz, u[0].z, u[0].y, u[0].dx, u[0].gW, u[0].gb, u[0].scratch, below);
     ae_set_threads(2);
-    run_layer(&l, in, out, B, B, 0, u[1].x, u[1].W, u[1].b, u[1].dz, u[1].z, u[1].y, u[1].dx, u[1].gW, u[1].gb, u[1].scratch, below);
+    run_layer(&l, in, out, B, 0, u[1].x, u[1].W, u[1].b, u[1].dz, u[1].z, u[1].y, u[1].dx, u[1].gW, u[1].gb, u[1].scratch, below);
     /* on 2 threads, the first example alone and then the rest: batches smaller than the one the scratch was
      * sized for, as a model's last, partial batch */
-    run_layer(&l, in, out, 1, B, 0, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
-    if (B > 1) run_layer(&l, in, out, B - 1, B, 1, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
+    run_layer(&l, in, out, 1, 0, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
+    if (B > 1) run_layer(&l, in, out, B - 1, 1, u[2].x, u[2].W, u[2].b, u[2].dz, u[2].z, u[2].y, u[2].dx, u[2].gW, u[2].gb, u[2].scratch, below);
     ae_set_threads(3);
-    run_layer(&l, in, out, B, B, 0, u[3].x, u[3].W, u[3].b, u[3].dz, u[3].z, u[3].y, u[3].dx, u[3].gW, u[3].gb, u[3].scratch, below);
+    run_layer(&l, in, out, B, 0, u[3].x, u[3].W, u[3].b, u[3].dz, u[3].z, u[3].y, u[3].dx, u[3].gW, u[3].gb, u[3].scratch, below);
     /* f applied in place over z (softmax, which reads a whole row, only ever on the output, whose z is kept) */
     const int in_place = act != AE_ACT_SOFTMAX;
     ae_set_threads(2);
-    if (in_place) run_layer(&l, in, out, B, B, 0, u[4].x, u[4].W, u[4].b, u[4].dz, u[4].y, u[4].y, u[4].dx, u[4].gW, u[4].gb, u[4].scratch, below);
+    if (in_place) run_layer(&l, in, out, B, 0, u[4].x, u[4].W, u[4].b, u[4].dz, u[4].y, u[4].y, u[4].dx, u[4].gW, u[4].gb, u[4].scratch, below);
     ae_set_threads(1);
 
     /* the reference, example by example */
@@ -445,8 +445,9 @@ static void check_specs(void) {
 /* The gradients' buffers (src/model.c's dz_buffers): layers that share one have the same width (so each
  * example's gradient sits where the last layer in it put the same example's: the threads' halves of the batch
  * stay on their own cores' cache lines) and are at least two apart (never live at once), and buffers that
- * are not shared do not overlap. For these models they take no more room than two of the widest. */
-static int check_buffers(const char *spec, int B) { /* returns the count of buffers */
+ * are not shared do not overlap. For these models they take no more room than two of the widest. And the
+ * pre-activations (z_kind): y's own rows, except where z is read later, then a buffer past the activations. */
+static int check_buffers(const char *spec, int B) { /* returns the count of dz buffers */
     ae_arch a;
     ae_model m;
     const int ok = ae_arch_parse(&a, spec, NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, B, 1) == AE_OK;
@@ -479,6 +480,39 @@ static int check_buffers(const char *spec, int B) { /* returns the count of buff
     return buffers;
 }
 
+/* Every layer kind's forward with its z written into y's rows (as the model now plans a hidden layer's z),
+ * against the same forward with a z buffer of its own: y to the bit. The model runs forward in place; each
+ * layer is then run again by hand from the model's own a[l], its z in a buffer apart. */
+static void check_in_place(const char *spec, int B) {
+    ae_arch a;
+    ae_model m;
+    const int ok = ae_arch_parse(&a, spec, NULL, NULL, NULL, NULL) == AE_OK && ae_model_init(&m, &a, B, 7) == AE_OK;
+    CHECK(ok, "%s: %s", spec, ae_last_error());
+    if (!ok) return;
+    ae_rng r;
+    ae_rng_seed(&r, 11, 3);
+    float *in = ae_model_input(&m);
+    for (size_t i = 0; i < (size_t)B * a.sizes[0]; i++) in[i] = ae_rng_uniform(&r);
+    ae_set_threads(2);
+    CHECK(ae_model_forward(&m, B) == AE_OK, "%s: forward: %s", spec, ae_last_error());
+    for (int l = 0; l < a.n_layers; l++) {
+        const size_t n = (size_t)B * a.sizes[l + 1];
+        float *z = malloc(n * 4), *y = malloc(n * 4);
+        const ae_layer_ops *ops = ae_layer_ops_of(a.layer[l].kind);
+        ae_layer_ctx c = {.spec = &a.layer[l], .in = a.shape[l], .out = a.shape[l + 1], .B = B, .x = m.a[l], .z = z, .y = y,
+                          .apply_act = ops->fuses_act, .fuse_below = -1, .scratch = m.scratch};
+        for (int k = 0; k < m.n_tensors[l]; k++) c.p[k] = ae_model_tensor(&m, l, k);
+        ops->forward(&c);
+        if (!c.apply_act) ae_act_forward(a.layer[l].act, z, y, n, a.sizes[l + 1]);
+        CHECK(!memcmp(y, m.a[l + 1], n * 4), "%s: layer %d (%s, %s): y with z in its own buffer differs from y computed in place", spec, l,
+              ops->name, ae_act_name(a.layer[l].act));
+        free(z);
+        free(y);
+    }
+    ae_set_threads(1);
+    ae_model_free(&m);
+}
+
 int main(void) {
     check_specs();
     check_buffers("1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3", 4); /* W3 */
@@ -486,6 +520,9 @@ int main(void) {
     check_buffers("784-100-100-100-100-784", 2);
     check_buffers("1x28x28-conv4k3:tanh-pool2:tanh-up2-conv1k3", 2); /* a pooling layer's z under an activation is kept */
     check_buffers("784-64:tanh-32:linear-64:sigmoid-784 loss=mse output=linear", 2);
+    /* every kind and every elementwise activation computed in place: dense, conv, convt, pooling, upsampling and a reshape */
+    check_in_place("784-64:tanh-32:leaky_relu-2:linear-64:sigmoid-784", 5);
+    check_in_place("1x28x28-conv6k3:tanh-pool2:sigmoid-conv4k3s2:leaky_relu-196:tanh-4x7x7-convt3k3s2:relu-up2:tanh-conv1k3", 3);
     CHECK(check_buffers("784-100-784-100-784", 2) == 2, "784-100-784-100-784: the loss's dz[3] and dz[1], dz[2] and dz[0], should share");
     /* hand-picked shapes for every path and edge of the kernels: one channel in or out (the dot kernel),
      * channels past a multiple of 8 (partial column tiles), a kernel larger than the image, even kernels
@@ -498,8 +535,9 @@ int main(void) {
         {AE_LAYER_CONV, 4, 3, 3, 2, 1, 2, 0, 2},    {AE_LAYER_CONVT, 8, 4, 4, 8, 3, 2, 0, 3},  {AE_LAYER_CONVT, 1, 5, 3, 2, 3, 2, 1, 2},
         {AE_LAYER_CONVT, 3, 3, 3, 1, 4, 2, 0, 2},   {AE_LAYER_CONVT, 17, 2, 5, 3, 1, 2, 0, 2}, {AE_LAYER_CONVT, 2, 3, 4, 9, 5, 3, 1, 2},
         {AE_LAYER_CONVT, 5, 1, 1, 16, 3, 1, 0, 2},  {AE_LAYER_CONVT, 9, 4, 3, 5, 2, 2, 1, 3},
-        {AE_LAYER_CONV, 16, 72, 72, 4, 3, 1, 0, 5}, /* 3 slices of the padded input (74·74·16 floats each) */
-        {AE_LAYER_CONV, 32, 66, 66, 2, 3, 1, 0, 3}, /* room for one padded input: fewer than the threads */
+        {AE_LAYER_CONV, 16, 72, 72, 4, 3, 1, 0, 5}, /* 3 slices of the padded input (74·74·16 floats each) on one thread; all 5 at once on more */
+        {AE_LAYER_CONV, 16, 72, 72, 4, 3, 1, 0, 6}, /* the same, 3 slices on any thread count, and a partial batch of 5 all at once */
+        {AE_LAYER_CONV, 32, 66, 66, 2, 3, 1, 0, 3}, /* room for one padded input: fewer than the threads (one thread) */
         {AE_LAYER_CONV, 12, 40, 40, 1, 3, 2, 0, 7}, /* stride 2: several slices of dcol */
         {AE_LAYER_CONVT, 3, 20, 20, 16, 3, 2, 0, 9}, /* 3 slices of D */
     };

@@ -76,6 +76,11 @@ const html = String.raw`
       <dt>Time left</dt><dd id="n-eta">–</dd>
       <dt>Parameters</dt><dd id="n-params">–</dd>
     </dl>
+    <div id="runbar" role="group" aria-label="The run" hidden>
+      <span id="runbar-text"></span>
+      <button id="runbar-toggle" class="secondary">Pause</button>
+      <button id="runbar-go" class="secondary" aria-label="Back to the training controls" title="Back to the training controls">↑</button>
+    </div>
   </section>`;
 
 let ctx;
@@ -232,10 +237,51 @@ async function loadModel(e) {
   ctx.send('load', { bytes, name: file.name, config }, [bytes]);
 }
 
+// The run bar: while a run is going or paused and the numbers under the form are out of view (on a phone
+// the form alone is taller than the screen, so Start scrolls nothing into sight; on any screen the panels
+// further down), a bar at the bottom of the window says where the run is and pauses or resumes it.
+let numbersInView = true;
+
+function runbarText() {
+  const t = (id) => $(id).textContent;
+  const eta = t('n-eta'), left = !ctx.ui.paused && /\d/.test(eta) ? ` · ${eta} left` : '';
+  $('runbar-text').textContent = `${ctx.ui.paused ? 'Paused · ' : ''}Epoch ${t('n-epoch')} · step ${t('n-step')} · loss ${t('n-loss')}${left}`;
+}
+
+function runbarShow() {
+  const { ui } = ctx, on = ui.ready && (ui.running || ui.paused) && !numbersInView;
+  // focus in the bar as it goes (the run ended, or the numbers came into view) goes to the controls it stood
+  // for, without scrolling the page away from what the reader is looking at
+  if (!on && $('runbar').contains(document.activeElement)) $(ui.running ? 'pause' : ui.paused ? 'resume' : 'start').focus({ preventScroll: true });
+  $('runbar').hidden = !on;
+  document.body.classList.toggle('has-runbar', on); // room under the last panel, which the bar would cover
+  if (!on) return;
+  $('runbar-toggle').textContent = ui.running ? 'Pause' : 'Resume';
+  $('runbar-toggle').disabled = ui.running ? $('pause').disabled : $('resume').disabled;
+  runbarText();
+}
+
+function setupRunbar() {
+  // last in the page, where it shows, so that Tab and a screen reader reach it after the panels
+  document.body.append($('runbar'));
+  new IntersectionObserver((entries) => {
+    numbersInView = entries.at(-1).isIntersecting;
+    runbarShow();
+  }).observe($('numbers'));
+  // the numbers are written by panels/loss.js: the bar repeats them as they change
+  new MutationObserver(() => { if (!$('runbar').hidden) runbarText(); }).observe($('numbers'), { subtree: true, childList: true, characterData: true });
+  $('runbar-toggle').addEventListener('click', () => $(ctx.ui.running ? 'pause' : 'resume').click());
+  $('runbar-go').addEventListener('click', () => {
+    $('start').scrollIntoView({ block: 'center' });
+    $(ctx.ui.running ? 'pause' : 'resume').focus({ preventScroll: true });
+  });
+}
+
 export default {
   html,
   setup(c) {
     ctx = c;
+    setupRunbar();
     $('preset').addEventListener('change', () => {
       ctx.showError('');
       applyPreset($('preset').value);
@@ -349,5 +395,6 @@ export default {
     $('form-lock').textContent = ui.paused
       ? 'Paused: the settings stay locked so the run can resume. Stop ends the run and unlocks them.'
       : 'Training: the settings are locked. Pause or Stop first; Stop unlocks them.';
+    runbarShow();
   },
 };
