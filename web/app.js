@@ -261,10 +261,10 @@ function setupShow() {
     });
   }
   countPanels();
-  // On a phone the switches, sixteen finger-sized chips, would fill the first screen above the Model panel:
-  // they start folded under their summary line (style.css shows it only there). A wider window always has
-  // them open.
-  const narrow = window.matchMedia('(max-width: 760px)'), box = $('panels-box');
+  // On a phone, upright or on its side, the switches, sixteen finger-sized chips, would fill the first screen
+  // above the Model panel: they start folded under their summary line (style.css shows it only there, with
+  // the same query). Any other window always has them open.
+  const narrow = window.matchMedia('(max-width: 760px), (pointer: coarse) and (max-height: 500px)'), box = $('panels-box');
   box.open = !narrow.matches;
   narrow.addEventListener('change', (e) => { if (!e.matches) box.open = true; });
 }

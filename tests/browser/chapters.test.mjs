@@ -128,6 +128,13 @@ test('on a phone a chapter link opens on the chapter itself; embedded, a chapter
   await phone.uncheck('#show-latent');
   const n = await phone.locator('#panels input').count();
   assert.equal(await sum.textContent(), `Show or hide panels (${n - 1} of ${n} shown)`);
+  // a phone on its side is wider than 760 px and still a phone: folded too
+  const side = await env.browser.newPage({ viewport: { width: 844, height: 390 }, isMobile: true, hasTouch: true });
+  await side.goto(env.server.url);
+  await side.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  assert.equal(await side.locator('#panels').isVisible(), false);
+  assert.equal(await side.locator('#panels-sum').isVisible(), true);
+  await side.close();
   await phone.close();
   // embedded: a chapter's panels keep their explanations; bare panels embedded do not
   const explanation = '#recon-panel p.muted';

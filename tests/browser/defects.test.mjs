@@ -168,8 +168,15 @@ test('phone: a run started below the fold shows where it is, and pauses, from a 
   const bar = await page.locator('#runbar').boundingBox(), toggle = await page.locator('#runbar-toggle').boundingBox();
   assert.ok(bar.y >= 0 && bar.y + bar.height <= 844 && bar.x >= 0 && bar.x + bar.width <= 390, `the bar is at ${JSON.stringify(bar)}`);
   assert.ok(toggle.height >= 44 && toggle.width >= 44, `its button is ${toggle.width}×${toggle.height}`);
+  // above the numbers (the page's top), its way back to the controls points down
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForFunction(() => !document.getElementById('runbar').hidden && document.getElementById('runbar-go').textContent === '↓');
+  // the time left in whole minutes and seconds (rounding the seconds alone once read '2 min 60 s')
+  assert.deepEqual(await page.evaluate(async () => { const { fmtTime } = await import('./panels/loss.js'); return [fmtTime(119.6), fmtTime(59.6), fmtTime(61), fmtTime(7.4)]; }),
+    ['2 min 0 s', '1 min 0 s', '1 min 1 s', '7 s']);
   // the bar follows the run while the reader is further down, and pauses it
   await page.evaluate(() => document.getElementById('recon-panel').scrollIntoView());
+  await page.waitForFunction(() => document.getElementById('runbar-go').textContent === '↑');
   await page.tap('#runbar-toggle');
   await page.waitForFunction(() => !document.getElementById('resume').disabled);
   await page.waitForFunction(() => /^Paused · Epoch/.test(document.getElementById('runbar-text').textContent));

@@ -19,10 +19,11 @@ let since = null; // { t, step }: when and at which step the run last started or
 
 const readEpochs = () => Number($('epochs').value) || 1;
 
-function fmtTime(s) {
+/** Whole seconds, then minutes and seconds: 119.6 s is 2 min 0 s (rounding the seconds alone said 1 min 60 s). */
+export function fmtTime(s) {
   if (!Number.isFinite(s)) return '–';
-  if (s < 60) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  const t = Math.round(s);
+  return t < 60 ? `${t} s` : `${Math.floor(t / 60)} min ${t % 60} s`;
 }
 
 function makeChart() {

@@ -242,6 +242,11 @@ async function loadModel(e) {
 // further down), a bar at the bottom of the window says where the run is and pauses or resumes it.
 let numbersInView = true;
 
+/** The way back to the controls points to where the numbers are: up, or down where a chapter puts the Model panel below its own. */
+function runbarArrow() {
+  $('runbar-go').textContent = $('numbers').getBoundingClientRect().top < 0 ? '↑' : '↓';
+}
+
 function runbarText() {
   const t = (id) => $(id).textContent;
   const eta = t('n-eta'), left = !ctx.ui.paused && /\d/.test(eta) ? ` · ${eta} left` : '';
@@ -257,6 +262,7 @@ function runbarShow() {
   document.body.classList.toggle('has-runbar', on); // room under the last panel, which the bar would cover
   if (!on) return;
   $('runbar-toggle').textContent = ui.running ? 'Pause' : 'Resume';
+  runbarArrow();
   $('runbar-toggle').disabled = ui.running ? $('pause').disabled : $('resume').disabled;
   runbarText();
 }
@@ -270,6 +276,7 @@ function setupRunbar() {
   }).observe($('numbers'));
   // the numbers are written by panels/loss.js: the bar repeats them as they change
   new MutationObserver(() => { if (!$('runbar').hidden) runbarText(); }).observe($('numbers'), { subtree: true, childList: true, characterData: true });
+  window.addEventListener('scroll', () => { if (!$('runbar').hidden) runbarArrow(); }, { passive: true });
   $('runbar-toggle').addEventListener('click', () => $(ctx.ui.running ? 'pause' : 'resume').click());
   $('runbar-go').addEventListener('click', () => {
     $('start').scrollIntoView({ block: 'center' });
