@@ -98,14 +98,14 @@ const PRESETS = {
   // the Keras blog's sparse autoencoder: activity_regularizer l1(1e-4) on the 32-unit code
   sparse: { sizes: '784-32-784', optimizer: 'adam', lr: 0.001, batch: 256, epochs: 5, noise: 'none', l1: 0.0001 },
   // The convolutional ones as published (Adam, cross-entropy, batch 128), but for fewer epochs than their 50
-  // (docs/experiments.md has the full runs): about 20 s an epoch for W3 in the browser, 2 min for keras.io.
+  // (docs/experiments.md has the full runs; `make bench` has their speed: keras.io's about five times W3's time).
   // An image model's input is C×H×W; other data of another size gets H×W (withDataSize), and a model whose
   // pooling does not come back to that size is refused with the engine's message.
   w3: { sizes: '1x28x28-conv16k3-pool2-conv8k3-pool2-conv8k3-pool2-conv8k3-up2-conv8k3-up2-conv16k3v-up2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 10, noise: 'none' },
   kerasio: { sizes: '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 5, noise: 'none' },
   convdenoising: { sizes: '1x28x28-conv32k3-pool2-conv32k3-pool2-convt32k3s2-convt32k3s2-conv1k3', optimizer: 'adam', lr: 0.001, batch: 128, epochs: 5, noise: 'gaussian', noiseLevel: 0.4 },
   // The lecture's bottleneck slide: 10,000 elements, 20 in the middle, 10,000 again. Its size is its own:
-  // the Worker draws the loaded images at 100×100 for it (MNIST's digits, made per batch), about a minute an epoch.
+  // the Worker draws the loaded images at 100×100 for it (MNIST's digits, made per batch).
   bottleneck: { sizes: '10000-20-10000', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 1, noise: 'none', ownSize: true },
 };
 const PRESET_FIELDS = ['sizes', 'optimizer', 'lr', 'batch', 'epochs', 'noise'];
