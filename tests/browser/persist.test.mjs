@@ -114,6 +114,16 @@ test('Discard forgets the kept run: the next reload offers nothing', async () =>
   await keptAll(page);
   await reload(page);
   await barState(page, 'offer');
+  // an error at the same time stays in view below the question, not over it
+  await page.evaluate(() => window.scrollTo(0, 600));
+  await page.fill('#sizes', '784-0-784');
+  await page.locator('#sizes').dispatchEvent('change');
+  await page.waitForFunction(() => /widths must be/.test(document.getElementById('error').textContent));
+  const [q, err] = [await page.locator('#restore').boundingBox(), await page.locator('#error').boundingBox()];
+  assert.ok(q.y >= 0 && err.y >= q.y + q.height, `the error line (${JSON.stringify(err)}) covers the restore bar (${JSON.stringify(q)})`);
+  await page.fill('#sizes', '784-32-784');
+  await page.locator('#sizes').dispatchEvent('change');
+  await page.waitForFunction(() => document.getElementById('error').hidden);
   await page.click('#restore-no');
   await barState(page, 'discarded');
   assert.equal(await page.locator('#restore').isVisible(), false);

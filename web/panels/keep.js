@@ -32,6 +32,12 @@ export default {
     $('restore-yes').addEventListener('click', () => { ctx.showError(''); ctx.send('restore', { which: $('restore').dataset.which }); });
     $('restore-earlier').addEventListener('click', () => { ctx.showError(''); ctx.send('restore', { which: 'previous' }); });
     $('restore-no').addEventListener('click', () => { $('restore').hidden = true; ctx.send('discard'); });
+    // The restore bar and the error line both stay in view at the top of the window: the error line goes
+    // below the bar while the bar shows (style.css, --restore-h), rather than over its question
+    new ResizeObserver(() => {
+      const bar = $('restore');
+      document.body.style.setProperty('--restore-h', bar.hidden ? '0px' : `${bar.getBoundingClientRect().height + 8}px`);
+    }).observe($('restore'));
     // Warn only when leaving would lose trained steps: not on a fresh page, not once they are kept or downloaded.
     addEventListener('beforeunload', (e) => {
       if (unsavedSteps() <= 0) return;
