@@ -71,12 +71,9 @@ int ae_arch_n_params(const ae_arch *a, uint64_t *n) {
  * is elementwise and ae_act_forward may run in place, so the layer writes z into y's rows and f turns them
  * into y (the same arithmetic, so the same bits as a separate z: tests/c/test_conv.c, check_in_place). No
  * buffer for z: less memory, and on two threads no layer writes its z over cache lines that a layer of
- * another width had the other core write (docs/benchmarks.md). */
-enum { Z_IS_Y, Z_OWN };
-static int z_kind(const ae_arch *a, int l) {
-    if (l == a->n_layers - 1 && a->layer[l].act != AE_ACT_IDENTITY) return Z_OWN;
-    if (a->layer[l].act == AE_ACT_IDENTITY) return Z_IS_Y;
-    return ae_layer_ops_of(a->layer[l].kind)->reads_z ? Z_OWN : Z_IS_Y;
+ * another width had the other core write (docs/benchmarks.md). True where z has a buffer of its own. */
+static int z_own(const ae_arch *a, int l) {
+    return a->layer[l].act != AE_ACT_IDENTITY && (l == a->n_layers - 1 || ae_layer_ops_of(a->layer[l].kind)->reads_z);
 }
 
 /* The gradients dz[l] (B, sizes[l+1]) share buffers: dz[l] lives only from layer l+1's backward to layer l's,
@@ -104,7 +101,7 @@ static int dz_buffers(const ae_arch *a, int *buf, uint64_t *width) {
 
 /* How much one allocation holds, in 64 bits so that nothing wraps in wasm's 32-bit size_t: two copies of
  * (params, m, v), the gradients, activations for max_batch rows (a[0..L] over every width; the z that
- * z_kind gives a buffer of its own; dz over widths 1..L as dz_buffers shares them out; the target at the output width), the largest layer scratch, and one decay-mask byte per
+ * z_own gives a buffer of its own; dz over widths 1..L as dz_buffers shares them out; the target at the output width), the largest layer scratch, and one decay-mask byte per
  * parameter. Widths are at most AE_MAX_WIDTH (2^20) and layers AE_MAX_LAYERS; every product is checked. */
 static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes, uint64_t *n_scratch) {
     const ae_arch *a = &m->arch;
@@ -128,7 +125,7 @@ static int plan(ae_model *m, int max_batch, uint64_t *n_params, uint64_t *bytes,
     for (int i = 0; i <= L; i++) acts += (uint64_t)a->sizes[i];
     for (int b = 0, nb = dz_buffers(a, dzb, dzw); b < nb; b++) acts += dzw[b];
     for (int l = 0; l < L; l++)
-        if (z_kind(a, l) == Z_OWN) acts += (uint64_t)a->sizes[l + 1];
+        if (z_own(a, l)) acts += (uint64_t)a->sizes[l + 1];
     acts += (uint64_t)a->sizes[L]; /* the target */
     if (ae_mul_u64(acts, (uint64_t)max_batch, &act_floats) || ae_mul_u64(n, 7, &floats) || floats + act_floats < floats ||
         floats + act_floats + scratch < scratch || ae_mul_u64(floats + act_floats + scratch, sizeof(float), bytes) || *bytes + n < *bytes)
@@ -190,7 +187,7 @@ int ae_model_init(ae_model *m, const ae_arch *arch, int max_batch, uint64_t seed
         p += (size_t)a->sizes[i] * max_batch;
     }
     for (int l = 0; l < L; l++) {
-        const int own = z_kind(a, l) == Z_OWN;
+        const int own = z_own(a, l);
         m->z[l] = own ? p : m->a[l + 1];
         if (own) p += (size_t)a->sizes[l + 1] * max_batch;
     }

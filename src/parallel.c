@@ -28,6 +28,13 @@
 #include "internal.h"
 #include <string.h>
 
+/* ae_parallel_chain on the caller alone: the parts one after another, then the free tasks */
+static void chain_serial(int parts, int steps, int free, ae_chain_fn fn, void *ctx) {
+    for (int r = 0; r < parts; r++)
+        for (int s = 0; s < steps; s++) fn(ctx, r, s);
+    for (int r = parts; r < parts + free; r++) fn(ctx, r, -1);
+}
+
 #ifdef AE_THREADS
 #include <pthread.h>
 #include <stdatomic.h>
@@ -202,9 +209,7 @@ static void chain_task(void *p, int r) {
 
 void ae_parallel_chain(int parts, int steps, int free, ae_chain_fn fn, void *ctx) {
     if (P.n <= 1 || parts > AE_MAX_THREADS) {
-        for (int r = 0; r < parts; r++)
-            for (int s = 0; s < steps; s++) fn(ctx, r, s);
-        for (int r = parts; r < parts + free; r++) fn(ctx, r, -1);
+        chain_serial(parts, steps, free, fn, ctx);
         return;
     }
     chain_mark marks[AE_MAX_THREADS];
@@ -226,11 +231,7 @@ void ae_parallel_for(int n, ae_task_fn fn, void *ctx) {
     for (int i = 0; i < n; i++) fn(ctx, i);
 }
 
-void ae_parallel_chain(int parts, int steps, int free, ae_chain_fn fn, void *ctx) {
-    for (int r = 0; r < parts; r++)
-        for (int s = 0; s < steps; s++) fn(ctx, r, s);
-    for (int r = parts; r < parts + free; r++) fn(ctx, r, -1);
-}
+void ae_parallel_chain(int parts, int steps, int free, ae_chain_fn fn, void *ctx) { chain_serial(parts, steps, free, fn, ctx); }
 #endif
 
 /* Split [0, n) into at most ae_threads() contiguous ranges, each a multiple of `align` long (but the

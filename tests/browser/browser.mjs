@@ -45,9 +45,13 @@ export async function launch() {
   return { browser, close: () => browser.close() };
 }
 
-/** Open the page and collect console errors and page errors. */
-export async function openPage(browser, url) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+/** A phone held upright, for openPage's options. */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** Open the page (a desktop window unless options say otherwise, e.g. PHONE) and collect console errors and
+ * page errors. */
+export async function openPage(browser, url, options = { viewport: { width: 1200, height: 900 } }) {
+  const page = await browser.newPage(options);
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));

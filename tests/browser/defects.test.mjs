@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { suite, openPage, trainFor, shot } from './browser.mjs';
+import { suite, openPage, trainFor, shot, PHONE } from './browser.mjs';
 
 const env = suite({ isolate: true });
 
@@ -112,12 +112,7 @@ test('embedded in a course page that is not isolated: one thread, and the top li
 });
 
 test('phone: 390×844 fits with no horizontal scroll and every control is a usable touch target', async () => {
-  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(env.server.url);
-  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  const { page, errors } = await openPage(env.browser, env.server.url, { ...PHONE, deviceScaleFactor: 3 });
   const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
   assert.equal(layout.inner, 390, `the page is zoomed out to ${layout.inner} px`);
   assert.ok(layout.scroll <= 390, `the page lays out ${layout.scroll} px wide`);
@@ -144,16 +139,11 @@ test('phone: 390×844 fits with no horizontal scroll and every control is a usab
   await page.waitForFunction(() => Number(document.getElementById('n-step').textContent) === 1);
   await shot(page, 'phone-390');
   assert.deepEqual(errors, []);
-  await ctx.close();
+  await page.close();
 });
 
 test('phone: a run started below the fold shows where it is, and pauses, from a bar at the bottom of the screen', async () => {
-  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(env.server.url);
-  await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 60000 });
+  const { page, errors } = await openPage(env.browser, env.server.url, PHONE);
   await page.fill('#epochs', '50'); // long enough to be running throughout
   await page.locator('#epochs').dispatchEvent('change');
   assert.equal(await page.locator('#runbar').isVisible(), false, 'no bar before a run');
@@ -203,7 +193,7 @@ test('phone: a run started below the fold shows where it is, and pauses, from a 
   assert.equal(await inView('numbers'), false, 'the page stays where the reader is');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'start', 'focus, which was in the bar, goes to Start');
   assert.deepEqual(errors, []);
-  await ctx.close();
+  await page.close();
 });
 
 test('an invalid field names itself; the preset menu says Custom for a model a link set', async () => {

@@ -446,7 +446,7 @@ static void check_specs(void) {
  * example's gradient sits where the last layer in it put the same example's: the threads' halves of the batch
  * stay on their own cores' cache lines) and are at least two apart (never live at once), and buffers that
  * are not shared do not overlap. For these models they take no more room than two of the widest. And the
- * pre-activations (z_kind): y's own rows, except where z is read later, then a buffer past the activations. */
+ * pre-activations (z_own): y's own rows, except where z is read later, then a buffer past the activations. */
 static int check_buffers(const char *spec, int B) { /* returns the count of dz buffers */
     ae_arch a;
     ae_model m;
